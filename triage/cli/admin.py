@@ -1,0 +1,296 @@
+"""Workspace commands: init, ingest, log, verify, anchor, keygen, rebuild, playbooks, demo."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from triage import queries
+from triage.cli.context import Context, pass_ctx
+from triage.cli.params import ALERT_ID, INCIDENT_ID, json_option
+from triage.cli.render import emit_json, table
+from triage.clock import format_ts, parse_time
+from triage.commands import IngestResult
+from triage.config import anchor_file_path, bundled, signing_key_path
+from triage.errors import ConfigError, SigningError
+from triage.sources.files import FileSource
+from triage.sources.profiles import PROFILES
+from triage.store import anchor as anchoring
+from triage.store import projection
+from triage.store.verify import verify_workspace
+from triage.store.workspace import Workspace
+from triage.text import printable
+
+
+@click.command("init")
+@pass_ctx
+def init_cmd(c: Context) -> None:
+    """Create a new, empty workspace."""
+    ws = Workspace.create(c.db_path)
+    c.cleanup.append(ws)
+    click.echo(f"created workspace {ws.id} at {printable(ws.path)}")
+
+
+def _print_ingest(result: IngestResult, as_json: bool) -> None:
+    if as_json:
+        emit_json(result.as_dict())
+        return
+    for problem in result.problems:
+        click.echo(f"quarantined: {printable(problem, single_line=True, limit=400)}", err=True)
+    click.echo(
+        f"{result.ingested} ingested, {result.duplicates} already present, {result.quarantined} quarantined"
+    )
+
+
+@click.command("ingest")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--profile",
+    type=click.Choice(["auto", *PROFILES]),
+    default="auto",
+    show_default=True,
+    help="Field-mapping profile; auto chooses per document.",
+)
+@click.option("--source", help="Source name recorded on the alerts (default: the file name).")
+@json_option
+@pass_ctx
+def ingest_cmd(c: Context, files: tuple[str, ...], profile: str, source: str | None, as_json: bool) -> None:
+    """Ingest recorded alerts from FILES (NDJSON, a JSON array, search hits; - for stdin).
+
+    The same alert twice is stored once. Lines or documents that cannot be read or
+    mapped are quarantined with their location and reason, and the exit code is 1.
+    """
+    total = IngestResult()
+    for path in files:
+        total.add(c.commands.ingest_records(FileSource(path).records(), source=source, profile=profile))
+    _print_ingest(total, as_json)
+    if total.quarantined:
+        raise click.exceptions.Exit(1)
+
+
+@click.command("quarantine")
+@json_option
+@pass_ctx
+def quarantine_cmd(c: Context, as_json: bool) -> None:
+    """List input that was quarantined, with where it came from and why."""
+    rows = queries.list_quarantine(c.ws)
+    if as_json:
+        for r in rows:
+            ev = c.ws.event(r["seq"])
+            r["raw"] = ev.payload.get("raw") if ev else None
+        emit_json(rows)
+        return
+    table(
+        [[r["id"], r["ts"], r["origin"], r["location"], r["reason"]] for r in rows],
+        ["ID", "WHEN", "ORIGIN", "WHERE", "REASON"],
+        widths={2: 40, 4: 100},
+    )
+
+
+def _ts_option(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return format_ts(parse_time(value))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date or time (e.g. 2026-10-01 or 2026-10-01T12:00Z)"
+        ) from None
+
+
+@click.command("log")
+@click.option("--alert", type=ALERT_ID, help="Only events about this alert.")
+@click.option("--incident", type=INCIDENT_ID, help="Only events about this incident.")
+@click.option("--since", help="From this UTC time (inclusive).")
+@click.option("--until", help="Up to this UTC time (exclusive).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
+@json_option
+@pass_ctx
+def log_cmd(
+    c: Context,
+    alert: int | None,
+    incident: int | None,
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """Print the investigation log (JSON Lines with --json)."""
+    from triage.cli.alerts import _describe
+
+    ref = (
+        f"alert:{alert}" if alert is not None else (f"incident:{incident}" if incident is not None else None)
+    )
+    for e in c.ws.events(ref=ref, since=_ts_option(since), until=_ts_option(until), limit=limit):
+        if as_json:
+            import json
+
+            click.echo(json.dumps(e.as_dict(), sort_keys=True))
+        else:
+            click.echo(
+                f"{e.seq:>7}  {e.ts}  {printable(e.actor, single_line=True):<12} "
+                f"{e.target:<14} {_describe(e)}  {e.hash[:12]}"
+            )
+
+
+def _trusted_key(c: Context, public_key: str | None) -> bytes | None:
+    if public_key:
+        return anchoring.load_public_key(Path(public_key))
+    if c.settings.public_key:
+        return anchoring.load_public_key(c.settings.public_key)
+    private = signing_key_path(None, c.settings)
+    for candidate in (anchoring.public_path(private), private):
+        if candidate.exists():
+            return anchoring.load_public_key(candidate)
+    return None
+
+
+@click.command("verify")
+@click.option(
+    "--anchors",
+    "anchor_files",
+    multiple=True,
+    help="Anchor file(s) with signed checkpoints (default: the configured one, if it exists).",
+)
+@click.option("--public-key", help="The trusted public key (PEM) that signed the checkpoints.")
+@json_option
+@pass_ctx
+def verify_cmd(c: Context, anchor_files: tuple[str, ...], public_key: str | None, as_json: bool) -> None:
+    """Recompute the hash chain and check it against the signed checkpoints.
+
+    Reports every problem with its event sequence number, then a summary, and
+    exits 1 if anything is wrong.
+    """
+    files = [Path(f) for f in anchor_files]
+    if not files:
+        default = anchor_file_path(None, c.settings, c.db_path)
+        if default.exists():
+            files = [default]
+    report = verify_workspace(c.ws.conn, c.ws.id, anchor_files=files, public_key=_trusted_key(c, public_key))
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        for problem in report.problems:
+            click.echo(f"FAIL {problem}")
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        click.echo(report.summary())
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+@click.command("keygen")
+@click.option("--key", "key_path", help="Where to write the private key (default: configured signing_key).")
+@pass_ctx
+def keygen_cmd(c: Context, key_path: str | None) -> None:
+    """Create the Ed25519 key that signs checkpoints (keep it outside the workspace)."""
+    path = signing_key_path(key_path, c.settings)
+    pub = anchoring.generate_key(path)
+    click.echo(f"private key: {printable(path)} (mode 0600)\npublic key:  {printable(pub)}")
+
+
+@click.command("anchor")
+@click.option("--key", "key_path", help="Private signing key (default: configured signing_key).")
+@click.option("--out", "out_path", help="Anchor file to append to (default: configured anchor_file).")
+@json_option
+@pass_ctx
+def anchor_cmd(c: Context, key_path: str | None, out_path: str | None, as_json: bool) -> None:
+    """Sign the current chain head and append the checkpoint to the anchor file.
+
+    Ship the anchor file off this host (or run this from a host that has the key):
+    it is what proves the log was not rolled back or rewritten.
+    """
+    key = anchoring.load_private_key(signing_key_path(key_path, c.settings))
+    target = anchor_file_path(out_path, c.settings, c.db_path)
+    try:
+        if target.resolve() == c.db_path.resolve():
+            raise SigningError("the anchor file cannot be the workspace itself")
+    except OSError as exc:
+        raise ConfigError(f"{target}: {exc}") from None
+    with c.ws.write():
+        record = anchoring.anchor(c.ws.conn, c.ws.id, key, target)
+    if as_json:
+        emit_json(record)
+    else:
+        click.echo(
+            f"checkpoint {record['n']}: event {record['seq']} head {record['head'][:16]} "
+            f"at {record['time']} -> {printable(target)}"
+        )
+
+
+@click.command("rebuild")
+@click.option("--check", is_flag=True, help="Only check that a rebuild gives the same state; change nothing.")
+@pass_ctx
+def rebuild_cmd(c: Context, check: bool) -> None:
+    """Rebuild alert and incident state from the log alone."""
+    ws = c.ws
+    with ws.write():
+        before = projection.digest(ws.conn)
+        n = projection.rebuild(ws.conn)
+        after = projection.digest(ws.conn)
+        if check:
+            ws.conn.execute("ROLLBACK")
+            ws.conn.execute("BEGIN")  # the context manager commits this empty transaction
+    same = "identical" if before == after else "DIFFERENT"
+    click.echo(f"replayed {n} events; rebuilt state is {same} to the stored state")
+    if before != after and check:
+        raise click.exceptions.Exit(1)
+
+
+@click.command("playbooks")
+@json_option
+@pass_ctx
+def playbooks_cmd(c: Context, as_json: bool) -> None:
+    """List (and validate) the playbooks in force."""
+    pbs = sorted(c.playbooks.playbooks.values(), key=lambda p: (-p.priority, p.id))
+    if as_json:
+        emit_json([p.model_dump(mode="json") for p in pbs])
+        return
+    table(
+        [[p.id, p.priority, len(p.steps), ", ".join(p.required_steps), p.title] for p in pbs],
+        ["ID", "PRIORITY", "STEPS", "REQUIRED", "TITLE"],
+    )
+
+
+@click.command("demo")
+@click.option("--keep", is_flag=True, help="Keep the demo workspace and print where it is.")
+@pass_ctx
+def demo_cmd(c: Context, keep: bool) -> None:
+    """Load the bundled sample alerts into a throw-away workspace and show the queue."""
+    from triage.cli.alerts import alerts_cmd
+    from triage.commands import Commands
+
+    tmp = Path(tempfile.mkdtemp(prefix="triage-demo-"))
+    ws = Workspace.create(tmp / "demo.db")
+    c.cleanup.append(ws)
+    samples = bundled("sample_logs")
+    files = sorted(p for p in samples.iterdir() if p.suffix in (".json", ".ndjson"))
+    commands = Commands(ws, c.playbooks, c.analyst)
+    total = IngestResult()
+    for path in files:
+        total.add(commands.ingest_records(FileSource(str(path)).records()))
+    click.echo(f"demo workspace: {tmp / 'demo.db'}" if keep else "demo workspace (temporary)")
+    _print_ingest(total, False)
+    c.db_option = str(tmp / "demo.db")
+    c._ws = ws
+    click.get_current_context().invoke(alerts_cmd, status="open", severities=(), limit=40)
+    if not keep:
+        import shutil
+
+        click.get_current_context().call_on_close(lambda: shutil.rmtree(tmp, ignore_errors=True))
+
+
+COMMANDS = [
+    init_cmd,
+    ingest_cmd,
+    quarantine_cmd,
+    log_cmd,
+    verify_cmd,
+    keygen_cmd,
+    anchor_cmd,
+    rebuild_cmd,
+    playbooks_cmd,
+    demo_cmd,
+]

@@ -1,0 +1,441 @@
+"""Analyst commands over alerts and incidents."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from triage import queries
+from triage.cli.context import Context, pass_ctx
+from triage.cli.params import ALERT_ID, DISPOSITION, INCIDENT_ID, SEVERITY, expect_option, json_option
+from triage.cli.render import age, due_text, emit_json, table
+from triage.clock import utc_now
+from triage.store.workspace import Event
+from triage.text import printable
+
+
+def _done(event: Event, as_json: bool, message: str) -> None:
+    if as_json:
+        emit_json(event.as_dict())
+    else:
+        click.echo(f"{message} (event {event.seq})")
+
+
+@click.command("alerts")
+@click.option(
+    "--status",
+    type=click.Choice(queries.STATUS_FILTERS),
+    default="open",
+    show_default=True,
+    help="open = not closed.",
+)
+@click.option(
+    "--severity", "severities", multiple=True, type=SEVERITY, help="Only these severities (repeatable)."
+)
+@click.option("--assignee", help="Only alerts assigned to this analyst.")
+@click.option("--mine", is_flag=True, help="Only alerts assigned to me.")
+@click.option("--unassigned", is_flag=True, help="Only alerts nobody owns.")
+@click.option("--incident", type=INCIDENT_ID, help="Only alerts in this incident.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@json_option
+@pass_ctx
+def alerts_cmd(
+    c: Context,
+    status: str,
+    severities: tuple[str, ...],
+    assignee: str | None,
+    mine: bool,
+    unassigned: bool,
+    incident: int | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """List alerts, most severe and newest first."""
+    rows = queries.list_alerts(
+        c.ws,
+        status=status,
+        severities=list(severities),
+        assignee=c.analyst if mine else assignee,
+        unassigned=unassigned,
+        incident=incident,
+        limit=limit,
+    )
+    if as_json:
+        emit_json(rows)
+        return
+    now = utc_now()
+    table(
+        [
+            [
+                r["id"],
+                r["severity"],
+                r["status"],
+                r["assignee"] or "-",
+                age(r["ingested_at"], now),
+                due_text(r["ack_due"], r["acknowledged_at"], now)
+                if r["status"] == "new"
+                else due_text(r["close_due"], r["closed_at"], now),
+                r["playbook_id"] or "-",
+                r["host"] or "-",
+                r["title"],
+            ]
+            for r in rows
+        ],
+        ["ID", "SEVERITY", "STATUS", "ASSIGNEE", "AGE", "DUE", "PLAYBOOK", "HOST", "TITLE"],
+        widths={3: 16, 7: 24, 8: 70},
+    )
+    counts = queries.status_counts(c.ws)
+    click.echo(
+        f"{len(rows)} shown; "
+        + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("new", "acknowledged", "closed"))
+    )
+
+
+def _kv(label: str, value: Any) -> None:
+    click.echo(f"{label:>14}: {printable(value, single_line=True) if value not in (None, '') else '-'}")
+
+
+@click.command("show")
+@click.argument("alert", type=ALERT_ID)
+@click.option("--raw", "show_raw", is_flag=True, help="Also print the raw source document.")
+@json_option
+@pass_ctx
+def show_cmd(c: Context, alert: int, show_raw: bool, as_json: bool) -> None:
+    """Show one alert: fields, playbook progress, and its timeline from the log."""
+    row = queries.get_alert(c.ws, alert)
+    events = list(c.ws.events(ref=f"alert:{alert}"))
+    raw = queries.alert_raw(c.ws, row)
+    if as_json:
+        emit_json({"alert": row, "raw": raw, "timeline": [e.as_dict() for e in events]})
+        return
+    now = utc_now()
+    click.echo(f"Alert {row['id']}: {printable(row['title'], single_line=True)}")
+    for label, key in (
+        ("severity", "severity"),
+        ("status", "status"),
+        ("assignee", "assignee"),
+        ("rule", "rule_name"),
+        ("rule id", "rule_id"),
+        ("source", "source"),
+        ("profile", "profile"),
+        ("index / id", None),
+        ("fired", "fired_at"),
+        ("ingested", "ingested_at"),
+        ("host", "host"),
+        ("user", "user_name"),
+        ("source ip", "src_ip"),
+        ("dest ip", "dst_ip"),
+        ("risk score", "risk_score"),
+        ("incident", "incident_id"),
+        ("disposition", "disposition"),
+        ("close reason", "close_reason"),
+        ("override", "close_override"),
+    ):
+        if key is None:
+            _kv(label, f"{row['index_name'] or '-'} / {row['doc_id'] or '-'}")
+        else:
+            _kv(label, row[key])
+    _kv("tactics", ", ".join(row["tactics"]))
+    _kv("techniques", ", ".join(row["techniques"]))
+    _kv("tags", ", ".join(row["tags"]))
+    _kv("ack target", due_text(row["ack_due"], row["acknowledged_at"], now))
+    _kv("close target", due_text(row["close_due"], row["closed_at"], now))
+    if row["playbook_id"]:
+        click.echo(f"\nPlaybook {row['playbook_id']} (v{row['playbook_version']}):")
+        pb = c.playbooks.get(row["playbook_id"])
+        for step in row["playbook_steps"]:
+            mark = "x" if step in row["steps_done"] else " "
+            req = " (required)" if step in row["required_steps"] else ""
+            title = pb.step(step).title if pb and pb.step(step) else ""  # type: ignore[union-attr]
+            click.echo(f"  [{mark}] {step}{req}  {printable(title, single_line=True)}")
+    click.echo("\nTimeline:")
+    for e in events:
+        click.echo(f"  {e.seq:>6}  {e.ts}  {printable(e.actor, single_line=True):<12} {_describe(e)}")
+    if show_raw:
+        import json
+
+        click.echo("\nRaw document:")
+        click.echo(printable(json.dumps(raw, indent=2, sort_keys=True, ensure_ascii=False)))
+
+
+def _describe(e: Event) -> str:
+    p = e.payload
+    text = {
+        "alert.ingested": lambda: f"ingested from {p['alert']['source']} ({p['alert']['profile']})",
+        "alert.assigned": lambda: f"assigned to {p['assignee']}",
+        "alert.acknowledged": lambda: (
+            "acknowledged" + (f", now owned by {p['assignee']}" if p.get("assignee") else "")
+        ),
+        "alert.noted": lambda: f"note: {p['text']}",
+        "alert.step_completed": lambda: (
+            f"completed step {p['step']}" + (f": {p['note']}" if p.get("note") else "")
+        ),
+        "alert.severity_changed": lambda: f"severity {p['from']} -> {p['to']}: {p['reason']}",
+        "alert.escalated": lambda: (
+            f"escalated to incident {p['incident']}" + (" (new)" if p.get("new_incident") else "")
+        ),
+        "alert.linked": lambda: f"linked to incident {p['incident']}",
+        "alert.unlinked": lambda: f"unlinked from incident {p['incident']}",
+        "alert.closed": lambda: (
+            f"closed as {p['disposition']}: {p['reason']}"
+            + (
+                f" [OVERRIDE, open steps {', '.join(p['override']['open_steps'])}: "
+                f"{p['override']['justification']}]"
+                if p.get("override")
+                else ""
+            )
+        ),
+        "alert.reopened": lambda: f"reopened: {p['reason']}",
+        "incident.updated": lambda: (
+            "incident updated: " + ", ".join(f"{k}={v}" for k, v in p["changes"].items())
+        ),
+        "input.quarantined": lambda: f"quarantined {p['origin']} {p['location']}: {p['reason']}",
+    }.get(e.action)
+    return printable(text() if text else e.action, single_line=True, limit=300)
+
+
+@click.command("assign")
+@click.argument("alert", type=ALERT_ID)
+@click.argument("assignee", required=False)
+@expect_option
+@json_option
+@pass_ctx
+def assign_cmd(c: Context, alert: int, assignee: str | None, expect_seq: int | None, as_json: bool) -> None:
+    """Assign an alert to ASSIGNEE (default: me)."""
+    who = assignee or c.analyst
+    _done(c.commands.assign(alert, who, expected_seq=expect_seq), as_json, f"alert {alert} assigned to {who}")
+
+
+@click.command("ack")
+@click.argument("alerts", type=ALERT_ID, nargs=-1, required=True)
+@expect_option
+@json_option
+@pass_ctx
+def ack_cmd(c: Context, alerts: tuple[int, ...], expect_seq: int | None, as_json: bool) -> None:
+    """Acknowledge one or more alerts (an unowned alert becomes mine)."""
+    for alert in alerts:
+        _done(c.commands.acknowledge(alert, expected_seq=expect_seq), as_json, f"alert {alert} acknowledged")
+
+
+def _read_text(text: str) -> str:
+    return sys.stdin.read() if text == "-" else text
+
+
+@click.command("note")
+@click.argument("alert", type=ALERT_ID)
+@click.argument("text")
+@expect_option
+@json_option
+@pass_ctx
+def note_cmd(c: Context, alert: int, text: str, expect_seq: int | None, as_json: bool) -> None:
+    """Add a note to an alert (TEXT, or - to read it from standard input)."""
+    _done(
+        c.commands.note(alert, _read_text(text), expected_seq=expect_seq),
+        as_json,
+        f"note added to alert {alert}",
+    )
+
+
+@click.command("step")
+@click.argument("alert", type=ALERT_ID)
+@click.argument("step")
+@click.option("--note", help="What was done or found.")
+@expect_option
+@json_option
+@pass_ctx
+def step_cmd(
+    c: Context, alert: int, step: str, note: str | None, expect_seq: int | None, as_json: bool
+) -> None:
+    """Mark playbook STEP of an alert as done."""
+    _done(
+        c.commands.complete_step(alert, step, note=note, expected_seq=expect_seq),
+        as_json,
+        f"alert {alert}: step {step} done",
+    )
+
+
+@click.command("severity")
+@click.argument("alert", type=ALERT_ID)
+@click.argument("severity", type=SEVERITY)
+@click.option("--reason", required=True, help="Why the severity changes.")
+@expect_option
+@json_option
+@pass_ctx
+def severity_cmd(
+    c: Context, alert: int, severity: str, reason: str, expect_seq: int | None, as_json: bool
+) -> None:
+    """Change an alert's severity (its time targets follow)."""
+    _done(
+        c.commands.change_severity(alert, severity, reason, expected_seq=expect_seq),
+        as_json,
+        f"alert {alert} is now {severity}",
+    )
+
+
+@click.command("escalate")
+@click.argument("alert", type=ALERT_ID)
+@click.option("--incident", type=INCIDENT_ID, help="An existing incident; without it a new one is opened.")
+@click.option("--title", help="Title of the new incident (default: the alert's title).")
+@click.option("--severity", type=SEVERITY, help="Severity of the new incident (default: the alert's).")
+@expect_option
+@json_option
+@pass_ctx
+def escalate_cmd(
+    c: Context,
+    alert: int,
+    incident: int | None,
+    title: str | None,
+    severity: str | None,
+    expect_seq: int | None,
+    as_json: bool,
+) -> None:
+    """Escalate an alert to a new or an existing incident."""
+    event = c.commands.escalate(
+        alert, incident_id=incident, title=title, severity=severity, expected_seq=expect_seq
+    )
+    new = " (new)" if event.payload.get("new_incident") else ""
+    _done(event, as_json, f"alert {alert} escalated to incident {event.payload['incident']}{new}")
+
+
+@click.command("link")
+@click.argument("alert", type=ALERT_ID)
+@click.argument("incident", type=INCIDENT_ID)
+@json_option
+@pass_ctx
+def link_cmd(c: Context, alert: int, incident: int, as_json: bool) -> None:
+    """Link an alert to an existing incident."""
+    _done(c.commands.link(alert, incident), as_json, f"alert {alert} linked to incident {incident}")
+
+
+@click.command("unlink")
+@click.argument("alert", type=ALERT_ID)
+@json_option
+@pass_ctx
+def unlink_cmd(c: Context, alert: int, as_json: bool) -> None:
+    """Take an alert out of its incident."""
+    _done(c.commands.unlink(alert), as_json, f"alert {alert} unlinked")
+
+
+@click.command("close")
+@click.argument("alert", type=ALERT_ID)
+@click.option("--disposition", "-d", type=DISPOSITION, required=True, help="What the alert turned out to be.")
+@click.option("--reason", "-r", required=True, help="Why: what was found.")
+@click.option(
+    "--override",
+    metavar="JUSTIFICATION",
+    help="Close although required playbook steps are open; the justification is logged.",
+)
+@expect_option
+@json_option
+@pass_ctx
+def close_cmd(
+    c: Context,
+    alert: int,
+    disposition: str,
+    reason: str,
+    override: str | None,
+    expect_seq: int | None,
+    as_json: bool,
+) -> None:
+    """Close an alert with a disposition and a reason."""
+    _done(
+        c.commands.close(alert, disposition, reason, override=override, expected_seq=expect_seq),
+        as_json,
+        f"alert {alert} closed as {disposition}",
+    )
+
+
+@click.command("reopen")
+@click.argument("alert", type=ALERT_ID)
+@click.option("--reason", "-r", required=True, help="Why it is reopened.")
+@json_option
+@pass_ctx
+def reopen_cmd(c: Context, alert: int, reason: str, as_json: bool) -> None:
+    """Reopen a closed alert."""
+    _done(c.commands.reopen(alert, reason), as_json, f"alert {alert} reopened")
+
+
+@click.command("incidents")
+@click.option("--status", type=click.Choice(["open", "closed", "all"]), default="all", show_default=True)
+@json_option
+@pass_ctx
+def incidents_cmd(c: Context, status: str, as_json: bool) -> None:
+    """List incidents."""
+    rows = queries.list_incidents(c.ws, status=status)
+    if as_json:
+        emit_json(rows)
+        return
+    table(
+        [
+            [r["id"], r["severity"], r["status"], r["owner"] or "-", r["alerts"], r["created_at"], r["title"]]
+            for r in rows
+        ],
+        ["ID", "SEVERITY", "STATUS", "OWNER", "ALERTS", "OPENED", "TITLE"],
+        widths={6: 70},
+    )
+
+
+@click.command("incident")
+@click.argument("incident", type=INCIDENT_ID)
+@click.option("--status", type=click.Choice(["open", "closed"]), help="Open or close the incident.")
+@click.option("--owner", help="Hand the incident to this analyst.")
+@click.option("--severity", type=SEVERITY, help="Change its severity.")
+@click.option("--title", help="Change its title.")
+@click.option("--reason", help="Why (recorded in the log).")
+@json_option
+@pass_ctx
+def incident_cmd(
+    c: Context,
+    incident: int,
+    status: str | None,
+    owner: str | None,
+    severity: str | None,
+    title: str | None,
+    reason: str | None,
+    as_json: bool,
+) -> None:
+    """Show an incident with its alerts and timeline, or update it with the options."""
+    if any(v is not None for v in (status, owner, severity, title)):
+        event = c.commands.update_incident(
+            incident, status=status, owner=owner, severity=severity, title=title, reason=reason
+        )
+        _done(event, as_json, f"incident {incident} updated")
+        return
+    row = queries.get_incident(c.ws, incident)
+    members = queries.list_alerts(c.ws, status="all", incident=incident)
+    events = list(c.ws.events(ref=f"incident:{incident}"))
+    if as_json:
+        emit_json({"incident": row, "alerts": members, "timeline": [e.as_dict() for e in events]})
+        return
+    click.echo(f"Incident {row['id']}: {printable(row['title'], single_line=True)}")
+    for key in ("severity", "status", "owner", "created_at", "created_by", "closed_at"):
+        _kv(key.replace("_", " "), row[key])
+    click.echo("\nAlerts:")
+    for a in members:
+        click.echo(
+            f"  {a['id']:>6}  {a['severity']:<13} {a['status']:<12} "
+            f"{printable(a['title'], single_line=True, limit=80)}"
+        )
+    click.echo("\nTimeline:")
+    for e in events:
+        click.echo(f"  {e.seq:>6}  {e.ts}  {printable(e.actor, single_line=True):<12} {_describe(e)}")
+
+
+COMMANDS = [
+    alerts_cmd,
+    show_cmd,
+    assign_cmd,
+    ack_cmd,
+    note_cmd,
+    step_cmd,
+    severity_cmd,
+    escalate_cmd,
+    link_cmd,
+    unlink_cmd,
+    close_cmd,
+    reopen_cmd,
+    incidents_cmd,
+    incident_cmd,
+]

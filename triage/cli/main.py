@@ -1,0 +1,94 @@
+"""The ``triage`` command line: a thin shell over the command layer and the queries."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from typing import Any
+
+import click
+
+from triage import __version__
+from triage.cli import admin, alerts
+from triage.cli.context import Context
+from triage.errors import TriageError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--db", envvar=None, help="Workspace file (default: $TRIAGE_DB, the config file, then per-user)."
+)
+@click.option(
+    "--analyst", help="Who is acting (default: $TRIAGE_ANALYST, the config file, then the OS user)."
+)
+@click.option(
+    "--config", "config_path", help="Config file (default: $TRIAGE_CONFIG or ~/.config/triage/config.toml)."
+)
+@click.option("--playbooks", "playbooks_dir", help="Playbook directory (default: the bundled playbooks/).")
+@click.version_option(__version__, prog_name="triage")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    db: str | None,
+    analyst: str | None,
+    config_path: str | None,
+    playbooks_dir: str | None,
+) -> None:
+    """Triage SIEM alerts with a tamper-evident investigation log.
+
+    Every action is an event in an append-only, hash-chained log; alert and
+    incident state is derived from it. Start with `triage init`, then
+    `triage ingest FILE`, `triage alerts`, and `triage verify`.
+    """
+    obj = Context(
+        db_option=db, analyst_option=analyst, config_option=config_path, playbooks_option=playbooks_dir
+    )
+    ctx.obj = obj
+    ctx.call_on_close(obj.close)
+
+
+for module in (admin, alerts):
+    for command in module.COMMANDS:
+        cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: errors are one clear line and an exit code, never a traceback."""
+    debug = bool(os.environ.get("TRIAGE_DEBUG"))
+    try:
+        return cli.main(args=argv, prog_name="triage", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("triage: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except TriageError as exc:
+        lines = str(exc).splitlines() or [type(exc).__name__]
+        for problem in getattr(exc, "problems", None) or lines:
+            click.echo(f"triage: error: {problem}", err=True)
+        sys.exit(exc.exit_code)
+    except sqlite3.Error as exc:
+        if debug:
+            raise
+        click.echo(f"triage: error: workspace database: {exc}", err=True)
+        sys.exit(2)
+    except BrokenPipeError:
+        # Output piped into `head` and friends: not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+    except KeyboardInterrupt:
+        click.echo("triage: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(
+            f"triage: internal error: {type(exc).__name__}: {exc} (set TRIAGE_DEBUG=1 for details)",
+            err=True,
+        )
+        sys.exit(70)

@@ -1,0 +1,46 @@
+"""Plain-text and JSON output. Every value from an alert goes through ``printable``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import click
+
+from triage.clock import format_duration, parse_time, utc_now
+from triage.text import printable
+
+
+def emit_json(data: Any) -> None:
+    # json.dumps escapes control characters, so JSON output is terminal-safe as well.
+    click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def age(ts: str | None, now: datetime | None = None) -> str:
+    if not ts:
+        return "-"
+    delta = (now or utc_now()) - parse_time(ts)
+    return format_duration(timedelta(seconds=int(delta.total_seconds())))
+
+
+def table(rows: list[list[Any]], headers: list[str], *, widths: dict[int, int] | None = None) -> None:
+    widths = widths or {}
+    cells = [[printable(c, single_line=True, limit=widths.get(i)) for i, c in enumerate(r)] for r in rows]
+    cols = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(cols[i]) for i, h in enumerate(headers)).rstrip())
+    for r in cells:
+        click.echo("  ".join(c.ljust(cols[i]) for i, c in enumerate(r)).rstrip())
+
+
+def due_text(due: str | None, done_at: str | None, now: datetime) -> str:
+    """Time left to a target, ``BREACHED 2h`` past it, or ``met`` once done in time."""
+    if not due:
+        return "-"
+    due_dt = parse_time(due)
+    if done_at:
+        return "met" if parse_time(done_at) <= due_dt else "missed"
+    left = due_dt - now
+    if left.total_seconds() < 0:
+        return "BREACHED " + format_duration(timedelta(seconds=-int(left.total_seconds())))
+    return format_duration(timedelta(seconds=int(left.total_seconds())))

@@ -1,0 +1,102 @@
+"""Time in triage is UTC and explicit.
+
+Timestamps are stored as fixed-width ISO 8601 strings with microseconds and a
+``Z`` suffix, so that string order is time order and range queries work on text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from dateutil import parser as dateparser
+
+_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
+def utc_now() -> datetime:
+    return _now()
+
+
+def set_clock(fn: Callable[[], datetime] | None) -> None:
+    """Freeze or replace the clock (tests, exercises). ``None`` restores the real one."""
+    global _now
+    _now = fn if fn is not None else (lambda: datetime.now(UTC))
+
+
+def format_ts(dt: datetime) -> str:
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime: triage only handles times with a time zone")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def now_ts() -> str:
+    return format_ts(utc_now())
+
+
+_EPOCH_RE = re.compile(r"^\d{9,16}(\.\d+)?$")
+
+
+def parse_time(value: object) -> datetime:
+    """Parse what sources send: ISO 8601 in its many spellings, or epoch seconds/milliseconds.
+
+    A time without a zone is taken as UTC (what SIEMs mean when they omit it).
+    Raises ``ValueError`` for anything else.
+    """
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, bool):
+        raise ValueError(f"not a time: {value!r}")
+    elif isinstance(value, (int, float)) or (isinstance(value, str) and _EPOCH_RE.match(value)):
+        num = float(value)
+        if num > 1e11:  # milliseconds
+            num /= 1000.0
+        dt = datetime.fromtimestamp(num, UTC)
+    elif isinstance(value, str):
+        if len(value) > 64:
+            raise ValueError("not a time: value too long")
+        try:
+            dt = dateparser.isoparse(value)
+        except (ValueError, OverflowError):
+            try:
+                dt = dateparser.parse(value)
+            except (ValueError, OverflowError) as exc:
+                raise ValueError(f"not a time: {value!r}") from exc
+    else:
+        raise ValueError(f"not a time: {value!r}")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+_DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str | int) -> timedelta:
+    """``"15m"``, ``"4h"``, ``"2d"`` or a number of seconds."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value <= 0:
+            raise ValueError("duration must be positive")
+        return timedelta(seconds=value)
+    if not isinstance(value, str):
+        raise ValueError(f"not a duration: {value!r} (use e.g. 15m, 4h, 2d)")
+    m = _DURATION_RE.match(value)
+    if not m or int(m.group(1)) <= 0:
+        raise ValueError(f"not a duration: {value!r} (use e.g. 15m, 4h, 2d)")
+    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+
+
+def format_duration(td: timedelta) -> str:
+    secs = int(td.total_seconds())
+    sign = "-" if secs < 0 else ""
+    secs = abs(secs)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size and secs % size == 0:
+            return f"{sign}{secs // size}{unit}"
+    if secs >= 3600:
+        return f"{sign}{secs // 3600}h{(secs % 3600) // 60:02d}m"
+    if secs >= 60:
+        return f"{sign}{secs // 60}m{secs % 60:02d}s"
+    return f"{sign}{secs}s"

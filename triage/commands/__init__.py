@@ -1,0 +1,6 @@
+"""The command layer: the only way state changes. Each command validates, then appends
+its event (which updates the projections) in one transaction."""
+
+from triage.commands.service import Commands, IngestResult
+
+__all__ = ["Commands", "IngestResult"]

@@ -1,0 +1,430 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from triage.domain.alert import Alert, Severity
+from triage.domain.states import AlertStatus, Disposition
+from triage.errors import CommandRejected, Conflict, MappingError, NotFound
+from triage.playbooks.loader import PlaybookSet
+from triage.playbooks.model import Playbook
+from triage.sources.base import RawRecord
+from triage.sources.profiles import map_document
+from triage.store.chain import canonical
+from triage.store.workspace import Event, Workspace, Writer
+
+MAX_TEXT = 64 * 1024
+MAX_NAME = 128
+INGEST_BATCH = 500
+
+
+@dataclass
+class IngestResult:
+    ingested: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "origin location: reason"
+
+    def add(self, other: IngestResult) -> None:
+        self.ingested += other.ingested
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+        self.alert_ids.extend(other.alert_ids)
+        self.problems.extend(other.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ingested": self.ingested,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "problems": self.problems,
+        }
+
+
+def dedup_key(alert: Alert) -> str:
+    """Same alert, same key: its index and id where the source has them, else its content."""
+    if alert.doc_id:
+        return f"{alert.index or alert.profile}/{alert.doc_id}"
+    return "sha256:" + hashlib.sha256(canonical(alert.raw).encode("ascii")).hexdigest()
+
+
+def _text(value: str | None, what: str, *, limit: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise CommandRejected(f"{what} is required")
+    if len(value) > limit:
+        raise CommandRejected(f"{what} is too long ({len(value)} characters, at most {limit})")
+    return value
+
+
+class Commands:
+    """Every state change in triage, for one actor over one workspace."""
+
+    def __init__(self, ws: Workspace, playbooks: PlaybookSet, actor: str) -> None:
+        self.ws = ws
+        self.playbooks = playbooks
+        self.actor = _text(actor, "analyst name", limit=MAX_NAME)
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _alert(self, alert_id: int, expected_seq: int | None = None) -> sqlite3.Row:
+        self.ws.conn.row_factory = sqlite3.Row
+        try:
+            row = self.ws.conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        finally:
+            self.ws.conn.row_factory = None
+        if row is None:
+            raise NotFound(f"no alert {alert_id}")
+        if expected_seq is not None and row["last_seq"] != expected_seq:
+            raise Conflict(
+                f"alert {alert_id} changed since you looked at it (event {row['last_seq']}, "
+                f"you saw {expected_seq}); reload and try again"
+            )
+        return row  # type: ignore[no-any-return]
+
+    def _incident_exists(self, incident_id: int) -> bool:
+        return bool(self.ws.conn.execute("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)).fetchone())
+
+    def _open(self, row: sqlite3.Row, doing: str) -> None:
+        if row["status"] == AlertStatus.CLOSED:
+            raise CommandRejected(f"alert {row['id']} is closed; reopen it before you {doing}")
+
+    def _playbook_snapshot(self, pb: Playbook | None, severity: Severity) -> dict[str, Any] | None:
+        if pb is None:
+            return None
+        target = pb.target_for(severity)
+        return {
+            "id": pb.id,
+            "version": pb.version,
+            "steps": [s.id for s in pb.steps],
+            "required": list(pb.required_steps),
+            "ack_within": int(target.acknowledge.total_seconds()),
+            "close_within": int(target.close.total_seconds()),
+        }
+
+    def _alert_event(self, w: Writer, alert_id: int, action: str, payload: dict[str, Any]) -> Event:
+        return w.append(self.actor, action, f"alert:{alert_id}", payload)
+
+    # -- ingest ------------------------------------------------------------------------
+
+    def ingest_records(
+        self, records: Iterable[RawRecord], *, source: str | None = None, profile: str | None = None
+    ) -> IngestResult:
+        """Map and store records in batches; what cannot be mapped is quarantined."""
+        total = IngestResult()
+        batch: list[RawRecord] = []
+        for rec in records:
+            batch.append(rec)
+            if len(batch) >= INGEST_BATCH:
+                total.add(self._ingest_batch(batch, source, profile))
+                batch = []
+        if batch:
+            total.add(self._ingest_batch(batch, source, profile))
+        return total
+
+    def _ingest_batch(self, batch: list[RawRecord], source: str | None, profile: str | None) -> IngestResult:
+        mapped: list[Alert | tuple[RawRecord, str]] = []
+        for rec in batch:
+            if rec.error is not None or rec.doc is None:
+                mapped.append((rec, rec.error or "no document"))
+                continue
+            try:
+                mapped.append(
+                    map_document(
+                        rec.doc,
+                        source=source or rec.origin,
+                        raw=rec.raw,
+                        index=rec.index,
+                        doc_id=rec.doc_id,
+                        profile=profile,
+                    )
+                )
+            except MappingError as exc:
+                mapped.append((rec, str(exc)))
+        with self.ws.write() as w:
+            return self._store(w, mapped)
+
+    def ingest(self, alerts: Iterable[Alert]) -> IngestResult:
+        with self.ws.write() as w:
+            return self._store(w, list(alerts))
+
+    def _store(self, w: Writer, items: list[Alert | tuple[RawRecord, str]]) -> IngestResult:
+        result = IngestResult()
+        conn = self.ws.conn
+        next_id = (conn.execute("SELECT max(id) FROM alerts").fetchone()[0] or 0) + 1
+        next_q = (conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
+        seen: set[str] = set()
+        for item in items:
+            if isinstance(item, tuple):
+                rec, reason = item
+                result.quarantined += 1
+                result.problems.append(f"{rec.origin} {rec.location}: {reason}")
+                if self._quarantine(w, next_q, rec, reason) is not None:
+                    next_q += 1
+                continue
+            key = dedup_key(item)
+            if key in seen or conn.execute("SELECT 1 FROM alerts WHERE dedup_key = ?", (key,)).fetchone():
+                result.duplicates += 1
+                continue
+            seen.add(key)
+            pb = self.playbooks.match(item)
+            alert_doc = item.model_dump(mode="json")
+            w.append(
+                self.actor,
+                "alert.ingested",
+                f"alert:{next_id}",
+                {
+                    "dedup_key": key,
+                    "alert": alert_doc,
+                    "playbook": self._playbook_snapshot(pb, item.severity),
+                },
+            )
+            result.ingested += 1
+            result.alert_ids.append(next_id)
+            next_id += 1
+        return result
+
+    def _quarantine(self, w: Writer, qid: int, rec: RawRecord, reason: str) -> Event | None:
+        """Log unreadable input with its reason; the same bad record again is not logged twice."""
+        key = hashlib.sha256(
+            canonical([rec.origin, rec.location, rec.raw]).encode("ascii")
+        ).hexdigest()
+        if self.ws.conn.execute("SELECT 1 FROM quarantine WHERE dedup_key = ?", (key,)).fetchone():
+            return None
+        return w.append(
+            self.actor,
+            "input.quarantined",
+            f"quarantine:{qid}",
+            {
+                "origin": rec.origin,
+                "location": rec.location,
+                "reason": reason,
+                "raw": rec.raw,
+                "dedup_key": key,
+            },
+        )
+
+    def quarantine(self, rec: RawRecord, reason: str) -> Event | None:
+        with self.ws.write() as w:
+            qid = (self.ws.conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
+            return self._quarantine(w, qid, rec, reason)
+
+    # -- analyst actions ---------------------------------------------------------------
+
+    def assign(self, alert_id: int, assignee: str, *, expected_seq: int | None = None) -> Event:
+        assignee = _text(assignee, "assignee", limit=MAX_NAME)
+        with self.ws.write() as w:
+            row = self._alert(alert_id, expected_seq)
+            self._open(row, "assign it")
+            if row["assignee"] == assignee:
+                raise CommandRejected(f"alert {alert_id} is already assigned to {assignee}")
+            return self._alert_event(
+                w, alert_id, "alert.assigned", {"assignee": assignee, "previous": row["assignee"]}
+            )
+
+    def acknowledge(self, alert_id: int, *, expected_seq: int | None = None) -> Event:
+        with self.ws.write() as w:
+            row = self._alert(alert_id, expected_seq)
+            self._open(row, "acknowledge it")
+            if row["status"] == AlertStatus.ACKNOWLEDGED:
+                raise CommandRejected(
+                    f"alert {alert_id} was already acknowledged by {row['acknowledged_by']}"
+                    f" at {row['acknowledged_at']}"
+                )
+            payload: dict[str, Any] = {}
+            if row["assignee"] is None:
+                payload["assignee"] = self.actor  # who acknowledges an unowned alert owns it
+            return self._alert_event(w, alert_id, "alert.acknowledged", payload)
+
+    def note(self, alert_id: int, text: str, *, expected_seq: int | None = None) -> Event:
+        text = _text(text, "note text")
+        with self.ws.write() as w:
+            self._alert(alert_id, expected_seq)
+            return self._alert_event(w, alert_id, "alert.noted", {"text": text})
+
+    def complete_step(
+        self, alert_id: int, step: str, *, note: str | None = None, expected_seq: int | None = None
+    ) -> Event:
+        with self.ws.write() as w:
+            row = self._alert(alert_id, expected_seq)
+            self._open(row, "complete steps")
+
+            steps = json.loads(row["playbook_steps"])
+            if step not in steps:
+                known = ", ".join(steps) or "none"
+                raise CommandRejected(
+                    f"playbook {row['playbook_id']} of alert {alert_id} has no step {step!r} (steps: {known})"
+                )
+            if step in json.loads(row["steps_done"]):
+                raise CommandRejected(f"step {step!r} of alert {alert_id} is already done")
+            payload: dict[str, Any] = {"step": step, "playbook": row["playbook_id"]}
+            if note and note.strip():
+                payload["note"] = _text(note, "step note")
+            return self._alert_event(w, alert_id, "alert.step_completed", payload)
+
+    def change_severity(
+        self, alert_id: int, severity: str, reason: str, *, expected_seq: int | None = None
+    ) -> Event:
+        try:
+            new = Severity.parse(severity)
+        except ValueError as exc:
+            raise CommandRejected(str(exc)) from None
+        reason = _text(reason, "a reason for the severity change")
+        with self.ws.write() as w:
+            row = self._alert(alert_id, expected_seq)
+            self._open(row, "change its severity")
+            if row["severity"] == new:
+                raise CommandRejected(f"alert {alert_id} is already {new}")
+            payload: dict[str, Any] = {"from": row["severity"], "to": new.value, "reason": reason}
+            pb = self.playbooks.get(row["playbook_id"]) if row["playbook_id"] else None
+            if pb is not None:
+                target = pb.target_for(new)
+                payload["ack_within"] = int(target.acknowledge.total_seconds())
+                payload["close_within"] = int(target.close.total_seconds())
+            return self._alert_event(w, alert_id, "alert.severity_changed", payload)
+
+    def escalate(
+        self,
+        alert_id: int,
+        *,
+        incident_id: int | None = None,
+        title: str | None = None,
+        severity: str | None = None,
+        expected_seq: int | None = None,
+    ) -> Event:
+        """Escalate to an existing incident, or to a new one (``incident_id`` None)."""
+        with self.ws.write() as w:
+            row = self._alert(alert_id, expected_seq)
+            self._open(row, "escalate it")
+            payload: dict[str, Any]
+            if incident_id is not None:
+                if not self._incident_exists(incident_id):
+                    raise NotFound(f"no incident {incident_id}")
+                if row["incident_id"] == incident_id:
+                    raise CommandRejected(f"alert {alert_id} is already in incident {incident_id}")
+                payload = {"incident": incident_id, "previous": row["incident_id"]}
+            else:
+                try:
+                    sev = Severity.parse(severity) if severity else Severity(row["severity"])
+                except ValueError as exc:
+                    raise CommandRejected(str(exc)) from None
+                new_id = (self.ws.conn.execute("SELECT max(id) FROM incidents").fetchone()[0] or 0) + 1
+                payload = {
+                    "incident": new_id,
+                    "previous": row["incident_id"],
+                    "new_incident": {
+                        "title": _text(title or row["title"], "incident title", limit=512),
+                        "severity": sev.value,
+                        "owner": self.actor,
+                    },
+                }
+            return self._alert_event(w, alert_id, "alert.escalated", payload)
+
+    def link(self, alert_id: int, incident_id: int, *, expected_seq: int | None = None) -> Event:
+        with self.ws.write() as w:
+            row = self._alert(alert_id, expected_seq)
+            if not self._incident_exists(incident_id):
+                raise NotFound(f"no incident {incident_id}")
+            if row["incident_id"] == incident_id:
+                raise CommandRejected(f"alert {alert_id} is already in incident {incident_id}")
+            if row["incident_id"] is not None:
+                raise CommandRejected(
+                    f"alert {alert_id} belongs to incident {row['incident_id']}; unlink it first"
+                )
+            return self._alert_event(w, alert_id, "alert.linked", {"incident": incident_id})
+
+    def unlink(self, alert_id: int, *, expected_seq: int | None = None) -> Event:
+        with self.ws.write() as w:
+            row = self._alert(alert_id, expected_seq)
+            if row["incident_id"] is None:
+                raise CommandRejected(f"alert {alert_id} is not part of an incident")
+            return self._alert_event(w, alert_id, "alert.unlinked", {"incident": row["incident_id"]})
+
+    def close(
+        self,
+        alert_id: int,
+        disposition: str,
+        reason: str,
+        *,
+        override: str | None = None,
+        expected_seq: int | None = None,
+    ) -> Event:
+        try:
+            disp = Disposition(disposition)
+        except ValueError:
+            raise CommandRejected(
+                f"unknown disposition {disposition!r} (use one of: {', '.join(d.value for d in Disposition)})"
+            ) from None
+        reason = _text(reason, "a reason for closing")
+        with self.ws.write() as w:
+            row = self._alert(alert_id, expected_seq)
+            if row["status"] == AlertStatus.CLOSED:
+                raise CommandRejected(f"alert {alert_id} is already closed")
+
+            done = set(json.loads(row["steps_done"]))
+            open_steps = [s for s in json.loads(row["required_steps"]) if s not in done]
+            payload: dict[str, Any] = {"disposition": disp.value, "reason": reason, "override": None}
+            if open_steps:
+                if not (override and override.strip()):
+                    raise CommandRejected(
+                        f"alert {alert_id} has required playbook steps still open: "
+                        f"{', '.join(open_steps)}; complete them or close with an override "
+                        "and its justification"
+                    )
+                payload["override"] = {
+                    "justification": _text(override, "override justification"),
+                    "open_steps": open_steps,
+                }
+            return self._alert_event(w, alert_id, "alert.closed", payload)
+
+    def reopen(self, alert_id: int, reason: str, *, expected_seq: int | None = None) -> Event:
+        reason = _text(reason, "a reason for reopening")
+        with self.ws.write() as w:
+            row = self._alert(alert_id, expected_seq)
+            if row["status"] != AlertStatus.CLOSED:
+                raise CommandRejected(f"alert {alert_id} is not closed")
+            return self._alert_event(
+                w,
+                alert_id,
+                "alert.reopened",
+                {"reason": reason, "previous_disposition": row["disposition"]},
+            )
+
+    def update_incident(
+        self,
+        incident_id: int,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+        severity: str | None = None,
+        title: str | None = None,
+        reason: str | None = None,
+    ) -> Event:
+        changes: dict[str, Any] = {}
+        if status is not None:
+            if status not in ("open", "closed"):
+                raise CommandRejected(f"unknown incident status {status!r} (use open or closed)")
+            changes["status"] = status
+        if owner is not None:
+            changes["owner"] = _text(owner, "owner", limit=MAX_NAME)
+        if severity is not None:
+            try:
+                changes["severity"] = Severity.parse(severity).value
+            except ValueError as exc:
+                raise CommandRejected(str(exc)) from None
+        if title is not None:
+            changes["title"] = _text(title, "title", limit=512)
+        if not changes:
+            raise CommandRejected("nothing to change")
+        with self.ws.write() as w:
+            if not self._incident_exists(incident_id):
+                raise NotFound(f"no incident {incident_id}")
+            payload: dict[str, Any] = {"changes": changes}
+            if reason:
+                payload["reason"] = _text(reason, "reason")
+            return w.append(self.actor, "incident.updated", f"incident:{incident_id}", payload)

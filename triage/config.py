@@ -1,0 +1,147 @@
+"""Where things are: the workspace, the signing key, the anchor file, the playbooks.
+
+Precedence for the workspace: ``--db``, then ``TRIAGE_DB``, then the config file, then
+the per-user default. For the analyst: ``--analyst``, ``TRIAGE_ANALYST``, the OS user.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from triage.errors import ConfigError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    value = os.environ.get(var)
+    return Path(value) if value else Path.home() / fallback
+
+
+def config_dir() -> Path:
+    return _xdg("XDG_CONFIG_HOME", ".config") / "triage"
+
+
+def data_dir() -> Path:
+    return _xdg("XDG_DATA_HOME", ".local/share") / "triage"
+
+
+class Settings(BaseModel):
+    """The config file (TOML). Unknown keys are refused so a typo is never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    db: Path | None = None
+    analyst: str | None = None
+    playbooks: Path | None = None
+    signing_key: Path | None = None
+    public_key: Path | None = None
+    anchor_file: Path | None = None
+    timezone: str = "UTC"
+
+    @field_validator("db", "playbooks", "signing_key", "public_key", "anchor_file")
+    @classmethod
+    def _expand(cls, v: Path | None) -> Path | None:
+        return v.expanduser() if v is not None else None
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("TRIAGE_CONFIG")
+    return Path(env) if env else config_dir() / "config.toml"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    explicit = path is not None or "TRIAGE_CONFIG" in os.environ
+    path = path or default_config_path()
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: config file not found")
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            if err["type"] == "extra_forbidden":
+                known = ", ".join(Settings.model_fields)
+                parts.append(f"{path}: {field}: unknown setting (known settings: {known})")
+            else:
+                parts.append(f"{path}: {field}: {err['msg']}")
+        raise ConfigError("; ".join(parts)) from None
+    # Relative paths in the file are relative to the file.
+    base = path.parent
+    for name in ("db", "playbooks", "signing_key", "public_key", "anchor_file"):
+        value = getattr(settings, name)
+        if value is not None and not value.is_absolute():
+            setattr(settings, name, base / value)
+    return settings
+
+
+def resolve_db(cli_value: str | None, settings: Settings) -> Path:
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get("TRIAGE_DB")
+    if env:
+        return Path(env).expanduser()
+    if settings.db is not None:
+        return settings.db
+    return data_dir() / "workspace.db"
+
+
+def resolve_analyst(cli_value: str | None, settings: Settings) -> str:
+    for value in (cli_value, os.environ.get("TRIAGE_ANALYST"), settings.analyst):
+        if value and value.strip():
+            return value.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        raise ConfigError("cannot tell who you are: pass --analyst NAME or set TRIAGE_ANALYST") from None
+
+
+def resolve_playbooks(cli_value: str | None, settings: Settings) -> Path:
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get("TRIAGE_PLAYBOOKS")
+    if env:
+        return Path(env).expanduser()
+    if settings.playbooks is not None:
+        return settings.playbooks
+    return bundled("playbooks")
+
+
+def bundled(name: str) -> Path:
+    """``playbooks/`` and ``sample_logs/`` shipped with triage (source checkout or install)."""
+    for candidate in (PACKAGE_ROOT / name, Path(__file__).resolve().parent / "_data" / name):
+        if candidate.exists():
+            return candidate
+    return PACKAGE_ROOT / name
+
+
+def signing_key_path(cli_value: str | None, settings: Settings) -> Path:
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get("TRIAGE_SIGNING_KEY")
+    if env:
+        return Path(env).expanduser()
+    return settings.signing_key or config_dir() / "anchor.key"
+
+
+def anchor_file_path(cli_value: str | None, settings: Settings, db: Path) -> Path:
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get("TRIAGE_ANCHOR_FILE")
+    if env:
+        return Path(env).expanduser()
+    return settings.anchor_file or db.with_name(db.name + ".anchors.jsonl")

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AlertStatus(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+class Disposition(StrEnum):
+    TRUE_POSITIVE = "true_positive"
+    BENIGN_TRUE_POSITIVE = "benign_true_positive"
+    FALSE_POSITIVE = "false_positive"
+    DUPLICATE = "duplicate"
+    AUTHORIZED_TEST = "authorized_test"
+    INCONCLUSIVE = "inconclusive"
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"

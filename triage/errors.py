@@ -1,0 +1,69 @@
+"""One exception tree for everything triage reports to a user.
+
+Every error a user can cause (bad input, bad config, a refused command) is a
+``TriageError``; the CLI prints its message on one line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class TriageError(Exception):
+    """Base of every error triage reports to its user."""
+
+    exit_code = 1
+
+
+class ConfigError(TriageError):
+    """A configuration file or option is wrong; the message names the file, field and fix."""
+
+    exit_code = 2
+
+
+class PlaybookError(TriageError):
+    """One or more playbooks failed to load; ``problems`` holds ``file:line: field: message``."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class WorkspaceError(TriageError):
+    """The workspace file is missing, not a triage workspace, or unusable."""
+
+    exit_code = 2
+
+
+class WorkspaceBusy(WorkspaceError):
+    """Other writers held the workspace for longer than we were willing to wait."""
+
+
+class CommandRejected(TriageError):
+    """A command failed validation; nothing was written."""
+
+    exit_code = 3
+
+
+class NotFound(CommandRejected):
+    """The alert or incident a command names does not exist."""
+
+
+class Conflict(CommandRejected):
+    """The target changed since the caller last looked (optimistic concurrency)."""
+
+
+class InputError(TriageError):
+    """Input that cannot be read at all (a missing file, an unreadable stream)."""
+
+    exit_code = 2
+
+
+class MappingError(TriageError):
+    """A document cannot be turned into an alert; it is quarantined with this reason."""
+
+
+class SigningError(TriageError):
+    """The anchoring key is missing, unreadable or does not match."""
+
+    exit_code = 2

@@ -1,0 +1,109 @@
+"""Read-side queries over the projections (no writes here)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from triage.domain.alert import Severity
+from triage.errors import CommandRejected, NotFound
+from triage.store.workspace import Workspace
+
+_JSON_COLUMNS = ("tactics", "techniques", "tags", "playbook_steps", "required_steps", "steps_done")
+STATUS_FILTERS = ("new", "acknowledged", "closed", "open", "all")
+
+
+def _rows(ws: Workspace, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    cur = ws.conn.execute(sql, args)
+    cols = [d[0] for d in cur.description]
+    out = []
+    for row in cur:
+        d = dict(zip(cols, row, strict=True))
+        for c in _JSON_COLUMNS:
+            if c in d and isinstance(d[c], str):
+                d[c] = json.loads(d[c])
+        out.append(d)
+    return out
+
+
+def list_alerts(
+    ws: Workspace,
+    *,
+    status: str = "open",
+    severities: list[str] | None = None,
+    assignee: str | None = None,
+    unassigned: bool = False,
+    incident: int | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if status == "open":
+        where.append("status != 'closed'")
+    elif status != "all":
+        if status not in STATUS_FILTERS:
+            raise CommandRejected(f"unknown status {status!r} (use {', '.join(STATUS_FILTERS)})")
+        where.append("status = ?")
+        args.append(status)
+    if severities:
+        try:
+            sevs = [Severity.parse(s).value for s in severities]
+        except ValueError as exc:
+            raise CommandRejected(str(exc)) from None
+        where.append(f"severity IN ({', '.join('?' * len(sevs))})")
+        args.extend(sevs)
+    if unassigned:
+        where.append("assignee IS NULL")
+    elif assignee:
+        where.append("assignee = ?")
+        args.append(assignee)
+    if incident is not None:
+        where.append("incident_id = ?")
+        args.append(incident)
+    sql = "SELECT * FROM alerts"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += (
+        " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2"
+        " WHEN 'low' THEN 3 ELSE 4 END, fired_at DESC, id DESC"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return _rows(ws, sql, args)
+
+
+def get_alert(ws: Workspace, alert_id: int) -> dict[str, Any]:
+    rows = _rows(ws, "SELECT * FROM alerts WHERE id = ?", (alert_id,))
+    if not rows:
+        raise NotFound(f"no alert {alert_id}")
+    return rows[0]
+
+
+def alert_raw(ws: Workspace, alert: dict[str, Any]) -> Any:
+    event = ws.event(alert["ingest_seq"])
+    return event.payload["alert"]["raw"] if event else None
+
+
+def list_incidents(ws: Workspace, *, status: str | None = None) -> list[dict[str, Any]]:
+    sql = "SELECT i.*, (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id) AS alerts FROM incidents i"
+    args: list[Any] = []
+    if status and status != "all":
+        sql += " WHERE i.status = ?"
+        args.append(status)
+    return _rows(ws, sql + " ORDER BY i.id", args)
+
+
+def get_incident(ws: Workspace, incident_id: int) -> dict[str, Any]:
+    rows = _rows(ws, "SELECT * FROM incidents WHERE id = ?", (incident_id,))
+    if not rows:
+        raise NotFound(f"no incident {incident_id}")
+    return rows[0]
+
+
+def list_quarantine(ws: Workspace) -> list[dict[str, Any]]:
+    return _rows(ws, "SELECT * FROM quarantine ORDER BY id")
+
+
+def status_counts(ws: Workspace) -> dict[str, int]:
+    return dict(ws.conn.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall())

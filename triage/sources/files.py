@@ -1,0 +1,125 @@
+"""Recorded alerts from files: NDJSON, a JSON array, or a search response / hits export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from triage.errors import InputError
+from triage.sources.base import RawRecord, unwrap_hit
+
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("utf-8", errors="replace"), f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
+
+
+def _json_error(exc: json.JSONDecodeError) -> str:
+    return f"malformed JSON: {exc.msg} at column {exc.colno}"
+
+
+class FileSource:
+    """Reads one file (or ``-`` for standard input) and yields its records."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.name = "stdin" if path == "-" else Path(path).name
+
+    def _open(self) -> IO[bytes]:
+        if self.path == "-":
+            return sys.stdin.buffer
+        try:
+            return open(self.path, "rb")
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot read ({exc.strerror or exc})") from None
+
+    def records(self) -> Iterator[RawRecord]:
+        fh = self._open()
+        try:
+            first = _peek_first_char(fh)
+            if first == b"[":
+                yield from self._whole(fh.read())
+            else:
+                yield from self._lines(fh)
+        finally:
+            if fh is not sys.stdin.buffer:
+                fh.close()
+
+    def _whole(self, data: bytes) -> Iterator[RawRecord]:
+        text, err = _decode(data)
+        if err is None:
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                err = f"{_json_error(exc)} (line {exc.lineno}); the file is kept whole in quarantine"
+        if err is not None:
+            yield RawRecord(self.name, "whole file", None, text, error=err)
+            return
+        yield from self._objects(obj, "whole file")
+
+    def _objects(self, obj: Any, where: str) -> Iterator[RawRecord]:
+        if isinstance(obj, list):
+            for i, item in enumerate(obj, 1):
+                yield unwrap_hit(self.name, f"item {i}", item)
+        elif (
+            isinstance(obj, dict)
+            and isinstance(obj.get("hits"), dict)
+            and isinstance(obj["hits"].get("hits"), list)
+        ):
+            for i, hit in enumerate(obj["hits"]["hits"], 1):
+                yield unwrap_hit(self.name, f"hit {i}", hit)
+        else:
+            yield unwrap_hit(self.name, where, obj)
+
+    def _lines(self, fh: IO[bytes]) -> Iterator[RawRecord]:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            text, err = _decode(line.rstrip(b"\r\n"))
+            if err is None:
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    err = _json_error(exc)
+                except RecursionError:
+                    err = "malformed JSON: nested too deeply"
+            if err is not None:
+                if lineno == 1 and text.strip() == "{":
+                    # A pretty-printed document or search response, not NDJSON.
+                    rest = line + fh.read()
+                    yield from self._whole(rest)
+                    return
+                yield RawRecord(self.name, f"line {lineno}", None, text, error=err)
+                continue
+            if isinstance(obj, dict) and isinstance(obj.get("hits"), dict):
+                yield from self._objects(obj, f"line {lineno}")
+            else:
+                yield unwrap_hit(self.name, f"line {lineno}", obj)
+
+
+def _peek_first_char(fh: IO[bytes]) -> bytes:
+    """The first non-blank byte, without consuming the stream when it is seekable."""
+    if fh.seekable():
+        pos = fh.tell()
+        while True:
+            chunk = fh.read(4096)
+            if not chunk:
+                fh.seek(pos)
+                return b""
+            stripped = chunk.lstrip()
+            if stripped:
+                fh.seek(pos)
+                return stripped[:1]
+    # stdin: buffer it
+    peek = getattr(fh, "peek", None)
+    if peek is not None:
+        data = peek(4096)
+        return data.lstrip()[:1]
+    return b""

@@ -1,0 +1,57 @@
+"""Field lookup in documents that mix dotted keys and nested objects.
+
+``{"kibana.alert.rule.name": x}``, ``{"kibana": {"alert": {"rule": {"name": x}}}}`` and
+``{"kibana.alert": {"rule.name": x}}`` all answer ``get(doc, "kibana.alert.rule.name")``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MISSING = object()
+
+
+def _get(obj: Any, parts: list[str], start: int) -> Any:
+    if start == len(parts):
+        return obj
+    if not isinstance(obj, dict):
+        return _MISSING
+    # Longest dotted key first, then shorter prefixes, each recursing into the rest.
+    for end in range(len(parts), start, -1):
+        key = parts[start] if end == start + 1 else ".".join(parts[start:end])
+        if key in obj:
+            found = _get(obj[key], parts, end)
+            if found is not _MISSING:
+                return found
+    return _MISSING
+
+
+def get(doc: Any, path: str, default: Any = None) -> Any:
+    if isinstance(doc, dict) and path in doc:
+        return doc[path]
+    found = _get(doc, path.split("."), 0)
+    return default if found is _MISSING else found
+
+
+def first(doc: Any, *paths: str) -> Any:
+    """The first path that has a value other than None, '' or []."""
+    for path in paths:
+        value = get(doc, path)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def has_prefix(doc: Any, prefix: str) -> bool:
+    """Whether the document has any field under ``prefix`` (dotted or nested)."""
+    if not isinstance(doc, dict):
+        return False
+    head, _, rest = prefix.partition(".")
+    for key, value in doc.items():
+        if key == prefix or key.startswith(prefix + "."):
+            return True
+        if rest and key == head and has_prefix(value, rest):
+            return True
+        if rest and prefix.startswith(key + ".") and has_prefix(value, prefix[len(key) + 1 :]):
+            return True
+    return False

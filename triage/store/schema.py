@@ -1,0 +1,137 @@
+"""Workspace schema, applied with sqlite-utils migrations.
+
+``events`` is the investigation log: append-only, hash-chained, the source of
+truth. Every other table except ``meta``, ``checkpoints`` and the migrations
+record is a projection that can be dropped and rebuilt from ``events``.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("triage")
+
+PROJECTION_TABLES = ("alerts", "incidents", "quarantine", "timeline")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            body TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX events_ts ON events(ts);
+        CREATE INDEX events_target ON events(target, seq);
+
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the investigation log is append-only: UPDATE refused'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the investigation log is append-only: DELETE refused'); END;
+
+        CREATE TABLE checkpoints (
+            n INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            record TEXT NOT NULL
+        );
+        CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+        BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only: UPDATE refused'); END;
+        CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+        BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only: DELETE refused'); END;
+        """
+    )
+    create_projections(db)
+
+
+def create_projections(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            dedup_key TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            index_name TEXT,
+            doc_id TEXT,
+            rule_name TEXT,
+            rule_id TEXT,
+            title TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            original_severity TEXT NOT NULL,
+            risk_score REAL,
+            fired_at TEXT NOT NULL,
+            ingested_at TEXT NOT NULL,
+            host TEXT,
+            user_name TEXT,
+            src_ip TEXT,
+            dst_ip TEXT,
+            tactics TEXT NOT NULL,
+            techniques TEXT NOT NULL,
+            tags TEXT NOT NULL,
+            playbook_id TEXT,
+            playbook_version INTEGER,
+            playbook_steps TEXT NOT NULL,
+            required_steps TEXT NOT NULL,
+            steps_done TEXT NOT NULL,
+            ack_due TEXT,
+            close_due TEXT,
+            status TEXT NOT NULL,
+            assignee TEXT,
+            acknowledged_at TEXT,
+            acknowledged_by TEXT,
+            closed_at TEXT,
+            closed_by TEXT,
+            disposition TEXT,
+            close_reason TEXT,
+            close_override TEXT,
+            incident_id INTEGER,
+            notes INTEGER NOT NULL,
+            reopened INTEGER NOT NULL,
+            ingest_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX alerts_status ON alerts(status, severity);
+        CREATE INDEX alerts_assignee ON alerts(assignee);
+        CREATE INDEX alerts_fired ON alerts(fired_at);
+        CREATE INDEX alerts_ingested ON alerts(ingested_at);
+        CREATE INDEX alerts_incident ON alerts(incident_id);
+
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            status TEXT NOT NULL,
+            owner TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            closed_at TEXT,
+            last_seq INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY,
+            dedup_key TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            location TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            ts TEXT NOT NULL
+        );
+
+        CREATE TABLE timeline (
+            ref TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (ref, seq)
+        ) WITHOUT ROWID;
+        """
+    )

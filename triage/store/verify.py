@@ -1,0 +1,123 @@
+"""Recompute the chain and check it against the signed checkpoints, like an auditor would."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from triage.store.chain import GENESIS
+
+
+@dataclass
+class Problem:
+    seq: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"event {self.seq}" if self.seq is not None else "log"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class VerifyReport:
+    events_total: int = 0
+    events_valid: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    checkpoints_total: int = 0
+    checkpoints_valid: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        verdict = "VALID" if self.ok else "INVALID"
+        return (
+            f"{verdict}: {self.events_valid} of {self.events_total} events valid; "
+            f"{self.checkpoints_valid} of {self.checkpoints_total} checkpoints valid; "
+            f"head {self.head_seq} {self.head_hash[:16]}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events_total": self.events_total,
+            "events_valid": self.events_valid,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "checkpoints_total": self.checkpoints_total,
+            "checkpoints_valid": self.checkpoints_valid,
+            "problems": [{"seq": p.seq, "reason": p.reason} for p in self.problems],
+            "notes": self.notes,
+        }
+
+
+def verify_chain(conn: sqlite3.Connection, report: VerifyReport | None = None) -> VerifyReport:
+    """Walk the log in order and recompute every hash from the stored canonical bytes."""
+    report = report or VerifyReport()
+    prev_hash = GENESIS
+    expected = 1
+    total = valid = 0
+    sha = hashlib.sha256
+    problems = report.problems
+    for seq, body, stored_prev, stored_hash in conn.execute(
+        "SELECT seq, body, prev_hash, hash FROM events ORDER BY seq"
+    ):
+        total += 1
+        ok = True
+        if seq != expected:
+            ok = False
+            if seq > expected:
+                missing = f"{expected}" if seq == expected + 1 else f"{expected} to {seq - 1}"
+                problems.append(Problem(seq, f"sequence gap: event {missing} missing (deleted)"))
+            else:
+                problems.append(Problem(seq, f"out of order: expected {expected}"))
+        if stored_prev != prev_hash:
+            ok = False
+            problems.append(
+                Problem(seq, "chain broken: prev_hash does not match the hash of the event before it")
+            )
+        if sha((stored_prev + body).encode("ascii", "replace")).hexdigest() != stored_hash:
+            ok = False
+            problems.append(Problem(seq, "hash mismatch: the event's content was changed"))
+        if ok:
+            valid += 1
+        prev_hash = stored_hash
+        expected = seq + 1
+    report.events_total = total
+    report.events_valid = valid
+    # The indexed columns must agree with the hashed body (they drive range queries).
+    for (seq,) in conn.execute(
+        """SELECT seq FROM events WHERE NOT json_valid(body)
+           OR json_extract(body, '$.seq') IS NOT seq
+           OR json_extract(body, '$.ts') IS NOT ts
+           OR json_extract(body, '$.action') IS NOT action
+           OR json_extract(body, '$.target') IS NOT target
+           ORDER BY seq"""
+    ):
+        report.problems.append(Problem(seq, "indexed columns disagree with the hashed event body"))
+    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    if row:
+        report.head_seq, report.head_hash = row
+    report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
+    return report
+
+
+def verify_workspace(
+    conn: sqlite3.Connection,
+    workspace_id: str,
+    *,
+    anchor_files: list[Path] | None = None,
+    public_key: bytes | None = None,
+) -> VerifyReport:
+    from triage.store.anchor import verify_checkpoints
+
+    report = verify_chain(conn)
+    verify_checkpoints(conn, workspace_id, report, anchor_files or [], public_key)
+    return report

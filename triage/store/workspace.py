@@ -1,0 +1,259 @@
+"""A workspace: one SQLite file holding the investigation log and its projections."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from triage.clock import now_ts
+from triage.errors import WorkspaceBusy, WorkspaceError
+from triage.store import projection
+from triage.store.chain import GENESIS, canonical, chain_hash
+from triage.store.schema import migrations
+
+BUSY_TIMEOUT_S = 30.0
+WRITE_DEADLINE_S = 120.0
+KIND_PRODUCTION = "production"
+KIND_EXERCISE = "exercise"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    ts: str
+    actor: str
+    action: str
+    target: str
+    exercise: str | None
+    payload: dict[str, Any]
+    body: str
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def from_row(cls, seq: int, body: str, prev_hash: str, hash_: str) -> Event:
+        d = json.loads(body)
+        return cls(
+            seq=seq,
+            ts=d["ts"],
+            actor=d["actor"],
+            action=d["action"],
+            target=d["target"],
+            exercise=d.get("exercise"),
+            payload=d["payload"],
+            body=body,
+            prev_hash=prev_hash,
+            hash=hash_,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "ts": self.ts,
+            "actor": self.actor,
+            "action": self.action,
+            "target": self.target,
+            "exercise": self.exercise,
+            "payload": self.payload,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    return conn
+
+
+class Writer:
+    """Appends events inside one write transaction; each append updates the projections."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.conn = ws.conn
+        row = self.conn.execute("SELECT seq, hash, ts FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        self.seq, self.head, self.last_ts = row if row else (0, GENESIS, "")
+
+    def append(self, actor: str, action: str, target: str, payload: dict[str, Any]) -> Event:
+        if not actor:
+            raise WorkspaceError("every event needs an actor")
+        seq = self.seq + 1
+        ts = max(now_ts(), self.last_ts)  # never go back in time, even across hosts' clocks
+        exercise = self.ws.exercise
+        body = canonical(
+            {
+                "v": 1,
+                "seq": seq,
+                "ts": ts,
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "exercise": exercise,
+                "payload": payload,
+            }
+        )
+        digest = chain_hash(self.head, body)
+        self.conn.execute(
+            "INSERT INTO events (seq, ts, action, target, body, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, ts, action, target, body, self.head, digest),
+        )
+        event = Event(seq, ts, actor, action, target, exercise, payload, body, self.head, digest)
+        projection.apply(self.conn, event)
+        self.seq, self.head, self.last_ts = seq, digest, ts
+        return event
+
+
+class Workspace:
+    def __init__(self, path: str | Path, conn: sqlite3.Connection) -> None:
+        self.path = Path(path)
+        self.conn = conn
+        self.db = Database(conn, execute_plugins=False)
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        self.meta = meta
+        self.id: str = meta["workspace_id"]
+        self.kind: str = meta.get("kind", KIND_PRODUCTION)
+        self.exercise: str | None = meta.get("exercise") or None
+
+    # -- opening -----------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls, path: str | Path, *, kind: str = KIND_PRODUCTION, exercise: str | None = None
+    ) -> Workspace:
+        path = Path(path)
+        if path.exists() and path.stat().st_size > 0:
+            raise WorkspaceError(f"{path}: a file is already there; open it instead of creating it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = _connect(path)
+        _migrate(conn)
+        with _immediate(conn):
+            for key, value in (
+                ("schema", "triage"),
+                ("workspace_id", str(uuid.uuid4())),
+                ("kind", kind),
+                ("exercise", exercise or ""),
+                ("created_at", now_ts()),
+            ):
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return cls(path, conn)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Workspace:
+        path = Path(path)
+        if not path.exists():
+            raise WorkspaceError(f"no workspace at {path}; create one with `triage init`")
+        try:
+            conn = _connect(path)
+            ok = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise WorkspaceError(f"{path} is not a triage workspace ({exc})") from None
+        if not ok or ok[0] != "triage":
+            raise WorkspaceError(f"{path} is not a triage workspace")
+        _migrate(conn)
+        return cls(path, conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Writer]:
+        """One write transaction: take the write lock first, so readers never block us
+        into a deadlock and concurrent writers queue up instead of failing."""
+        with _immediate(self.conn):
+            yield Writer(self)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def head(self) -> tuple[int, str]:
+        row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def event(self, seq: int) -> Event | None:
+        row = self.conn.execute(
+            "SELECT seq, body, prev_hash, hash FROM events WHERE seq = ?", (seq,)
+        ).fetchone()
+        return Event.from_row(*row) if row else None
+
+    def events(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        ref: str | None = None,
+        after_seq: int = 0,
+        limit: int | None = None,
+    ) -> Iterator[Event]:
+        """Events in log order; ``since``/``until`` bound ``ts`` (half-open), ``ref`` an alert
+        or incident (``alert:7``, ``incident:2``)."""
+        sql = "SELECT e.seq, e.body, e.prev_hash, e.hash FROM events e"
+        where, args = ["e.seq > ?"], [after_seq]
+        if ref is not None:
+            sql += " JOIN timeline t ON t.seq = e.seq"
+            where.append("t.ref = ?")
+            args.append(ref)
+        if since is not None:
+            where.append("e.ts >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("e.ts < ?")
+            args.append(until)
+        sql += " WHERE " + " AND ".join(where) + " ORDER BY e.seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        for row in self.conn.execute(sql, args):
+            yield Event.from_row(*row)
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    db = Database(conn, execute_plugins=False)
+    if not migrations.pending(db):
+        return
+    with _immediate(conn):
+        migrations.apply(db)
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE with patience: SQLite's busy handler waits up to BUSY_TIMEOUT_S per
+    try; we keep trying until WRITE_DEADLINE_S before telling the user."""
+    deadline = time.monotonic() + WRITE_DEADLINE_S
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise WorkspaceBusy(
+                    f"the workspace stayed locked by other writers for {WRITE_DEADLINE_S:.0f}s; try again"
+                ) from None
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
