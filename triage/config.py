@@ -56,7 +56,7 @@ def default_config_path() -> Path:
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    explicit = path is not None or "TRIAGE_CONFIG" in os.environ
+    explicit = path is not None or bool(os.environ.get("TRIAGE_CONFIG"))
     path = path or default_config_path()
     if not path.exists():
         if explicit:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from typing import Any
 
 import click
 
@@ -53,11 +52,13 @@ for module in (admin, alerts):
         cli.add_command(command)
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: errors are one clear line and an exit code, never a traceback."""
     debug = bool(os.environ.get("TRIAGE_DEBUG"))
     try:
-        return cli.main(args=argv, prog_name="triage", standalone_mode=False)
+        # Without standalone mode click returns the code of an Exit instead of exiting.
+        code = cli.main(args=argv, prog_name="triage", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Abort:
         click.echo("triage: aborted", err=True)
         sys.exit(130)

@@ -191,9 +191,7 @@ class Commands:
 
     def _quarantine(self, w: Writer, qid: int, rec: RawRecord, reason: str) -> Event | None:
         """Log unreadable input with its reason; the same bad record again is not logged twice."""
-        key = hashlib.sha256(
-            canonical([rec.origin, rec.location, rec.raw]).encode("ascii")
-        ).hexdigest()
+        key = hashlib.sha256(canonical([rec.origin, rec.location, rec.raw]).encode("ascii")).hexdigest()
         if self.ws.conn.execute("SELECT 1 FROM quarantine WHERE dedup_key = ?", (key,)).fetchone():
             return None
         return w.append(

@@ -191,7 +191,7 @@ def verify_checkpoints(
             )
         )
     trusted_id = key_id(trusted_key) if trusted_key else None
-    by_n: dict[int, tuple[dict[str, Any], str, str]] = {}
+    groups: dict[int, dict[str, tuple[dict[str, Any], str]]] = {}
     for line, where in lines:
         try:
             rec = json.loads(line)
@@ -199,81 +199,90 @@ def verify_checkpoints(
         except (ValueError, KeyError, TypeError):
             report.problems.append(Problem(None, f"{where}: unreadable checkpoint"))
             continue
-        if rec.get("workspace") != workspace_id:
+        if not isinstance(rec, dict) or rec.get("workspace") != workspace_id:
             report.notes.append(f"{where}: checkpoint of another workspace, skipped")
             continue
-        if n in by_n:
-            if record_hash(by_n[n][1]) != record_hash(canonical(rec)):
-                report.problems.append(
-                    Problem(
-                        None,
-                        f"checkpoint {n} differs between {by_n[n][2]} and {where} "
-                        "(one of them was forged or rolled back)",
-                    )
-                )
-            continue
-        by_n[n] = (rec, canonical(rec), where)
-    (max_seq,) = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
-    expected_prev = GENESIS
-    for n in range(1, max(by_n, default=0) + 1):
+        groups.setdefault(n, {}).setdefault(canonical(rec), (rec, where))
+    max_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    for n in range(1, max(groups, default=0) + 1):
         report.checkpoints_total += 1
-        if n not in by_n:
+        group = groups.get(n)
+        if not group:
             report.problems.append(Problem(None, f"checkpoint {n} is missing"))
-            expected_prev = ""
             continue
-        rec, line, where = by_n[n]
-        ok = True
-        try:
-            if rec.get("prev") != expected_prev and expected_prev:
+        n_ok = True
+        if len(group) > 1:
+            n_ok = False
+            wheres = " and ".join(where for _rec, where in group.values())
+            report.problems.append(
+                Problem(None, f"checkpoint {n} differs between {wheres} (one was forged or rolled back)")
+            )
+        prevs = {record_hash(line) for line in groups.get(n - 1, {})} if n > 1 else {GENESIS}
+        for line, (rec, where) in group.items():
+            ok = _check_one(conn, rec, line, where, n, prevs, trusted_key, trusted_id, max_seq, report)
+            n_ok = n_ok and ok
+        if n_ok:
+            report.checkpoints_valid += 1
+    report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
+
+
+def _check_one(
+    conn: sqlite3.Connection,
+    rec: dict[str, Any],
+    line: str,
+    where: str,
+    n: int,
+    prevs: set[str],
+    trusted_key: bytes | None,
+    trusted_id: str | None,
+    max_seq: int,
+    report: VerifyReport,
+) -> bool:
+    ok = True
+    try:
+        seq, head = int(rec["seq"]), str(rec["head"])
+        if prevs and rec.get("prev") not in prevs:
+            ok = False
+            report.problems.append(
+                Problem(None, f"checkpoint {n} ({where}) does not chain to checkpoint {n - 1}")
+            )
+        if trusted_key is not None:
+            if rec.get("key_id") != trusted_id:
                 ok = False
                 report.problems.append(
-                    Problem(None, f"checkpoint {n} ({where}) does not chain to checkpoint {n - 1}")
+                    Problem(None, f"checkpoint {n} ({where}) was signed by another key ({rec.get('key_id')})")
                 )
-            if trusted_key is not None:
-                if rec.get("key_id") != trusted_id:
-                    ok = False
-                    report.problems.append(
-                        Problem(
-                            None, f"checkpoint {n} ({where}) was signed by another key ({rec.get('key_id')})"
-                        )
+            else:
+                try:
+                    Ed25519PublicKey.from_public_bytes(trusted_key).verify(
+                        base64.b64decode(rec["signature"]), _signed_part(rec).encode("ascii")
                     )
-                else:
-                    try:
-                        Ed25519PublicKey.from_public_bytes(trusted_key).verify(
-                            base64.b64decode(rec["signature"]), _signed_part(rec).encode("ascii")
-                        )
-                    except (InvalidSignature, ValueError, KeyError):
-                        ok = False
-                        report.problems.append(Problem(None, f"checkpoint {n} ({where}): bad signature"))
-            seq, head = int(rec["seq"]), str(rec["head"])
-        except (KeyError, TypeError, ValueError):
-            report.problems.append(Problem(None, f"checkpoint {n} ({where}): malformed"))
-            expected_prev = record_hash(line)
-            continue
-        if seq == 0:
-            actual = GENESIS
-        else:
-            row = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
-            actual = row[0] if row else None
-        if actual is None:
-            ok = False
-            report.problems.append(
-                Problem(
-                    seq,
-                    f"missing, but checkpoint {n} ({where}) signed it: the log was truncated "
-                    f"or rolled back (it ends at event {max_seq})",
-                )
+                except (InvalidSignature, ValueError, KeyError):
+                    ok = False
+                    report.problems.append(Problem(None, f"checkpoint {n} ({where}): bad signature"))
+    except (KeyError, TypeError, ValueError):
+        report.problems.append(Problem(None, f"checkpoint {n} ({where}): malformed"))
+        return False
+    if seq == 0:
+        actual: str | None = GENESIS
+    else:
+        row = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
+        actual = row[0] if row else None
+    if actual is None:
+        report.problems.append(
+            Problem(
+                seq,
+                f"missing, but checkpoint {n} ({where}) signed it: the log was truncated "
+                f"or rolled back (it ends at event {max_seq})",
             )
-        elif actual != head:
-            ok = False
-            report.problems.append(
-                Problem(
-                    seq,
-                    f"hash differs from checkpoint {n} ({where}): the log was rewritten "
-                    "after it was anchored",
-                )
+        )
+        return False
+    if actual != head:
+        report.problems.append(
+            Problem(
+                seq,
+                f"hash differs from checkpoint {n} ({where}): the log was rewritten after it was anchored",
             )
-        if ok:
-            report.checkpoints_valid += 1
-        expected_prev = record_hash(line)
-    report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
+        )
+        return False
+    return ok
