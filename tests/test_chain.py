@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 
 import pytest
@@ -47,7 +48,7 @@ def test_every_event_records_actor_time_and_target(ws: Workspace, cmds: Commands
     alert = ingest_one(cmds)
     event = cmds.note(alert, "hello")
     assert event.actor == "alice"
-    assert event.ts.endswith("Z") and event.ts[:4] == "20" or event.ts  # ISO UTC
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", event.ts)  # fixed-width UTC
     assert event.target == f"alert:{alert}"
     stored = ws.event(event.seq)
     assert stored is not None and stored.payload == {"text": "hello"} and stored.actor == "alice"

@@ -43,7 +43,7 @@ def _worker(db: str, name: str, rounds: int, seed: int) -> tuple[str, list[str],
                     pass  # another analyst got there first: a clear refusal, not an error
         ws.close()
         return name, mine, None
-    except Exception:  # report everything back to the test, which fails on it
+    except Exception:  # noqa: BLE001 - report everything back to the test, which fails on it
         return name, [], traceback.format_exc()
 
 
