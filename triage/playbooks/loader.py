@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from pydantic import ValidationError
 from triage.domain.alert import Alert
 from triage.errors import PlaybookError
 from triage.playbooks.model import Playbook
+
+_FIELD_PREFIX = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", re.DOTALL)
 
 
 def _node_lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
@@ -54,10 +57,17 @@ def from_dict(
         return Playbook.model_validate(data)
     except ValidationError as exc:
         problems = []
-        for err in exc.errors():
+        errors = exc.errors()
+        for err in errors:
             loc = tuple(p for p in err["loc"] if p not in ("function-after",))
-            line = _line_for(lines or {}, loc)
+            if err["type"] == "too_short" and any(
+                o is not err and tuple(o["loc"][: len(loc)]) == loc for o in errors
+            ):
+                continue  # a list item failed; "too short" would only echo that
             msg = err["msg"].removeprefix("Value error, ")
+            if not loc and (m := _FIELD_PREFIX.match(msg)):  # whole-playbook checks name their field
+                loc, msg = tuple(m.group(1).split(".")), m.group(2)
+            line = _line_for(lines or {}, loc)
             problems.append(f"{source}:{line}: {_field(loc)}: {msg}")
         raise PlaybookError(problems) from None
 

@@ -122,7 +122,7 @@ class Playbook(BaseModel):
         seen: set[str] = set()
         for step in self.steps:
             if step.id in seen:
-                raise ValueError(f"step id {step.id!r} is used twice")
+                raise ValueError(f"steps: step id {step.id!r} is used twice")
             seen.add(step.id)
         missing = [s.value for s in Severity if s not in self.targets]
         if missing:
