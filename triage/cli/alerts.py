@@ -358,7 +358,13 @@ def reopen_cmd(c: Context, alert: int, reason: str, as_json: bool) -> None:
 
 
 @click.command("incidents")
-@click.option("--status", type=click.Choice(["open", "closed", "all"]), default="all", show_default=True)
+@click.option(
+    "--status",
+    type=click.Choice(["open", "closed", "all"]),
+    default="all",
+    show_default=True,
+    help="Only incidents in this state.",
+)
 @json_option
 @pass_ctx
 def incidents_cmd(c: Context, status: str, as_json: bool) -> None:

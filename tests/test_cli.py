@@ -1,0 +1,149 @@
+"""The command line: help everywhere, JSON for scripts, one-line errors, a full analyst flow."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from triage.cli.main import cli as triage_cli
+
+from .conftest import Cli
+from .test_profiles import ELASTIC_HIT, WAZUH
+
+REQUIRED = {
+    "init", "ingest", "alerts", "show", "assign", "ack", "note", "step", "escalate",
+    "close", "reopen", "log", "verify", "anchor",
+}  # fmt: skip
+
+
+def test_required_commands_exist() -> None:
+    assert set(triage_cli.commands) >= REQUIRED
+
+
+@pytest.mark.parametrize("name", sorted(triage_cli.commands))
+def test_every_command_has_help(cli: Cli, name: str) -> None:
+    command = triage_cli.commands[name]
+    assert command.help and command.help.strip(), f"{name} has no help text"
+    result = cli(name, "--help")
+    assert result.exit_code == 0
+    assert "Usage: triage" in result.stdout
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"{name} {param.opts} has no help"
+
+
+def test_top_level_help(cli: Cli) -> None:
+    result = cli("--help")
+    assert result.exit_code == 0 and "tamper-evident" in result.stdout
+
+
+def _run(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TRIAGE_DB": str(tmp_path / "p.db"), "TRIAGE_ANALYST": "alice"}
+    env.pop("TRIAGE_DEBUG", None)
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
+    return subprocess.run(
+        [sys.executable, "-m", "triage", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("alerts",), "no workspace at"),
+        (("ack", "1"), "no workspace at"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    proc = _run(tmp_path, *args)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("triage: error:") and message in lines[0]
+
+
+def test_refusals_and_bad_files_are_one_line(tmp_path: Path) -> None:
+    assert _run(tmp_path, "init").returncode == 0
+    for args, code, message in [
+        (("ack", "7"), 3, "no alert 7"),
+        (("close", "7", "-d", "true_positive", "-r", "x"), 3, "no alert 7"),
+        (("--config", str(tmp_path / "missing.toml"), "alerts"), 2, "config file not found"),
+        (("--playbooks", str(tmp_path), "alerts"), 0, ""),
+        (("ingest", str(tmp_path)), 2, "cannot read"),
+    ]:
+        proc = _run(tmp_path, *args)
+        assert proc.returncode == code, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+        if message:
+            assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and message in proc.stderr, args
+    not_a_db = tmp_path / "junk.db"
+    not_a_db.write_text("hello")
+    proc = _run(tmp_path, "--db", str(not_a_db), "alerts")
+    assert (
+        proc.returncode == 2 and "is not a triage workspace" in proc.stderr and "Traceback" not in proc.stderr
+    )
+
+
+def test_analyst_flow_through_the_cli(cli: Cli, tmp_path: Path) -> None:
+    assert cli("init").exit_code == 0
+    path = tmp_path / "a.ndjson"
+    path.write_text(json.dumps(ELASTIC_HIT) + "\n" + json.dumps(WAZUH) + "\n")
+    assert cli.json("ingest", str(path))["ingested"] == 2
+    alerts = cli.json("alerts")
+    assert {a["playbook_id"] for a in alerts} == {"brute-force"}
+    a = next(x["id"] for x in alerts if x["profile"] == "elastic")
+    assert cli.json("assign", str(a), "bob")["payload"]["assignee"] == "bob"
+    assert cli.json("ack", str(a), analyst="bob")["action"] == "alert.acknowledged"
+    assert [x["id"] for x in cli.json("alerts", "--assignee", "bob")] == [a]
+    assert [x["id"] for x in cli.json("alerts", "--mine", analyst="bob")] == [a]
+    assert len(cli.json("alerts", "--unassigned")) == 1
+    assert cli.json("alerts", "--severity", "critical") == []
+    note = cli("note", str(a), "-", input="line one\nline two\n")
+    assert note.exit_code == 0
+    for step in ("validate", "check-success", "scope", "document"):
+        assert cli("step", f"A-{a}", step, "--note", "done").exit_code == 0
+    esc = cli.json("escalate", str(a), "--title", "Spray against DC")
+    incident = esc["payload"]["incident"]
+    assert cli.json("incident", str(incident))["alerts"][0]["id"] == a
+    assert cli.json("severity", str(a), "critical", "--reason", "DC")["payload"]["to"] == "critical"
+    closed = cli.json("close", str(a), "-d", "true_positive", "-r", "confirmed spray", analyst="bob")
+    assert closed["actor"] == "bob"
+    assert cli.json("reopen", str(a), "-r", "more")["action"] == "alert.reopened"
+    shown = cli.json("show", str(a))
+    assert shown["raw"] == ELASTIC_HIT
+    actions = [e["action"] for e in shown["timeline"]]
+    assert actions == [
+        "alert.ingested", "alert.assigned", "alert.acknowledged", "alert.noted",
+        "alert.step_completed", "alert.step_completed", "alert.step_completed", "alert.step_completed",
+        "alert.escalated", "alert.severity_changed", "alert.closed", "alert.reopened",
+    ]  # fmt: skip
+    assert shown["timeline"][3]["payload"]["text"] == "line one\nline two"
+    text = cli("show", str(a)).stdout
+    assert "[x] validate (required)" in text and "closed as true_positive: confirmed spray" in text
+    log = [json.loads(line) for line in cli("log", "--json", "--alert", str(a)).stdout.splitlines()]
+    assert [e["action"] for e in log] == actions
+    assert cli("log", "--since", "2000-01-01", "--until", "2000-01-02").stdout == ""
+    assert cli("verify").exit_code == 0
+    assert cli("rebuild", "--check").exit_code == 0
+
+
+def test_demo_runs_on_the_bundled_samples(cli: Cli) -> None:
+    result = cli("demo")
+    assert result.exit_code == 0, result.output
+    assert "0 quarantined" in result.stdout
+    assert "ID  SEVERITY" in result.stdout
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    proc = _run(tmp_path, "--version")
+    assert proc.returncode == 0 and "triage" in proc.stdout
