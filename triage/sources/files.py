@@ -120,6 +120,6 @@ def _peek_first_char(fh: IO[bytes]) -> bytes:
     # stdin: buffer it
     peek = getattr(fh, "peek", None)
     if peek is not None:
-        data = peek(4096)
+        data: bytes = peek(4096)
         return data.lstrip()[:1]
     return b""

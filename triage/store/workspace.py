@@ -83,7 +83,9 @@ class Writer:
         self.ws = ws
         self.conn = ws.conn
         row = self.conn.execute("SELECT seq, hash, ts FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        self.seq, self.head, self.last_ts = row if row else (0, GENESIS, "")
+        self.seq: int = row[0] if row else 0
+        self.head: str = row[1] if row else GENESIS
+        self.last_ts: str = row[2] if row else ""
 
     def append(self, actor: str, action: str, target: str, payload: dict[str, Any]) -> Event:
         if not actor:
@@ -206,7 +208,8 @@ class Workspace:
         """Events in log order; ``since``/``until`` bound ``ts`` (half-open), ``ref`` an alert
         or incident (``alert:7``, ``incident:2``)."""
         sql = "SELECT e.seq, e.body, e.prev_hash, e.hash FROM events e"
-        where, args = ["e.seq > ?"], [after_seq]
+        where: list[str] = ["e.seq > ?"]
+        args: list[object] = [after_seq]
         if ref is not None:
             sql += " JOIN timeline t ON t.seq = e.seq"
             where.append("t.ref = ?")

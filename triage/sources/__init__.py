@@ -1,0 +1,1 @@
+"""Sources of alerts: files and, behind the same interface, search clusters."""

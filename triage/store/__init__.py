@@ -1,0 +1,1 @@
+"""The workspace store: the investigation log, its projections, verification and anchoring."""
