@@ -144,6 +144,7 @@ def _rebuilt_digest(ws: Workspace) -> tuple[str, str]:
         rebuilt = projection.digest(ws.conn)
     finally:
         ws.conn.execute("ROLLBACK")
+    assert ws.rebuild(dry_run=True)[1] == (live == rebuilt)
     return live, rebuilt
 
 

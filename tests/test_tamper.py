@@ -203,3 +203,13 @@ def test_verify_without_a_trusted_key_does_not_pass_checkpoints(lab: Lab) -> Non
     result = lab.cli("verify", "--anchors", str(lab.anchors))
     assert result.exit_code == 1
     assert "no trusted public key" in result.stdout
+
+
+def test_edited_projection_is_caught_by_rebuild_check_and_repaired(lab: Lab) -> None:
+    sql(lab.db, "UPDATE alerts SET status = 'closed', disposition = 'false_positive' WHERE id = 2;")
+    result = lab.cli("rebuild", "--check")
+    assert result.exit_code == 1 and "DIFFERENT" in result.stdout
+    assert lab.cli.json("show", "2")["alert"]["status"] == "closed"  # --check changed nothing
+    assert lab.cli("rebuild").exit_code == 0
+    assert lab.cli.json("show", "2")["alert"]["status"] == "acknowledged"
+    assert lab.cli("rebuild", "--check").exit_code == 0

@@ -18,7 +18,6 @@ from triage.errors import ConfigError, SigningError
 from triage.sources.files import FileSource
 from triage.sources.profiles import PROFILES
 from triage.store import anchor as anchoring
-from triage.store import projection
 from triage.store.verify import verify_workspace
 from triage.store.workspace import Workspace
 from triage.text import printable
@@ -225,17 +224,11 @@ def anchor_cmd(c: Context, key_path: str | None, out_path: str | None, as_json: 
 @pass_ctx
 def rebuild_cmd(c: Context, check: bool) -> None:
     """Rebuild alert and incident state from the log alone."""
-    ws = c.ws
-    with ws.write():
-        before = projection.digest(ws.conn)
-        n = projection.rebuild(ws.conn)
-        after = projection.digest(ws.conn)
-        if check:
-            ws.conn.execute("ROLLBACK")
-            ws.conn.execute("BEGIN")  # the context manager commits this empty transaction
-    same = "identical" if before == after else "DIFFERENT"
-    click.echo(f"replayed {n} events; rebuilt state is {same} to the stored state")
-    if before != after and check:
+    n, same = c.ws.rebuild(dry_run=check)
+    click.echo(
+        f"replayed {n} events; rebuilt state is {'identical' if same else 'DIFFERENT'} to the stored state"
+    )
+    if check and not same:
         raise click.exceptions.Exit(1)
 
 

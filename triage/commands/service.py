@@ -73,11 +73,9 @@ class Commands:
     # -- helpers -----------------------------------------------------------------------
 
     def _alert(self, alert_id: int, expected_seq: int | None = None) -> sqlite3.Row:
-        self.ws.conn.row_factory = sqlite3.Row
-        try:
-            row = self.ws.conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
-        finally:
-            self.ws.conn.row_factory = None
+        cur = self.ws.conn.cursor()
+        cur.row_factory = sqlite3.Row
+        row = cur.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
         if row is None:
             raise NotFound(f"no alert {alert_id}")
         if expected_seq is not None and row["last_seq"] != expected_seq:

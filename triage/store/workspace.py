@@ -184,6 +184,14 @@ class Workspace:
         with _immediate(self.conn):
             yield Writer(self)
 
+    def rebuild(self, *, dry_run: bool = False) -> tuple[int, bool]:
+        """Replay the whole log into fresh projections. Returns the number of events and
+        whether the rebuilt state equals the stored one; ``dry_run`` changes nothing."""
+        with _immediate(self.conn, commit=not dry_run):
+            before = projection.digest(self.conn)
+            n = projection.rebuild(self.conn)
+            return n, projection.digest(self.conn) == before
+
     # -- reading -----------------------------------------------------------------------
 
     def head(self) -> tuple[int, str]:
@@ -237,7 +245,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+def _immediate(conn: sqlite3.Connection, *, commit: bool = True) -> Iterator[None]:
     """BEGIN IMMEDIATE with patience: SQLite's busy handler waits up to BUSY_TIMEOUT_S per
     try; we keep trying until WRITE_DEADLINE_S before telling the user."""
     deadline = time.monotonic() + WRITE_DEADLINE_S
@@ -259,4 +267,4 @@ def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
             conn.execute("ROLLBACK")
         raise
     else:
-        conn.execute("COMMIT")
+        conn.execute("COMMIT" if commit else "ROLLBACK")
