@@ -28,7 +28,8 @@ def set_clock(fn: Callable[[], datetime] | None) -> None:
 def format_ts(dt: datetime) -> str:
     if dt.tzinfo is None:
         raise ValueError("naive datetime: triage only handles times with a time zone")
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime; same fixed-width result.
+    return dt.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def now_ts() -> str:
@@ -57,17 +58,25 @@ def parse_time(value: object) -> datetime:
         if len(value) > 64:
             raise ValueError("not a time: value too long")
         try:
-            dt = dateparser.isoparse(value)
-        except (ValueError, OverflowError):
-            try:
-                dt = dateparser.parse(value)
-            except (ValueError, OverflowError) as exc:
-                raise ValueError(f"not a time: {value!r}") from exc
+            # The common case (ISO 8601 from a SIEM) without dateutil's overhead.
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            dt = _parse_slow(value)
     else:
         raise ValueError(f"not a time: {value!r}")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+def _parse_slow(value: str) -> datetime:
+    try:
+        return dateparser.isoparse(value)
+    except (ValueError, OverflowError):
+        try:
+            return dateparser.parse(value)
+        except (ValueError, OverflowError) as exc:
+            raise ValueError(f"not a time: {value!r}") from exc
 
 
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")

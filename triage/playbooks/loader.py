@@ -107,10 +107,13 @@ class PlaybookSet:
             raise PlaybookError(problems)
         self.default = defaults[0] if defaults else None
         # Most specific first: higher priority, then id for a stable order.
-        self._ordered = sorted(
-            (pb for pb in self.playbooks.values() if not pb.default),
-            key=lambda p: (-p.priority, p.id),
-        )
+        self._ordered = [
+            (pb, pb.match.compiled())
+            for pb in sorted(
+                (pb for pb in self.playbooks.values() if not pb.default),
+                key=lambda p: (-p.priority, p.id),
+            )
+        ]
 
     @classmethod
     def from_directory(cls, directory: str | Path) -> PlaybookSet:
@@ -131,8 +134,8 @@ class PlaybookSet:
         return self.playbooks.get(playbook_id)
 
     def match(self, alert: Alert) -> Playbook | None:
-        for pb in self._ordered:
-            if pb.match.matches(alert):
+        for pb, matcher in self._ordered:
+            if matcher.matches(alert):
                 return pb
         return self.default
 

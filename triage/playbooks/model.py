@@ -80,21 +80,42 @@ class Match(BaseModel):
         return not (self.rule_names or self.tags or self.techniques)
 
     def matches(self, alert: Alert) -> bool:
-        if self.sources and not any(fnmatch.fnmatchcase(alert.source, s) for s in self.sources):
+        return self.compiled().matches(alert)
+
+    def compiled(self) -> CompiledMatch:
+        return CompiledMatch(self)
+
+
+class CompiledMatch:
+    """A ``Match`` turned into one regex per list, for the ingest hot path."""
+
+    def __init__(self, match: Match) -> None:
+        def union(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+            if not patterns:
+                return None
+            return re.compile("|".join(f"(?:{fnmatch.translate(p.lower())})" for p in patterns))
+
+        self.sources = union(match.sources)
+        self.profiles = frozenset(match.profiles)
+        self.names = union(match.rule_names)
+        self.tags = frozenset(t.lower() for t in match.tags)
+        self.techniques = frozenset(match.techniques)
+
+    def matches(self, alert: Alert) -> bool:
+        if self.sources is not None and not self.sources.match(alert.source.lower()):
             return False
         if self.profiles and alert.profile not in self.profiles:
             return False
-        name = (alert.rule_name or alert.title).lower()
-        if any(fnmatch.fnmatchcase(name, pat.lower()) for pat in self.rule_names):
+        if self.names is not None and self.names.match((alert.rule_name or alert.title).lower()):
             return True
-        tags = {t.lower() for t in alert.tags}
-        if any(t.lower() in tags for t in self.tags):
+        if self.tags and any(t.lower() in self.tags for t in alert.tags):
             return True
-        return any(
-            tech == want or tech.startswith(want + ".")
-            for tech in alert.techniques
-            for want in self.techniques
-        )
+        if self.techniques:
+            for tech in alert.techniques:
+                # T1110.003 is covered by T1110
+                if tech in self.techniques or tech.partition(".")[0] in self.techniques:
+                    return True
+        return False
 
 
 class Playbook(BaseModel):

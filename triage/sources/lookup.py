@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 _MISSING = object()
@@ -26,10 +27,27 @@ def _get(obj: Any, parts: list[str], start: int) -> Any:
     return _MISSING
 
 
+@lru_cache(maxsize=1024)
+def _split(path: str) -> list[str]:
+    return path.split(".")
+
+
 def get(doc: Any, path: str, default: Any = None) -> Any:
-    if isinstance(doc, dict) and path in doc:
+    if not isinstance(doc, dict):
+        return default
+    if path in doc:
         return doc[path]
-    found = _get(doc, path.split("."), 0)
+    parts = _split(path)
+    # Fast path: plain nesting all the way down (the common case).
+    obj: Any = doc
+    for part in parts:
+        if isinstance(obj, dict) and part in obj:
+            obj = obj[part]
+        else:
+            break
+    else:
+        return obj
+    found = _get(doc, parts, 0)
     return default if found is _MISSING else found
 
 
