@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from .conftest import Cli
@@ -131,3 +132,36 @@ def test_terminal_escapes_in_alert_fields_are_shown_literally(cli: Cli, tmp_path
     assert "host\\x1b[31m\\x0d\\nfake line" in shown
     # the stored value is untouched
     assert cli.json("show", "1")["alert"]["host"] == "host\x1b[31m\r\nfake line"
+
+
+def test_source_text_is_kept_byte_exact_in_the_log(cli: Cli, tmp_path: Path) -> None:
+    """An NDJSON line is stored as the source sent it (key order, spacing, non-ASCII), the chain
+    verifies over those bytes, and rebuilding the projections from the log gives the same state."""
+    cli("init")
+    hit = {"_source": ELASTIC_HIT["_source"], "_id": "exact-1", "_index": ELASTIC_HIT["_index"]}
+    hit["_source"] = {**hit["_source"], "message": "Zugriff verweigert für Jürgen — 拒否"}
+    line = json.dumps(hit, ensure_ascii=False, indent=None, separators=(", ", " : "))
+    assert cli.json("ingest", str(_write(tmp_path / "a.ndjson", [line])))["ingested"] == 1
+    conn = sqlite3.connect(cli.db)
+    (body,) = conn.execute("SELECT body FROM events WHERE action = 'alert.ingested'").fetchone()
+    conn.close()
+    assert line in body
+    assert json.loads(body)["payload"]["alert"]["raw"] == json.loads(line)
+    assert cli("verify").exit_code == 0
+    shown = cli.json("show", "1")
+    assert shown["raw"]["_source"]["message"] == "Zugriff verweigert für Jürgen — 拒否"
+    assert cli("rebuild", "--check").exit_code == 0
+
+
+def test_nan_infinity_and_out_of_range_numbers_are_quarantined(cli: Cli, tmp_path: Path) -> None:
+    cli("init")
+    src = json.dumps(WAZUH)
+    lines = [src.replace('"level": 10', '"level": NaN'), src.replace('"level": 10', '"level": 1e999'), src]
+    assert all(ln != src for ln in lines[:2])
+    result = cli("ingest", "--json", str(_write(tmp_path / "n.ndjson", lines)))
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert (out["ingested"], out["quarantined"]) == (1, 2)
+    assert "NaN is not valid JSON" in out["problems"][0]
+    assert "out of range" in out["problems"][1]
+    assert cli("verify").exit_code == 0

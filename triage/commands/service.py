@@ -14,7 +14,7 @@ from triage.playbooks.loader import PlaybookSet
 from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
 from triage.sources.profiles import map_document
-from triage.store.chain import canonical
+from triage.store.chain import canonical, canonical_with
 from triage.store.workspace import Event, Workspace, Writer
 
 MAX_TEXT = 64 * 1024
@@ -126,62 +126,77 @@ class Commands:
         return total
 
     def _ingest_batch(self, batch: list[RawRecord], source: str | None, profile: str | None) -> IngestResult:
-        mapped: list[Alert | tuple[RawRecord, str]] = []
+        mapped: list[tuple[Alert, str | None] | tuple[RawRecord, str]] = []
         for rec in batch:
             if rec.error is not None or rec.doc is None:
                 mapped.append((rec, rec.error or "no document"))
                 continue
             try:
-                mapped.append(
-                    map_document(
-                        rec.doc,
-                        source=source or rec.origin,
-                        raw=rec.raw,
-                        index=rec.index,
-                        doc_id=rec.doc_id,
-                        profile=profile,
-                    )
+                alert = map_document(
+                    rec.doc,
+                    source=source or rec.origin,
+                    raw=rec.raw,
+                    index=rec.index,
+                    doc_id=rec.doc_id,
+                    profile=profile,
                 )
             except MappingError as exc:
                 mapped.append((rec, str(exc)))
+            else:
+                mapped.append((alert, rec.text))
         with self.ws.write() as w:
             return self._store(w, mapped)
 
     def ingest(self, alerts: Iterable[Alert]) -> IngestResult:
         with self.ws.write() as w:
-            return self._store(w, list(alerts))
+            return self._store(w, [(a, None) for a in alerts])
 
-    def _store(self, w: Writer, items: list[Alert | tuple[RawRecord, str]]) -> IngestResult:
+    def _known_keys(self, keys: list[str]) -> set[str]:
+        known: set[str] = set()
+        conn = self.ws.conn
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT dedup_key FROM alerts WHERE dedup_key IN ({marks})"  # noqa: S608
+            known.update(k for (k,) in conn.execute(sql, chunk))
+        return known
+
+    def _store(
+        self, w: Writer, items: list[tuple[Alert, str | None] | tuple[RawRecord, str]]
+    ) -> IngestResult:
         result = IngestResult()
         conn = self.ws.conn
         next_id = (conn.execute("SELECT max(id) FROM alerts").fetchone()[0] or 0) + 1
         next_q = (conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
-        seen: set[str] = set()
-        for item in items:
-            if isinstance(item, tuple):
-                rec, reason = item
+        keys = [dedup_key(item) if isinstance(item, Alert) else "" for item, _ in items]
+        seen = self._known_keys([k for k in keys if k])
+        for (item, extra), key in zip(items, keys, strict=True):
+            if isinstance(item, RawRecord):
+                reason = str(extra)
                 result.quarantined += 1
-                result.problems.append(f"{rec.origin} {rec.location}: {reason}")
-                if self._quarantine(w, next_q, rec, reason) is not None:
+                result.problems.append(f"{item.origin} {item.location}: {reason}")
+                if self._quarantine(w, next_q, item, reason) is not None:
                     next_q += 1
                 continue
-            key = dedup_key(item)
-            if key in seen or conn.execute("SELECT 1 FROM alerts WHERE dedup_key = ?", (key,)).fetchone():
+            if key in seen:
                 result.duplicates += 1
                 continue
             seen.add(key)
             pb = self.playbooks.match(item)
-            alert_doc = item.model_dump(mode="json")
-            w.append(
-                self.actor,
-                "alert.ingested",
-                f"alert:{next_id}",
-                {
-                    "dedup_key": key,
-                    "alert": alert_doc,
-                    "playbook": self._playbook_snapshot(pb, item.severity),
-                },
-            )
+            summary = item.summary()
+            payload = {
+                "dedup_key": key,
+                "alert": {**summary, "raw": item.raw},
+                "playbook": self._playbook_snapshot(pb, item.severity),
+            }
+            payload_json = None
+            if extra is not None:
+                # Keep the source's own JSON text: exact evidence, and no re-encoding of the document.
+                alert_json = canonical_with(summary, "raw", extra)
+                payload_json = canonical_with(
+                    {"dedup_key": key, "playbook": payload["playbook"]}, "alert", alert_json
+                )
+            w.append(self.actor, "alert.ingested", f"alert:{next_id}", payload, payload_json=payload_json)
             result.ingested += 1
             result.alert_ids.append(next_id)
             next_id += 1

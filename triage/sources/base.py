@@ -16,6 +16,7 @@ class RawRecord:
     index: str | None = None
     doc_id: str | None = None
     error: str | None = None  # why no document could be read
+    text: str | None = None  # the exact JSON text of ``raw``, when it arrived as one piece
 
 
 class Source(Protocol):
@@ -26,9 +27,10 @@ class Source(Protocol):
     def records(self) -> Iterator[RawRecord]: ...
 
 
-def unwrap_hit(origin: str, location: str, obj: Any) -> RawRecord:
+def unwrap_hit(origin: str, location: str, obj: Any, text: str | None = None) -> RawRecord:
     """A search hit (``_index``/``_id``/``_source``) gives its source document and metadata;
-    anything else is taken as the document itself. The whole object is kept as raw."""
+    anything else is taken as the document itself. The whole object is kept as raw, and
+    ``text``, when given, is its exact JSON text."""
     if not isinstance(obj, dict):
         return RawRecord(origin, location, None, obj, error=f"expected a JSON object, got {_kind(obj)}")
     source = obj.get("_source")
@@ -42,8 +44,9 @@ def unwrap_hit(origin: str, location: str, obj: Any) -> RawRecord:
             obj,
             index=str(index) if index is not None else None,
             doc_id=str(doc_id) if doc_id is not None else None,
+            text=text,
         )
-    return RawRecord(origin, location, obj, obj)
+    return RawRecord(origin, location, obj, obj, text=text)
 
 
 def _kind(obj: Any) -> str:

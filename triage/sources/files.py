@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +22,29 @@ def _decode(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-8", errors="replace"), f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
 
 
+class _NotJSON(json.JSONDecodeError):
+    """A value Python's decoder accepts but JSON (and the log) does not."""
+
+
 def _json_error(exc: json.JSONDecodeError) -> str:
+    if isinstance(exc, _NotJSON):
+        return f"malformed JSON: {exc.msg}"
     return f"malformed JSON: {exc.msg} at column {exc.colno}"
+
+
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; Python's decoder would accept them.
+    raise _NotJSON(f"{name} is not valid JSON", name, 0)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise _NotJSON(f"number {text[:40]} is out of range", text, 0)
+    return value
+
+
+_loads = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite).decode
 
 
 class FileSource:
@@ -56,7 +78,7 @@ class FileSource:
         text, err = _decode(data)
         if err is None:
             try:
-                obj = json.loads(text)
+                obj = _loads(text)
             except json.JSONDecodeError as exc:
                 err = f"{_json_error(exc)} (line {exc.lineno}); the file is kept whole in quarantine"
         if err is not None:
@@ -85,7 +107,7 @@ class FileSource:
             text, err = _decode(line.rstrip(b"\r\n"))
             if err is None:
                 try:
-                    obj = json.loads(text)
+                    obj = _loads(text)
                 except json.JSONDecodeError as exc:
                     err = _json_error(exc)
                 except RecursionError:
@@ -101,7 +123,7 @@ class FileSource:
             if isinstance(obj, dict) and isinstance(obj.get("hits"), dict):
                 yield from self._objects(obj, f"line {lineno}")
             else:
-                yield unwrap_hit(self.name, f"line {lineno}", obj)
+                yield unwrap_hit(self.name, f"line {lineno}", obj, text.strip())
 
 
 def _peek_first_char(fh: IO[bytes]) -> bytes:

@@ -1,4 +1,11 @@
-"""The canonical encoding of an event and the hash that chains it to the one before."""
+"""The encoding of an event and the hash that chains it to the one before.
+
+An event body is canonical JSON (sorted keys, no spaces, ASCII escapes, no NaN) with one
+exception: a source document that arrived as one piece of JSON text (a line of NDJSON, a
+search hit) is embedded as that exact text, so the log keeps the bytes the source sent and
+ingest does not re-serialise them. The hash is SHA-256 over the previous hash and the body's
+UTF-8 bytes exactly as stored; verification never re-serialises anything.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,31 @@ from typing import Any
 
 GENESIS = "0" * 64
 
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
+
 
 def canonical(obj: Any) -> str:
     """Deterministic JSON: sorted keys, no spaces, ASCII only, no NaN."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return _encode(obj)
+
+
+def canonical_with(obj: dict[str, Any], key: str, text: str) -> str:
+    """``canonical({**obj, key: <the JSON value text>})`` with ``text`` embedded as it is.
+
+    ``text`` must be one valid JSON value; ``obj`` must not hold ``key``. The result is the
+    same as ``canonical`` would give when ``text`` is itself canonical.
+    """
+    before = {k: v for k, v in obj.items() if k < key}
+    after = {k: v for k, v in obj.items() if k > key}
+    parts = []
+    if before:
+        parts.append(_encode(before)[1:-1])
+    parts.append(_encode(key) + ":" + text)
+    if after:
+        parts.append(_encode(after)[1:-1])
+    return "{" + ",".join(parts) + "}"
 
 
 def chain_hash(prev_hash: str, body: str) -> str:
-    """SHA-256 over the previous hash and the event's canonical bytes."""
-    return hashlib.sha256((prev_hash + body).encode("ascii")).hexdigest()
+    """SHA-256 over the previous hash and the event body's stored bytes (UTF-8)."""
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()

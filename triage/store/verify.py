@@ -83,7 +83,7 @@ def verify_chain(conn: sqlite3.Connection, report: VerifyReport | None = None) -
             problems.append(
                 Problem(seq, "chain broken: prev_hash does not match the hash of the event before it")
             )
-        if sha((stored_prev + body).encode("ascii", "replace")).hexdigest() != stored_hash:
+        if sha((stored_prev + body).encode("utf-8", "surrogatepass")).hexdigest() != stored_hash:
             ok = False
             problems.append(Problem(seq, "hash mismatch: the event's content was changed"))
         if ok:

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from triage.clock import now_ts
 from triage.errors import WorkspaceBusy, WorkspaceError
 from triage.store import projection
-from triage.store.chain import GENESIS, canonical, chain_hash
+from triage.store.chain import GENESIS, canonical, canonical_with, chain_hash
 from triage.store.schema import migrations
 
 BUSY_TIMEOUT_S = 30.0
@@ -87,24 +87,32 @@ class Writer:
         self.head: str = row[1] if row else GENESIS
         self.last_ts: str = row[2] if row else ""
 
-    def append(self, actor: str, action: str, target: str, payload: dict[str, Any]) -> Event:
+    def append(
+        self,
+        actor: str,
+        action: str,
+        target: str,
+        payload: dict[str, Any],
+        *,
+        payload_json: str | None = None,
+    ) -> Event:
+        """Append one event. ``payload_json``, when given, is the payload's encoding as it is to
+        be stored (see ``canonical_with``); ``payload`` must be what it decodes to."""
         if not actor:
             raise WorkspaceError("every event needs an actor")
         seq = self.seq + 1
         ts = max(now_ts(), self.last_ts)  # never go back in time, even across hosts' clocks
         exercise = self.ws.exercise
-        body = canonical(
-            {
-                "v": 1,
-                "seq": seq,
-                "ts": ts,
-                "actor": actor,
-                "action": action,
-                "target": target,
-                "exercise": exercise,
-                "payload": payload,
-            }
-        )
+        envelope = {
+            "v": 1,
+            "seq": seq,
+            "ts": ts,
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "exercise": exercise,
+        }
+        body = canonical_with(envelope, "payload", payload_json or canonical(payload))
         digest = chain_hash(self.head, body)
         self.conn.execute(
             "INSERT INTO events (seq, ts, action, target, body, prev_hash, hash)"
