@@ -11,9 +11,10 @@ import os
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from triage.errors import ConfigError
+from triage.sources.search import SearchSourceConfig
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,23 @@ class Settings(BaseModel):
     public_key: Path | None = None
     anchor_file: Path | None = None
     timezone: str = "UTC"
+    sources: list[SearchSourceConfig] = Field(default_factory=list)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, v: list[SearchSourceConfig]) -> list[SearchSourceConfig]:
+        names = [s.name for s in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        return v
+
+    def source(self, name: str) -> SearchSourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sources) or "none configured"
+        raise ConfigError(f"no source named {name!r} in the config file (known: {known})")
 
     @field_validator("db", "playbooks", "signing_key", "public_key", "anchor_file")
     @classmethod
@@ -75,18 +93,30 @@ def load_settings(path: Path | None = None) -> Settings:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "(top level)"
             if err["type"] == "extra_forbidden":
-                known = ", ".join(Settings.model_fields)
+                model = SearchSourceConfig if err["loc"][0] == "sources" else Settings
+                known = ", ".join(model.model_fields)
                 parts.append(f"{path}: {field}: unknown setting (known settings: {known})")
             else:
                 parts.append(f"{path}: {field}: {err['msg']}")
         raise ConfigError("; ".join(parts)) from None
     # Relative paths in the file are relative to the file.
     base = path.parent
+    settings.sources = [_rebase_source(src, base) for src in settings.sources]
     for name in ("db", "playbooks", "signing_key", "public_key", "anchor_file"):
         value = getattr(settings, name)
         if value is not None and not value.is_absolute():
             setattr(settings, name, base / value)
     return settings
+
+
+def _rebase_source(src: SearchSourceConfig, base: Path) -> SearchSourceConfig:
+    changes = {}
+    for name in ("credentials_file", "ca_certs"):
+        value = getattr(src, name)
+        if value is not None:
+            value = value.expanduser()
+            changes[name] = value if value.is_absolute() else base / value
+    return src.model_copy(update=changes)
 
 
 def resolve_db(cli_value: str | None, settings: Settings) -> Path:

@@ -67,3 +67,14 @@ class SigningError(TriageError):
     """The anchoring key is missing, unreadable or does not match."""
 
     exit_code = 2
+
+
+class SourceError(TriageError):
+    """A search server refused what polling asked (credentials, a missing index, a bad query);
+    retrying will not help until someone fixes it."""
+
+    exit_code = 2
+
+
+class SourceUnavailable(SourceError):
+    """A search server is down, restarting, overloaded or slow; worth retrying with backoff."""

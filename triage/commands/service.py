@@ -125,7 +125,9 @@ class Commands:
             total.add(self._ingest_batch(batch, source, profile))
         return total
 
-    def _ingest_batch(self, batch: list[RawRecord], source: str | None, profile: str | None) -> IngestResult:
+    def _map(
+        self, batch: list[RawRecord], source: str | None, profile: str | None
+    ) -> list[tuple[Alert, str | None] | tuple[RawRecord, str]]:
         mapped: list[tuple[Alert, str | None] | tuple[RawRecord, str]] = []
         for rec in batch:
             if rec.error is not None or rec.doc is None:
@@ -144,12 +146,54 @@ class Commands:
                 mapped.append((rec, str(exc)))
             else:
                 mapped.append((alert, rec.text))
+        return mapped
+
+    def _ingest_batch(self, batch: list[RawRecord], source: str | None, profile: str | None) -> IngestResult:
+        mapped = self._map(batch, source, profile)
         with self.ws.write() as w:
             return self._store(w, mapped)
 
     def ingest(self, alerts: Iterable[Alert]) -> IngestResult:
         with self.ws.write() as w:
             return self._store(w, [(a, None) for a in alerts])
+
+    def ingest_polled(
+        self,
+        records: list[RawRecord],
+        *,
+        source: str,
+        profile: str | None,
+        cursor_ms: int | None,
+    ) -> IngestResult:
+        """One page from a search server: its alerts and the source's new cursor, in one
+        transaction, so a crash can never commit one without the other."""
+        mapped = self._map(records, source, profile)
+        with self.ws.write() as w:
+            # Two clusters can hold the same index name and id: the source name keeps them apart.
+            result = self._store(w, mapped, namespace=f"source:{source}", recount_quarantine=False)
+            row = self.ws.conn.execute(
+                "SELECT cursor_ms FROM source_cursors WHERE name = ?", (source,)
+            ).fetchone()
+            moved = cursor_ms is not None and (row is None or row[0] is None or cursor_ms > row[0])
+            if moved or result.ingested or result.quarantined:
+                w.append(
+                    self.actor,
+                    "source.polled",
+                    f"source:{source}",
+                    {
+                        "cursor_ms": cursor_ms if moved else (row[0] if row else None),
+                        "ingested": result.ingested,
+                        "duplicates": result.duplicates,
+                        "quarantined": result.quarantined,
+                    },
+                )
+        return result
+
+    def record_source_update(self, alert_id: int, status: str) -> Event:
+        """Log that the alert's workflow status was set to ``status`` in its source."""
+        with self.ws.write() as w:
+            self._alert(alert_id)
+            return self._alert_event(w, alert_id, "alert.source_updated", {"status": status})
 
     def _known_keys(self, keys: list[str]) -> set[str]:
         known: set[str] = set()
@@ -162,21 +206,32 @@ class Commands:
         return known
 
     def _store(
-        self, w: Writer, items: list[tuple[Alert, str | None] | tuple[RawRecord, str]]
+        self,
+        w: Writer,
+        items: list[tuple[Alert, str | None] | tuple[RawRecord, str]],
+        *,
+        namespace: str | None = None,
+        recount_quarantine: bool = True,
     ) -> IngestResult:
+        """Store mapped alerts and quarantine the rest. ``namespace`` prefixes dedup keys;
+        without ``recount_quarantine`` a record quarantined before counts as seen before."""
         result = IngestResult()
         conn = self.ws.conn
         next_id = (conn.execute("SELECT max(id) FROM alerts").fetchone()[0] or 0) + 1
         next_q = (conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
-        keys = [dedup_key(item) if isinstance(item, Alert) else "" for item, _ in items]
+        prefix = f"{namespace}|" if namespace else ""
+        keys = [prefix + dedup_key(item) if isinstance(item, Alert) else "" for item, _ in items]
         seen = self._known_keys([k for k in keys if k])
         for (item, extra), key in zip(items, keys, strict=True):
             if isinstance(item, RawRecord):
                 reason = str(extra)
-                result.quarantined += 1
-                result.problems.append(f"{item.origin} {item.location}: {reason}")
                 if self._quarantine(w, next_q, item, reason) is not None:
                     next_q += 1
+                elif not recount_quarantine:
+                    result.duplicates += 1
+                    continue
+                result.quarantined += 1
+                result.problems.append(f"{item.origin} {item.location}: {reason}")
                 continue
             if key in seen:
                 result.duplicates += 1

@@ -284,6 +284,35 @@ def _quarantined(conn: sqlite3.Connection, event: Event) -> None:
     _ref(conn, event.target, event.seq)
 
 
+@handles("source.polled")
+def _polled(conn: sqlite3.Connection, event: Event) -> None:
+    """A poller committed a page: the alerts it ingested precede this event in the same
+    transaction, and the cursor moves to the newest timestamp it covered."""
+    p = event.payload
+    name = event.target.partition(":")[2]
+    conn.execute(
+        """INSERT INTO source_cursors
+               (name, cursor_ms, pages, ingested, duplicates, quarantined, last_seq, updated_at)
+           VALUES (?, ?, 1, ?, ?, ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET
+               cursor_ms = excluded.cursor_ms,
+               pages = pages + 1,
+               ingested = ingested + excluded.ingested,
+               duplicates = duplicates + excluded.duplicates,
+               quarantined = quarantined + excluded.quarantined,
+               last_seq = excluded.last_seq,
+               updated_at = excluded.updated_at""",
+        (name, p.get("cursor_ms"), p["ingested"], p["duplicates"], p["quarantined"], event.seq, event.ts),
+    )
+    _ref(conn, event.target, event.seq)
+
+
+@handles("alert.source_updated")
+def _source_updated(conn: sqlite3.Connection, event: Event) -> None:
+    """triage wrote the alert's workflow status back to the source it came from."""
+    _touch(conn, event, _alert_id(event), source_status=event.payload["status"])
+
+
 # -- rebuild and comparison -------------------------------------------------------------
 
 
@@ -308,11 +337,11 @@ def rebuild(conn: sqlite3.Connection) -> int:
 
 def digest(conn: sqlite3.Connection) -> str:
     """A SHA-256 over every projection row in primary-key order: equal digests, equal state."""
-    from triage.store.schema import PROJECTION_TABLES
+    from triage.store.schema import PROJECTION_ORDER, PROJECTION_TABLES
 
     h = hashlib.sha256()
     for table in PROJECTION_TABLES:
-        order = "ref, seq" if table == "timeline" else "id"
+        order = PROJECTION_ORDER.get(table, "id")
         h.update(f"\x00{table}\x00".encode())
         for row in conn.execute(f"SELECT * FROM {table} ORDER BY {order}"):  # noqa: S608
             h.update(repr(row).encode())

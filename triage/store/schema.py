@@ -11,7 +11,9 @@ from sqlite_utils import Database, Migrations
 
 migrations = Migrations("triage")
 
-PROJECTION_TABLES = ("alerts", "incidents", "quarantine", "timeline")
+PROJECTION_TABLES = ("alerts", "incidents", "quarantine", "timeline", "source_cursors")
+# Each projection table in the order ``digest`` walks it.
+PROJECTION_ORDER = {"timeline": "ref, seq", "source_cursors": "name"}
 
 
 @migrations()
@@ -97,7 +99,8 @@ def create_projections(db: Database) -> None:
             reopened INTEGER NOT NULL,
             ingest_seq INTEGER NOT NULL,
             last_seq INTEGER NOT NULL,
-            updated_at TEXT NOT NULL
+            updated_at TEXT NOT NULL,
+            source_status TEXT
         );
         CREATE INDEX alerts_status ON alerts(status, severity);
         CREATE INDEX alerts_assignee ON alerts(assignee);
@@ -133,5 +136,40 @@ def create_projections(db: Database) -> None:
             seq INTEGER NOT NULL,
             PRIMARY KEY (ref, seq)
         ) WITHOUT ROWID;
+
+        CREATE TABLE source_cursors (
+            name TEXT PRIMARY KEY,
+            cursor_ms INTEGER,
+            pages INTEGER NOT NULL,
+            ingested INTEGER NOT NULL,
+            duplicates INTEGER NOT NULL,
+            quarantined INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m002_sources(db: Database) -> None:
+    """Search-server polling: cursors per source (a projection) and write-back status on alerts,
+    plus ``poll_status``: the poller's health (last pass, last error), which is telemetry, not
+    state, and so is kept outside the log."""
+    from triage.store.projection import rebuild
+
+    rebuild(db.conn)
+    db.executescript(
+        """
+        CREATE TABLE poll_status (
+            name TEXT PRIMARY KEY,
+            pid INTEGER,
+            last_pass_at TEXT,
+            last_ok_at TEXT,
+            last_error TEXT,
+            newest_ms INTEGER,
+            lag_s REAL,
+            state TEXT NOT NULL
+        );
         """
     )

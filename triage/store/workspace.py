@@ -192,6 +192,13 @@ class Workspace:
         with _immediate(self.conn):
             yield Writer(self)
 
+    @contextmanager
+    def write_telemetry(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction for operational telemetry (``poll_status``) that is not state
+        and not evidence: it never touches the log or a projection."""
+        with _immediate(self.conn):
+            yield self.conn
+
     def rebuild(self, *, dry_run: bool = False) -> tuple[int, bool]:
         """Replay the whole log into fresh projections. Returns the number of events and
         whether the rebuilt state equals the stored one; ``dry_run`` changes nothing."""

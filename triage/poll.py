@@ -1,0 +1,270 @@
+"""Polling Elasticsearch and OpenSearch: every alert once, none lost, none doubled.
+
+A pass opens a point in time on the source's index pattern (so indices created since the last
+pass are included), and pages through it sorted by the alert timestamp with ``_shard_doc`` as
+tie-breaker, using ``search_after``. It starts ``lookback`` seconds behind the source's cursor,
+so documents that became searchable late are still found; those seen before are recognised by
+their index and id and not stored again. Each page is committed with the cursor it reaches in
+one transaction: a crash between pages loses nothing and the next pass resumes from there.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from triage.clock import format_ts
+from triage.commands import Commands, IngestResult
+from triage.errors import SourceError, SourceUnavailable
+from triage.sources.base import RawRecord, unwrap_hit
+from triage.sources.search import Backend, SearchSourceConfig, backend_for
+
+# A sort value this far in the future means "no timestamp"; it must never become the cursor.
+_FUTURE_SLACK_MS = 24 * 3600 * 1000
+BACKOFF_BASE_S = 1.0
+BACKOFF_CAP_S = 60.0
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class PassResult:
+    source: str
+    pages: int = 0
+    hits: int = 0
+    ingest: IngestResult = field(default_factory=IngestResult)
+    cursor_ms: int | None = None
+    newest_ms: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def lag_s(self) -> float | None:
+        """How far behind now the newest alert this pass reached is."""
+        if self.cursor_ms is None:
+            return None
+        return max(0.0, time.time() - self.cursor_ms / 1000)
+
+    def line(self) -> str:
+        lag = f"{self.lag_s:.0f}s" if self.lag_s is not None else "-"
+        return (
+            f"{self.source}: {self.ingest.ingested} new, {self.ingest.duplicates} seen before, "
+            f"{self.ingest.quarantined} quarantined, {self.hits} read in {self.pages} pages, "
+            f"{self.seconds:.1f}s; newest alert {lag} ago"
+        )
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _ts_ms(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    ms = int(value)
+    if ms < 0 or ms > _now_ms() + _FUTURE_SLACK_MS:
+        return None
+    return ms
+
+
+class Poller:
+    """Runs passes over one source into a workspace through the command layer."""
+
+    def __init__(
+        self,
+        cfg: SearchSourceConfig,
+        commands: Commands,
+        *,
+        backend: Backend | None = None,
+        report: Report | None = None,
+        stop: threading.Event | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.commands = commands
+        self.ws = commands.ws
+        self.backend = backend or backend_for(cfg)
+        self.report = report or (lambda _msg: None)
+        self.stop = stop or threading.Event()
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self.failures = 0
+
+    # -- one pass ----------------------------------------------------------------------
+
+    def cursor(self) -> int | None:
+        row = self.ws.conn.execute(
+            "SELECT cursor_ms FROM source_cursors WHERE name = ?", (self.cfg.name,)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def _query(self, cursor: int | None) -> dict[str, Any]:
+        filters: list[dict[str, Any]] = []
+        if self.cfg.query:
+            filters.append(self.cfg.query)
+        if cursor is not None:
+            since = cursor - int(self.cfg.lookback * 1000)
+            ts = self.cfg.timestamp_field
+            filters.append(
+                {
+                    "bool": {
+                        "should": [
+                            {"range": {ts: {"gte": since, "format": "epoch_millis"}}},
+                            # documents without a timestamp are read every pass, never skipped
+                            {"bool": {"must_not": {"exists": {"field": ts}}}},
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                }
+            )
+        return {"bool": {"filter": filters}} if filters else {"match_all": {}}
+
+    def _sort(self) -> list[dict[str, Any]]:
+        return [
+            {
+                self.cfg.timestamp_field: {
+                    "order": "asc",
+                    "unmapped_type": "date",
+                    "numeric_type": "date",
+                    "missing": "_last",
+                }
+            },
+            {"_shard_doc": "asc"},
+        ]
+
+    def pages(self, cursor: int | None) -> Iterator[list[dict[str, Any]]]:
+        """The hits of one pass, page by page, through a point in time."""
+        pit = self.backend.open_pit(self.cfg.index)
+        try:
+            after: list[Any] | None = None
+            query, sort = self._query(cursor), self._sort()
+            while True:
+                page = self.backend.page(
+                    pit, query=query, sort=sort, search_after=after, size=self.cfg.page_size
+                )
+                pit = page.pit_id
+                if not page.hits:
+                    return
+                yield page.hits
+                if len(page.hits) < self.cfg.page_size:
+                    return
+                after = page.hits[-1]["sort"]
+        finally:
+            try:
+                self.backend.close_pit(pit)
+            except SourceError as exc:  # it expires on its own; say so and go on
+                self.report(f"{self.cfg.name}: note: {exc}")
+
+    def run_pass(self) -> PassResult:
+        started = time.monotonic()
+        result = PassResult(self.cfg.name)
+        cursor = self.cursor()
+        result.cursor_ms = cursor
+        for hits in self.pages(cursor):
+            records: list[RawRecord] = []
+            for hit in hits:
+                where = f"{hit.get('_index')}/{hit.get('_id')}"
+                records.append(unwrap_hit(self.cfg.name, where, hit))
+                sort = hit.get("sort") or [None]
+                ms = _ts_ms(sort[0])
+                if ms is not None:
+                    result.newest_ms = ms if result.newest_ms is None else max(result.newest_ms, ms)
+            page_cursor = result.newest_ms
+            if cursor is not None and page_cursor is not None:
+                page_cursor = max(cursor, page_cursor)
+            page_result = self.commands.ingest_polled(
+                records,
+                source=self.cfg.name,
+                profile=None if self.cfg.profile == "auto" else self.cfg.profile,
+                cursor_ms=page_cursor,
+            )
+            result.ingest.add(page_result)
+            result.pages += 1
+            result.hits += len(hits)
+            if page_cursor is not None:
+                result.cursor_ms = page_cursor
+            if self.stop.is_set():  # stop after the batch just committed
+                break
+        result.seconds = time.monotonic() - started
+        return result
+
+    # -- health ------------------------------------------------------------------------
+
+    def _status(self, state: str, *, error: str | None = None, result: PassResult | None = None) -> None:
+        now = format_ts(datetime.now(UTC))
+        ok_at = now if result is not None else None
+        with self.ws.write_telemetry() as conn:
+            conn.execute(
+                """INSERT INTO poll_status (name, pid, last_pass_at, last_ok_at, last_error,
+                                            newest_ms, lag_s, state)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (name) DO UPDATE SET
+                       pid = excluded.pid, last_pass_at = excluded.last_pass_at,
+                       last_ok_at = coalesce(excluded.last_ok_at, last_ok_at),
+                       last_error = excluded.last_error,
+                       newest_ms = coalesce(excluded.newest_ms, newest_ms),
+                       lag_s = coalesce(excluded.lag_s, lag_s), state = excluded.state""",
+                (
+                    self.cfg.name,
+                    _pid(),
+                    now,
+                    ok_at,
+                    error,
+                    result.cursor_ms if result else None,
+                    result.lag_s if result else None,
+                    state,
+                ),
+            )
+
+    # -- the loop ----------------------------------------------------------------------
+
+    def backoff(self) -> float:
+        """Capped exponential backoff with full jitter."""
+        ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(self.failures, 16))
+        return self.rng.uniform(ceiling / 2, ceiling)
+
+    def once(self) -> PassResult:
+        """One pass; a fault is raised to the caller (``SourceUnavailable`` or ``SourceError``)."""
+        try:
+            result = self.run_pass()
+        except SourceError as exc:
+            self._status("failing", error=str(exc))
+            raise
+        self._status("ok", result=result)
+        return result
+
+    def run(self, *, passes: int | None = None) -> None:
+        """Poll until stopped: retry what is worth retrying, report the rest, and go on."""
+        done = 0
+        while not self.stop.is_set() and (passes is None or done < passes):
+            try:
+                result = self.once()
+            except SourceUnavailable as exc:
+                self.failures += 1
+                wait = self.backoff()
+                self.report(f"{exc}; retrying in {wait:.1f}s (attempt {self.failures})")
+            except SourceError as exc:
+                self.failures += 1
+                wait = max(self.cfg.interval, self.backoff())
+                self.report(f"{exc}; trying again in {wait:.0f}s")
+            else:
+                if self.failures:
+                    self.report(f"{self.cfg.name}: reachable again after {self.failures} failed attempts")
+                self.failures = 0
+                done += 1
+                self.report(result.line())
+                wait = self.cfg.interval
+            if passes is not None and done >= passes:
+                break
+            self.stop.wait(wait)
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def _pid() -> int:
+    return os.getpid()
