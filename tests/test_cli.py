@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -141,7 +142,8 @@ def test_demo_runs_on_the_bundled_samples(cli: Cli) -> None:
     result = cli("demo")
     assert result.exit_code == 0, result.output
     assert "0 quarantined" in result.stdout
-    assert "ID  SEVERITY" in result.stdout
+    assert re.search(r"^ID +SEVERITY +STATUS", result.stdout, re.M)
+    assert re.search(r"^40 shown; \d+ new", result.stdout, re.M)
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
