@@ -42,6 +42,7 @@ class PassResult:
     cursor_ms: int | None = None
     newest_ms: int | None = None
     seconds: float = 0.0
+    written_back: int = 0
 
     @property
     def lag_s(self) -> float | None:
@@ -56,6 +57,7 @@ class PassResult:
             f"{self.source}: {self.ingest.ingested} new, {self.ingest.duplicates} seen before, "
             f"{self.ingest.quarantined} quarantined, {self.hits} read in {self.pages} pages, "
             f"{self.seconds:.1f}s; newest alert {lag} ago"
+            + (f"; {self.written_back} statuses written back" if self.written_back else "")
         )
 
 
@@ -192,6 +194,29 @@ class Poller:
         result.seconds = time.monotonic() - started
         return result
 
+    # -- write-back ---------------------------------------------------------------------
+
+    def write_back(self) -> int:
+        """Set the Elastic Security workflow status of alerts acknowledged, closed or reopened
+        in triage; each update is logged as an ``alert.source_updated`` event."""
+        if not self.cfg.writeback:
+            return 0
+        rows = self.ws.conn.execute(
+            """SELECT id, index_name, doc_id, want FROM (
+                   SELECT id, index_name, doc_id, source_status,
+                          CASE status WHEN 'closed' THEN 'closed'
+                                      WHEN 'acknowledged' THEN 'acknowledged'
+                                      ELSE 'open' END AS want
+                   FROM alerts WHERE source = ? AND index_name IS NOT NULL AND doc_id IS NOT NULL
+                     AND (status != 'new' OR source_status IS NOT NULL))
+               WHERE source_status IS NOT want ORDER BY id""",
+            (self.cfg.name,),
+        ).fetchall()
+        for alert_id, index, doc_id, want in rows:
+            self.backend.set_workflow_status(index, doc_id, want)
+            self.commands.record_source_update(alert_id, want)
+        return len(rows)
+
     # -- health ------------------------------------------------------------------------
 
     def _status(self, state: str, *, error: str | None = None, result: PassResult | None = None) -> None:
@@ -231,6 +256,7 @@ class Poller:
         """One pass; a fault is raised to the caller (``SourceUnavailable`` or ``SourceError``)."""
         try:
             result = self.run_pass()
+            result.written_back = self.write_back()
         except SourceError as exc:
             self._status("failing", error=str(exc))
             raise
