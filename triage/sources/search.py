@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from triage.errors import ConfigError, SourceError, SourceUnavailable
 
 KEEP_ALIVE = "2m"
+NO_INDEX = ""  # the point in time of a pattern that matches no index yet: nothing to read
 
 
 class Credentials(BaseModel):
@@ -195,7 +196,37 @@ def classify(name: str, exc: BaseException, doing: str) -> SourceError:
     return SourceError(f"source {name}: {doing}: refused (HTTP {status}): {reason}")
 
 
-class ElasticBackend:
+class _Paging:
+    """The page request both products share; each backend sends it its own way."""
+
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def page(
+        self,
+        pit_id: str,
+        *,
+        query: dict[str, Any],
+        sort: list[dict[str, Any]],
+        search_after: list[Any] | None,
+        size: int,
+    ) -> Page:
+        body: dict[str, Any] = {
+            "pit": {"id": pit_id, "keep_alive": KEEP_ALIVE},
+            "query": query,
+            "sort": sort,
+            "size": size,
+            "track_total_hits": False,
+        }
+        if search_after is not None:
+            body["search_after"] = search_after
+        if pit_id == NO_INDEX:
+            return Page([], pit_id)
+        resp = self._search(body)
+        return Page(list(resp["hits"]["hits"]), str(resp.get("pit_id") or pit_id))
+
+
+class ElasticBackend(_Paging):
     def __init__(self, cfg: SearchSourceConfig) -> None:
         from elasticsearch import Elasticsearch
 
@@ -238,26 +269,8 @@ class ElasticBackend:
         )
         return str(resp["id"])
 
-    def page(
-        self,
-        pit_id: str,
-        *,
-        query: dict[str, Any],
-        sort: list[dict[str, Any]],
-        search_after: list[Any] | None,
-        size: int,
-    ) -> Page:
-        kwargs: dict[str, Any] = {
-            "pit": {"id": pit_id, "keep_alive": KEEP_ALIVE},
-            "query": query,
-            "sort": sort,
-            "size": size,
-            "track_total_hits": False,
-        }
-        if search_after is not None:
-            kwargs["search_after"] = search_after
-        resp = self._call("search", self.client.search, **kwargs)
-        return Page(list(resp["hits"]["hits"]), str(resp.get("pit_id") or pit_id))
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("search", self.client.search, **body))
 
     def close_pit(self, pit_id: str) -> None:
         self._call("close the point in time", self.client.close_point_in_time, id=pit_id)
@@ -276,7 +289,7 @@ class ElasticBackend:
         self.client.close()
 
 
-class OpenSearchBackend:
+class OpenSearchBackend(_Paging):
     def __init__(self, cfg: SearchSourceConfig) -> None:
         from opensearchpy import OpenSearch
 
@@ -314,37 +327,26 @@ class OpenSearchBackend:
         return dict(self._call("connect", self.client.info))
 
     def open_pit(self, index: str) -> str:
-        resp = self._call(
-            f"open a point in time on {index}",
-            self.client.create_pit,
-            index=index,
-            params={"keep_alive": KEEP_ALIVE},
-        )
+        try:
+            resp = self._call(
+                f"open a point in time on {index}",
+                self.client.create_pit,
+                index=index,
+                params={"keep_alive": KEEP_ALIVE},
+            )
+        except SourceError as exc:
+            # OpenSearch answers a pattern that matches no index yet with this 400.
+            if "*" in index and "invalid id: [null]" in str(exc):
+                return NO_INDEX
+            raise
         return str(resp["pit_id"])
 
-    def page(
-        self,
-        pit_id: str,
-        *,
-        query: dict[str, Any],
-        sort: list[dict[str, Any]],
-        search_after: list[Any] | None,
-        size: int,
-    ) -> Page:
-        body: dict[str, Any] = {
-            "pit": {"id": pit_id, "keep_alive": KEEP_ALIVE},
-            "query": query,
-            "sort": sort,
-            "size": size,
-            "track_total_hits": False,
-        }
-        if search_after is not None:
-            body["search_after"] = search_after
-        resp = self._call("search", self.client.search, body=body)
-        return Page(list(resp["hits"]["hits"]), str(resp.get("pit_id") or pit_id))
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("search", self.client.search, body=body))
 
     def close_pit(self, pit_id: str) -> None:
-        self._call("close the point in time", self.client.delete_pit, body={"pit_id": [pit_id]})
+        if pit_id != NO_INDEX:
+            self._call("close the point in time", self.client.delete_pit, body={"pit_id": [pit_id]})
 
     def set_workflow_status(self, index: str, doc_id: str, status: str) -> None:
         raise SourceError(f"source {self.name}: write-back is only for Elastic Security alert indices")
