@@ -284,6 +284,14 @@ def _quarantined(conn: sqlite3.Connection, event: Event) -> None:
     _ref(conn, event.target, event.seq)
 
 
+@handles("evidence.signed")
+@handles("exercise.recorded")
+def _recorded_only(conn: sqlite3.Connection, event: Event) -> None:
+    """Sign-offs and exercise records change no alert or incident; they are only indexed
+    by their target (``evidence:2026-10``, ``exercise:<id>``) so they can be found again."""
+    _ref(conn, event.target, event.seq)
+
+
 # -- rebuild and comparison -------------------------------------------------------------
 
 
