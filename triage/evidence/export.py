@@ -31,11 +31,21 @@ from triage.clock import format_ts, now_ts, parse_time, utc_now
 from triage.errors import CommandRejected, SigningError
 from triage.evidence import metrics, report
 from triage.evidence.period import Period, month_period
-from triage.evidence.replay import AlertAsOf, alert_as_of, fmt, incident_as_of, is_exercise
+from triage.evidence.replay import (
+    AlertAsOf,
+    alert_as_of,
+    compact_ingest,
+    fmt,
+    incident_as_of,
+    is_exercise,
+    month_alerts,
+)
 from triage.store.anchor import key_id, public_raw
 from triage.store.chain import GENESIS, canonical
 from triage.store.verify import verify_workspace
 from triage.store.workspace import Workspace
+
+_js: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 PROGRESS_EVERY = 100_000
 PACK_FORMAT = "triage-evidence-pack"
@@ -106,19 +116,25 @@ def _row(values: list[object]) -> list[str]:
 
 def log_line(seq: int, body: str, prev_hash: str, hash_: str, d: dict[str, Any]) -> str:
     """One JSON Lines record of the log excerpt: the exact stored body (what the hash
-    covers) plus its decoded header fields for convenience."""
-    return canonical(
-        {
-            "seq": seq,
-            "ts": d["ts"],
-            "actor": d["actor"],
-            "action": d["action"],
-            "target": d["target"],
-            "body": body,
-            "prev_hash": prev_hash,
-            "hash": hash_,
-        }
+    covers) plus its decoded header fields for convenience. The same bytes as
+    ``canonical()`` of that record, built directly because it runs for every event."""
+    return (
+        f'{{"action":{_js(d["action"])},"actor":{_js(d["actor"])},"body":{_js(body)},'
+        f'"hash":{_js(hash_)},"prev_hash":{_js(prev_hash)},"seq":{int(seq)},'
+        f'"target":{_js(d["target"])},"ts":{_js(d["ts"])}}}'
     )
+
+
+def payload_text(body: str, payload: Any) -> str:
+    """The payload's canonical text, cut from the canonical body when it is one (keys are
+    sorted, so it sits between ``"exercise"`` and ``"seq"``; neither marker can occur
+    unescaped inside a string), else encoded again."""
+    i, j = body.find(',"payload":'), body.rfind(',"seq":')
+    if 0 <= i < j:
+        text = body[i + 11 : j]
+        if len(text) > 1 and text[0] == "{":
+            return text
+    return canonical(payload)
 
 
 @dataclass
@@ -209,12 +225,16 @@ class _Exporter:
     # -- the log excerpt -----------------------------------------------------------------
 
     def write_log(self, before: int, end: int) -> dict[str, Any]:
+        """Write the excerpt, count the work, and keep a compact copy of every alert event
+        in the scratch file for the alert figures (so no event body is read twice)."""
         work: dict[str, dict[str, int]] = {}
         incidents: set[int] = set()
         n = excluded = 0
         every = max(1, self.req.progress_every)
-        ids = self.scratch
-        ids.execute("BEGIN")
+        keep = self.scratch.execute
+        insert = "INSERT INTO month_events VALUES (?, ?, ?, ?, ?, ?, ?)"
+        pending: list[tuple[Any, ...]] = []
+        keep("BEGIN")
         with self.open_text("log.jsonl") as jl, self.open_text("log.csv") as cf:
             w = csv.writer(cf)
             w.writerow(LOG_COLUMNS)
@@ -226,41 +246,46 @@ class _Exporter:
                 d = json.loads(body)
                 jl.write(log_line(seq, body, prev_hash, hash_, d))
                 jl.write("\n")
-                payload = d["payload"]
+                payload, action, target, actor = d["payload"], d["action"], d["target"], d["actor"]
+                text = payload_text(body, payload)
+                exercise = d.get("exercise")
                 w.writerow(
-                    _row(
-                        [
-                            seq,
-                            d["ts"],
-                            d["actor"],
-                            d["action"],
-                            d["target"],
-                            d.get("exercise"),
-                            canonical(payload),
-                            prev_hash,
-                            hash_,
-                        ]
-                    )
+                    [
+                        seq,
+                        d["ts"],
+                        cell(actor),
+                        cell(action),
+                        cell(target),
+                        cell(exercise),
+                        text,
+                        prev_hash,
+                        hash_,
+                    ]
                 )
                 n += 1
                 if n % every == 0:
                     self.say(f"log: {n:,} events written (event {seq:,} of {end:,})")
-                if is_exercise(d):
+                marked = is_exercise(d)
+                if target.startswith("alert:"):
+                    if action == "alert.ingested":
+                        text = compact_ingest(payload)
+                    pending.append((int(target[6:]), seq, action, actor, d["ts"], exercise, text))
+                    if len(pending) >= 5000:
+                        self.scratch.executemany(insert, pending)
+                        pending.clear()
+                if marked:
                     excluded += 1
-                    continue
-                action = d["action"]
-                if action == "alert.ingested":
-                    ids.execute("INSERT INTO month_ids (id) VALUES (?)", (int(d["target"][6:]),))
                     continue
                 kind = WORK.get(action)
                 if kind is not None:
-                    per = work.setdefault(d["actor"], dict.fromkeys(WORK_COLUMNS, 0))
+                    per = work.setdefault(actor, dict.fromkeys(WORK_COLUMNS, 0))
                     per[kind] += 1
-                if d["target"].startswith("incident:"):
-                    incidents.add(int(d["target"][9:]))
+                if target.startswith("incident:"):
+                    incidents.add(int(target[9:]))
                 elif isinstance(payload.get("incident"), int):
                     incidents.add(payload["incident"])
-        ids.execute("COMMIT")
+        self.scratch.executemany(insert, pending)
+        keep("COMMIT")
         for per in work.values():
             per["total"] = sum(per[k] for k in WORK_COLUMNS)
         return {"events": n, "exercise_excluded": excluded, "work": work, "incidents": incidents}
@@ -288,9 +313,8 @@ class _Exporter:
         with self.open_text("alerts.csv") as fh:
             w = csv.writer(fh)
             w.writerow(ALERT_COLUMNS)
-            for (alert_id,) in sc.execute("SELECT id FROM month_ids ORDER BY id"):
-                a = alert_as_of(self.conn, alert_id, end_seq)
-                if a is None or a.exercise or a.ingested_at is None or a.fired_at is None:
+            for a in month_alerts(sc):
+                if a.exercise or a.ingested_at is None or a.fired_at is None:
                     continue
                 responded = a.responded_at
                 closed = a.closed_at if a.status == "closed" else None

@@ -16,7 +16,10 @@ from typing import Any
 SEVERITIES = ("critical", "high", "medium", "low", "informational")
 
 SCRATCH_DDL = """
-CREATE TABLE month_ids (id INTEGER PRIMARY KEY);
+CREATE TABLE month_events (
+    alert INTEGER NOT NULL, seq INTEGER NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,
+    ts TEXT NOT NULL, exercise TEXT, payload TEXT NOT NULL
+);
 CREATE TABLE month_alerts (
     id INTEGER PRIMARY KEY, severity TEXT NOT NULL, rule TEXT NOT NULL, day TEXT NOT NULL,
     ack_s REAL, close_s REAL, disposition TEXT, status TEXT NOT NULL

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -153,6 +154,50 @@ def alert_as_of(conn: sqlite3.Connection, alert_id: int, end_seq: int) -> AlertA
             state = AlertAsOf(alert_id, seq)
         state.apply(seq, d)
     return state
+
+
+_ALERT_FIELDS = ("source", "index", "doc_id", "rule_name", "rule_id", "title", "severity", "fired_at")
+
+
+def compact_ingest(payload: dict[str, Any]) -> str:
+    """What the replay needs from an ingest event, without the raw document."""
+    alert = payload["alert"]
+    small: dict[str, Any] = {
+        "alert": {k: alert.get(k) for k in _ALERT_FIELDS},
+        "playbook": payload.get("playbook"),
+    }
+    if payload.get("exercise"):
+        small["exercise"] = payload["exercise"]
+    return json.dumps(small, separators=(",", ":"))
+
+
+def month_alerts(scratch: sqlite3.Connection) -> Iterator[AlertAsOf]:
+    """Replay the alerts that reached the queue in the month from the compact copies of
+    their events: every event of such an alert up to month end is in the month. One
+    sorted pass, one alert in memory at a time. Alerts ingested before the month are
+    skipped here (their history starts earlier)."""
+    state: AlertAsOf | None = None
+    current = None
+    rows = scratch.execute(
+        "SELECT alert, seq, action, actor, ts, exercise, payload FROM month_events ORDER BY alert, seq"
+    )
+    for alert_id, seq, action, actor, ts, exercise, payload in rows:
+        if alert_id != current:
+            if state is not None:
+                yield state
+            current = alert_id
+            state = AlertAsOf(alert_id, seq) if action == "alert.ingested" else None
+        if state is not None:
+            body = {
+                "action": action,
+                "actor": actor,
+                "ts": ts,
+                "exercise": exercise,
+                "payload": json.loads(payload),
+            }
+            state.apply(seq, body)
+    if state is not None:
+        yield state
 
 
 @dataclass
