@@ -16,6 +16,9 @@ CORE = [
     "triage.playbooks",
     "triage.queries",
     "triage.config",
+    "triage.evidence",
+    "triage.evidence.export",
+    "triage.evidence.verify",
 ]
 
 

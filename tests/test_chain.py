@@ -136,6 +136,11 @@ def _random_history(cmds: Commands, rng: random.Random, steps: int) -> None:
                 cmds.reopen(a, "new evidence")
             elif op < 0.95:
                 cmds.record_source_update(a, rng.choice(["acknowledged", "closed"]))
+            elif op < 0.96:
+                cmds.sign_evidence(rng.choice(["2026-01", "2026-02"]), "reviewed")
+            elif op < 0.97:
+                n = rng.randint(1, 40)  # a repeated id is refused, as it should be
+                cmds.record_exercise(f"tt-{n}", "Drill", "2026-01-05T09:00Z", "2026-01-05T10:00Z", "d" * 64)
             else:
                 incidents = [r[0] for r in cmds.ws.conn.execute("SELECT id FROM incidents")]
                 if incidents:

@@ -53,6 +53,12 @@ class Conflict(CommandRejected):
     """The target changed since the caller last looked (optimistic concurrency)."""
 
 
+class ArgumentError(TriageError):
+    """A command-line value is malformed; the message names it and the form expected."""
+
+    exit_code = 2
+
+
 class InputError(TriageError):
     """Input that cannot be read at all (a missing file, an unreadable stream)."""
 

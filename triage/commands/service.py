@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from triage.clock import format_ts, parse_time, utc_now
 from triage.domain.alert import Alert, Severity
 from triage.domain.states import AlertStatus, Disposition
 from triage.errors import CommandRejected, Conflict, MappingError, NotFound
@@ -17,6 +20,8 @@ from triage.sources.profiles import map_document
 from triage.store.chain import canonical, canonical_with
 from triage.store.workspace import Event, Workspace, Writer
 
+_EXERCISE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_TEXT = 64 * 1024
 MAX_NAME = 128
 INGEST_BATCH = 500
@@ -494,3 +499,73 @@ class Commands:
             if reason:
                 payload["reason"] = _text(reason, "reason")
             return w.append(self.actor, "incident.updated", f"incident:{incident_id}", payload)
+
+    # -- evidence ----------------------------------------------------------------------
+
+    def sign_evidence(self, month: str, statement: str, *, timezone: str = "UTC") -> Event:
+        """Management's sign-off of a month's evidence, recorded in the log itself."""
+        from triage.evidence.period import month_period
+
+        period = month_period(month, timezone)
+        statement = _text(statement, "a sign-off statement")
+        if period.end > utc_now():
+            raise CommandRejected(
+                f"month {period.month} is not over yet (it ends {period.end_ts}); sign it off afterwards"
+            )
+        with self.ws.write() as w:
+            return w.append(
+                self.actor,
+                "evidence.signed",
+                f"evidence:{period.month}",
+                {"month": period.month, "timezone": period.timezone, "statement": statement},
+            )
+
+    def record_exercise(
+        self,
+        exercise_id: str,
+        title: str,
+        started_at: str,
+        ended_at: str,
+        minutes_sha256: str,
+        score: float | None = None,
+    ) -> Event:
+        """Record, in this (production) log, that a tabletop exercise was held.
+
+        The exercise itself runs in its own workspace; only this summary and the SHA-256
+        of its minutes come here, so its alerts never mix into production figures."""
+        exercise_id = _text(exercise_id, "exercise id", limit=64)
+        if not _EXERCISE_ID_RE.match(exercise_id):
+            raise CommandRejected(
+                f"exercise id {exercise_id!r}: use letters, digits, '.', '-' or '_' (e.g. tt-2026-10)"
+            )
+        title = _text(title, "exercise title", limit=512)
+        try:
+            start, end = parse_time(started_at), parse_time(ended_at)
+        except ValueError as exc:
+            raise CommandRejected(f"exercise times: {exc}") from None
+        if end < start:
+            raise CommandRejected("an exercise cannot end before it starts")
+        digest = (minutes_sha256 or "").strip().lower()
+        if not _SHA256_RE.match(digest):
+            raise CommandRejected("minutes_sha256 must be the SHA-256 of the minutes file (64 hex digits)")
+        if score is not None and (
+            isinstance(score, bool) or not math.isfinite(score) or not 0 <= score <= 100
+        ):
+            raise CommandRejected(f"exercise score {score!r}: give a number from 0 to 100, or none")
+        target = f"exercise:{exercise_id}"
+        with self.ws.write() as w:
+            if self.ws.conn.execute("SELECT 1 FROM timeline WHERE ref = ? LIMIT 1", (target,)).fetchone():
+                raise CommandRejected(f"exercise {exercise_id} is already recorded")
+            return w.append(
+                self.actor,
+                "exercise.recorded",
+                target,
+                {
+                    "exercise_id": exercise_id,
+                    "title": title,
+                    "started_at": format_ts(start),
+                    "ended_at": format_ts(end),
+                    "minutes_sha256": digest,
+                    "score": score,
+                },
+            )

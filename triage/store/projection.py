@@ -313,6 +313,14 @@ def _source_updated(conn: sqlite3.Connection, event: Event) -> None:
     _touch(conn, event, _alert_id(event), source_status=event.payload["status"])
 
 
+@handles("evidence.signed")
+@handles("exercise.recorded")
+def _recorded_only(conn: sqlite3.Connection, event: Event) -> None:
+    """Sign-offs and exercise records change no alert or incident; they are only indexed
+    by their target (``evidence:2026-10``, ``exercise:<id>``) so they can be found again."""
+    _ref(conn, event.target, event.seq)
+
+
 # -- rebuild and comparison -------------------------------------------------------------
 
 
