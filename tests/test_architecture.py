@@ -15,6 +15,10 @@ CORE = [
     "triage.sources.profiles",
     "triage.playbooks",
     "triage.queries",
+    "triage.queue",
+    "triage.clock",
+    "triage.text",
+    "triage.errors",
     "triage.config",
 ]
 

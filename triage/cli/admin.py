@@ -14,7 +14,7 @@ from triage.cli.render import emit_json, table
 from triage.clock import format_ts, parse_time
 from triage.commands import IngestResult
 from triage.config import anchor_file_path, bundled, signing_key_path
-from triage.errors import ConfigError, SigningError
+from triage.errors import ConfigError, InputError, SigningError
 from triage.sources.files import FileSource
 from triage.sources.profiles import PROFILES
 from triage.store import anchor as anchoring
@@ -259,7 +259,9 @@ def demo_cmd(c: Context, keep: bool) -> None:
     ws = Workspace.create(tmp / "demo.db")
     c.cleanup.append(ws)
     samples = bundled("sample_logs")
-    files = sorted(p for p in samples.iterdir() if p.suffix in (".json", ".ndjson"))
+    files = sorted(p for p in samples.glob("*") if p.suffix in (".json", ".ndjson"))
+    if not files:
+        raise InputError(f"{samples}: no sample alert files (*.json, *.ndjson) to load")
     commands = Commands(ws, c.playbooks, c.analyst)
     total = IngestResult()
     for path in files:

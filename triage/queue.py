@@ -1,0 +1,236 @@
+"""The analyst's queue, read one page at a time.
+
+A queue view is a filter (status, severity, playbook, free text) and a sort order. Every
+sort order walks an index (see ``triage.store.schema``), so the first page of a queue of a
+hundred thousand alerts costs about as much as the first page of a queue of ten: a screen
+asks for the rows it shows, never for all of them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from triage.clock import format_ts, parse_time
+from triage.domain.alert import Severity
+from triage.errors import CommandRejected
+from triage.store.schema import DUE_AT, SEVERITY_RANK
+
+STATUS_VIEWS = ("open", "mine", "unassigned", "new", "acknowledged", "closed", "all")
+
+# column name -> SQL sort keys, the order of an index (the alert id breaks the last ties)
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "id": (),
+    "severity": (SEVERITY_RANK, "ingested_at"),
+    "status": ("status", "severity"),
+    "assignee": ("assignee",),
+    "age": ("ingested_at",),
+    "due": (DUE_AT,),
+    "title": ("title",),
+    "host": ("host", "fired_at"),
+    "user": ("user_name", "fired_at"),
+    "src_ip": ("src_ip",),
+}
+
+_COLUMNS = (
+    "id, severity, status, assignee, ingested_at, fired_at, ack_due, close_due, acknowledged_at,"
+    " closed_at, title, rule_name, host, user_name, src_ip, playbook_id, incident_id, last_seq"
+)
+
+_COUNTS = (
+    "SELECT count(*), coalesce(sum(status = 'new'), 0), coalesce(sum(status = 'acknowledged'), 0),"
+    " coalesce(sum(status = 'closed'), 0), coalesce(sum(status != 'closed' AND assignee = ?), 0),"
+    " coalesce(sum(status != 'closed' AND assignee IS NULL), 0) FROM alerts"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    id: int
+    severity: str
+    status: str
+    assignee: str | None
+    ingested_at: str
+    fired_at: str
+    ack_due: str | None
+    close_due: str | None
+    acknowledged_at: str | None
+    closed_at: str | None
+    title: str
+    rule_name: str | None
+    host: str | None
+    user_name: str | None
+    src_ip: str | None
+    playbook_id: str | None
+    incident_id: int | None
+    last_seq: int
+
+    @property
+    def due(self) -> str | None:
+        """The target that runs now: acknowledge while new, close while acknowledged."""
+        if self.status == "new":
+            return self.ack_due
+        if self.status == "acknowledged":
+            return self.close_due
+        return None
+
+    def time_left(self, now: datetime) -> timedelta | None:
+        due = self.due
+        return None if due is None else parse_time(due) - now
+
+
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """What the analyst asked to see. ``analyst`` is who "mine" means."""
+
+    analyst: str = ""
+    status: str = "open"
+    severity: str | None = None
+    playbook: str | None = None
+    text: str = ""
+    sort: str = "severity"
+    descending: bool = True
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUS_VIEWS:
+            raise CommandRejected(f"unknown status view {self.status!r} (use {', '.join(STATUS_VIEWS)})")
+        if self.sort not in SORT_KEYS:
+            raise CommandRejected(f"cannot sort by {self.sort!r} (use {', '.join(SORT_KEYS)})")
+        if self.severity is not None:
+            try:
+                object.__setattr__(self, "severity", Severity.parse(self.severity).value)
+            except ValueError as exc:
+                raise CommandRejected(str(exc)) from None
+
+    def with_(self, **changes: Any) -> QueueView:
+        return replace(self, **changes)
+
+    def sorted_by(self, column: str) -> QueueView:
+        """Sort by ``column``; asking again for the same column flips the direction."""
+        if column == self.sort:
+            return replace(self, descending=not self.descending)
+        return replace(self, sort=column, descending=column in ("severity", "age"))
+
+    def where(self, *, with_status: bool = True) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        if with_status:
+            if self.status in ("open", "mine", "unassigned"):
+                clauses.append("status != 'closed'")
+            elif self.status != "all":
+                clauses.append("status = ?")
+                args.append(self.status)
+            if self.status == "mine":
+                clauses.append("assignee = ?")
+                args.append(self.analyst)
+            elif self.status == "unassigned":
+                clauses.append("assignee IS NULL")
+        if self.severity:
+            clauses.append("severity = ?")
+            args.append(self.severity)
+        if self.playbook:
+            clauses.append("playbook_id = ?")
+            args.append(self.playbook)
+        text = self.text.strip()
+        if text:
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            fields = ("title", "rule_name", "host", "user_name", "src_ip", "assignee")
+            parts = [f"{f} LIKE ? ESCAPE '\\'" for f in fields]
+            args.extend([like] * len(fields))
+            digits = text.lstrip("#")
+            if digits.isdigit():
+                parts.append("id = ?")
+                args.append(int(digits))
+            clauses.append("(" + " OR ".join(parts) + ")")
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+    def order_by(self) -> str:
+        d = "DESC" if self.descending else "ASC"
+        return " ORDER BY " + ", ".join(f"{key} {d}" for key in (*SORT_KEYS[self.sort], "id"))
+
+
+class Queue:
+    """Pages of alerts for one view, straight from the projection (read-only)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def count(self, view: QueueView) -> int:
+        where, args = view.where()
+        return int(self.conn.execute(f"SELECT count(*) FROM alerts{where}", args).fetchone()[0])  # noqa: S608
+
+    def page(self, view: QueueView, offset: int, limit: int) -> list[QueueRow]:
+        where, args = view.where()
+        sql = f"SELECT {_COLUMNS} FROM alerts{where}{view.order_by()} LIMIT ? OFFSET ?"  # noqa: S608
+        return [QueueRow(*r) for r in self.conn.execute(sql, [*args, limit, max(offset, 0)])]
+
+    def status_counts(self, view: QueueView) -> dict[str, int]:
+        """Alerts per status (and mine / unassigned open ones) under the view's other filters."""
+        where, args = view.where(with_status=False)
+        sql = _COUNTS + where
+        total, new, ack, closed, mine, unassigned = self.conn.execute(sql, [view.analyst, *args]).fetchone()
+        return {
+            "all": total,
+            "open": new + ack,
+            "new": new,
+            "acknowledged": ack,
+            "closed": closed,
+            "mine": mine,
+            "unassigned": unassigned,
+        }
+
+    def position(self, view: QueueView, alert_id: int, *, near: int = 0, radius: int = 200) -> int | None:
+        """Where ``alert_id`` is in the view: first looked for around ``near`` (cheap), then
+        over the whole view (one pass); None when the view does not hold it."""
+        start = max(near - radius, 0)
+        for i, row in enumerate(self.page(view, start, 2 * radius)):
+            if row.id == alert_id:
+                return start + i
+        where, args = view.where()
+        sql = (
+            f"SELECT n FROM (SELECT id, row_number() OVER ({view.order_by().strip()}) - 1 AS n"  # noqa: S608
+            f" FROM alerts{where}) WHERE id = ?"
+        )
+        found = self.conn.execute(sql, [*args, alert_id]).fetchone()
+        return int(found[0]) if found else None
+
+    def playbook_ids(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT playbook_id FROM alerts WHERE playbook_id IS NOT NULL ORDER BY playbook_id"
+        )
+        return [r[0] for r in rows]
+
+
+def related_alerts(
+    conn: sqlite3.Connection,
+    alert: dict[str, Any],
+    *,
+    window: timedelta = timedelta(hours=24),
+    limit: int = 50,
+) -> list[tuple[str, QueueRow]]:
+    """Alerts sharing the host, the user or the rule with ``alert`` and fired within ``window``
+    of it, nearest in time first, each with what it shares (``host``, ``user``, ``rule``)."""
+    fired = parse_time(alert["fired_at"])
+    lo, hi = format_ts(fired - window), format_ts(fired + window)
+    found: dict[int, tuple[list[str], QueueRow]] = {}
+    for label, column, value in (
+        ("host", "host", alert.get("host")),
+        ("user", "user_name", alert.get("user_name")),
+        ("rule", "rule_id", alert.get("rule_id")),
+    ):
+        if not value:
+            continue
+        sql = (
+            f"SELECT {_COLUMNS} FROM alerts WHERE {column} = ? AND fired_at >= ? AND fired_at <= ?"  # noqa: S608
+            " AND id != ? ORDER BY fired_at DESC LIMIT ?"
+        )
+        for r in conn.execute(sql, (value, lo, hi, alert["id"], limit)):
+            row = QueueRow(*r)
+            found.setdefault(row.id, ([], row))[0].append(label)
+    ranked = sorted(
+        found.values(),
+        key=lambda item: (abs((parse_time(item[1].fired_at) - fired).total_seconds()), item[1].id),
+    )
+    return [(", ".join(labels), row) for labels, row in ranked[:limit]]
