@@ -145,7 +145,7 @@ def _samples() -> list[Path]:
 
 @pytest.mark.skipif(not _samples(), reason="sample_logs/ holds no sample alert files in this checkout")
 def test_demo_runs_on_the_bundled_samples(cli: Cli) -> None:
-    result = cli("demo")
+    result = cli("demo", "--print")
     assert result.exit_code == 0, result.output
     assert "0 quarantined" in result.stdout
     assert "ID  SEVERITY" in result.stdout
