@@ -39,12 +39,6 @@ _COLUMNS = (
     " closed_at, title, rule_name, host, user_name, src_ip, playbook_id, incident_id, last_seq"
 )
 
-_COUNTS = (
-    "SELECT count(*), coalesce(sum(status = 'new'), 0), coalesce(sum(status = 'acknowledged'), 0),"
-    " coalesce(sum(status = 'closed'), 0), coalesce(sum(status != 'closed' AND assignee = ?), 0),"
-    " coalesce(sum(status != 'closed' AND assignee IS NULL), 0) FROM alerts"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class QueueRow:
@@ -167,27 +161,42 @@ class Queue:
         return [QueueRow(*r) for r in self.conn.execute(sql, [*args, limit, max(offset, 0)])]
 
     def status_counts(self, view: QueueView) -> dict[str, int]:
-        """Alerts per status (and mine / unassigned open ones) under the view's other filters."""
+        """Alerts per status (and mine / unassigned open ones) under the view's other filters.
+
+        Three indexed queries: per status on the status index, then the assigned open alerts
+        on the assignee index (few, even when the queue is huge: unassigned = open - assigned)."""
         where, args = view.where(with_status=False)
-        sql = _COUNTS + where
-        total, new, ack, closed, mine, unassigned = self.conn.execute(sql, [view.analyst, *args]).fetchone()
+        and_ = " AND " if where else " WHERE "
+        by_status = dict(
+            self.conn.execute(f"SELECT status, count(*) FROM alerts{where} GROUP BY status", args).fetchall()  # noqa: S608
+        )
+        sql = f"SELECT count(*), coalesce(sum(assignee = ?), 0) FROM alerts{where}{and_}"  # noqa: S608
+        assigned, mine = self.conn.execute(
+            sql + "assignee > '' AND status != 'closed'",
+            [*args, view.analyst],  # > '': the index
+        ).fetchone()
+        new, ack, closed = (by_status.get(k, 0) for k in ("new", "acknowledged", "closed"))
         return {
-            "all": total,
+            "all": new + ack + closed,
             "open": new + ack,
             "new": new,
             "acknowledged": ack,
             "closed": closed,
             "mine": mine,
-            "unassigned": unassigned,
+            "unassigned": new + ack - assigned,
         }
 
-    def position(self, view: QueueView, alert_id: int, *, near: int = 0, radius: int = 200) -> int | None:
-        """Where ``alert_id`` is in the view: first looked for around ``near`` (cheap), then
-        over the whole view (one pass); None when the view does not hold it."""
+    def position(
+        self, view: QueueView, alert_id: int, *, near: int = 0, radius: int = 200, exhaustive: bool = True
+    ) -> int | None:
+        """Where ``alert_id`` is in the view: first looked for around ``near`` (one page), then,
+        if ``exhaustive``, over the whole view (one pass); None when not found."""
         start = max(near - radius, 0)
         for i, row in enumerate(self.page(view, start, 2 * radius)):
             if row.id == alert_id:
                 return start + i
+        if not exhaustive:
+            return None
         where, args = view.where()
         sql = (
             f"SELECT n FROM (SELECT id, row_number() OVER ({view.order_by().strip()}) - 1 AS n"  # noqa: S608

@@ -70,14 +70,20 @@ class QueueScreen(TriageScreen):
 
     # -- reading ---------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Show the view again; the cursor stays on the same alert when it is still there."""
+    def reload(self, *, new_view: bool = False) -> None:
+        """Show the view again; the cursor stays on the same alert when it is still there.
+
+        After new rows arrive the alert is looked for around where it was (then everywhere);
+        after a new filter or sort only on the first page, else the cursor goes to the top."""
         table = self.table
         keep = table.current_row()
         count = self.queue.count(self.view)
         cursor = None
         if keep is not None:
-            cursor = self.queue.position(self.view, keep.id, near=table.cursor)
+            near = 0 if new_view else table.cursor
+            cursor = self.queue.position(self.view, keep.id, near=near, radius=100, exhaustive=not new_view)
+            if cursor is None and new_view:
+                cursor = 0
         view = self.view
         table.show(
             lambda offset, limit: self.queue.page(view, offset, limit),
@@ -100,7 +106,7 @@ class QueueScreen(TriageScreen):
 
     def set_view(self, view: QueueView) -> None:
         self.view = view
-        self.reload()
+        self.reload(new_view=True)
 
     @on(FilterBar.Changed)
     def _filters(self, event: FilterBar.Changed) -> None:
