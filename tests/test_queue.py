@@ -129,3 +129,36 @@ def test_related_alerts_share_host_user_or_rule_within_the_window(ws: Workspace,
     assert "rule" in related[filled[0]]  # same rule r-1 from make_alert
     assert filled[3] not in related  # three days later
     assert filled[2] not in related
+
+
+def test_search_finds_what_a_substring_scan_finds(ws: Workspace, filled: list[int], cmds: Commands) -> None:
+    q = Queue(ws.conn)
+    cmds.assign(filled[0], "Zed Analyst")  # the text index follows changes of assignee
+
+    def expected(text: str) -> set[int]:
+        fields = ("title", "rule_name", "host", "user_name", "src_ip", "assignee")
+        rows = ws.conn.execute(f"SELECT id, {', '.join(fields)} FROM alerts").fetchall()
+        return {r[0] for r in rows if any(text.lower() in (v or "").lower() for v in r[1:])}
+
+    def found(text: str) -> set[int]:
+        return {r.id for r in q.page(QueueView(status="all", text=text), 0, 100)}
+
+    for text in ("web", "WEB-0", "bob", "198.51", "brute FORCE", "50%_", "%", "b", "zed anal", "bea", '"x'):
+        assert found(text) == expected(text), text
+    assert found("zed anal") == {filled[0]}
+    ws.rebuild()
+    assert found("zed anal") == {filled[0]} and found("web-0") == expected("web-0")
+
+
+def test_search_answers_follow_new_events(ws: Workspace, filled: list[int], cmds: Commands) -> None:
+    q = Queue(ws.conn)
+    view = QueueView(analyst="alice", status="mine", text="web")
+    assert q.count(view) == 1 and q.position(view, filled[3]) == 0
+    assert q.status_counts(view)["mine"] == 1
+    cmds.assign(filled[1], "alice")  # a new event: the search is read again
+    assert q.count(view) == 2
+    assert [r.id for r in q.page(view, 0, 10)] == [filled[1], filled[3]]  # critical before medium
+    counts = q.status_counts(view)
+    plain = q.status_counts(QueueView(analyst="alice", status="mine"))  # no text: indexed queries
+    assert counts["mine"] == 2 and counts["all"] == 4 and plain["all"] == 5
+    assert q.position(view, filled[0]) is None

@@ -263,6 +263,13 @@ async def test_incidents_list_detail_and_actions(tui_ws: Workspace, playbooks: P
         await settle(pilot)
         event = list(tui_ws.events(ref="incident:1"))[-1]
         assert event.payload == {"changes": {"status": "closed"}, "reason": "contained"}
+        await pilot.press("o")
+        await type_text(pilot, "it came back")
+        await pilot.press("enter")
+        await settle(pilot)
+        event = list(tui_ws.events(ref="incident:1"))[-1]
+        assert event.payload == {"changes": {"status": "open"}, "reason": "it came back"}
+        assert event.actor == "alice"
         await pilot.press("enter")  # the highlighted alert opens
         await pilot.pause()
         assert isinstance(app.screen, AlertDetailScreen) and app.screen.alert_id in (2, 3)
@@ -286,9 +293,8 @@ async def test_filters_sort_and_search(tui_ws: Workspace, playbooks: PlaybookSet
         await pilot.press("enter")
         await pilot.pause()
         assert table.count == 4 and all(r.host == "web-01" for r in table._window)
-        await pilot.press("tab")  # back to the table (focus order: input, table)
-        await pilot.press("ctrl+a") if False else None
-        screen.query_one("#filter-text", Input).value = ""
+        screen.query_one("#filter-text", Input).value = ""  # typing waits for a pause, then applies
+        table.focus()
         await pilot.pause(0.4)
         assert table.count == 13
         await pilot.press("f")  # status: mine
@@ -302,7 +308,9 @@ async def test_filters_sort_and_search(tui_ws: Workspace, playbooks: PlaybookSet
         await pilot.pause()
         assert screen.view.playbook is not None
         assert all(r.playbook_id == screen.view.playbook for r in table._window)
-        await pilot.press("p" * 1)
+        await pilot.press("p")
+        await pilot.pause()
+        assert screen.view.playbook is not None  # the next playbook
         table.focus()
         await pilot.press("s")  # next sort column after severity: status
         await pilot.pause()

@@ -18,6 +18,7 @@ from triage.domain.alert import Severity
 from triage.errors import CommandRejected
 from triage.store.schema import DUE_AT, SEVERITY_RANK
 
+TEXT_FIELDS = ("title", "rule_name", "host", "user_name", "src_ip", "assignee")  # what search looks in
 STATUS_VIEWS = ("open", "mine", "unassigned", "new", "acknowledged", "closed", "all")
 
 # column name -> SQL sort keys, the order of an index (the alert id breaks the last ties)
@@ -130,9 +131,8 @@ class QueueView:
         text = self.text.strip()
         if text:
             like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            fields = ("title", "rule_name", "host", "user_name", "src_ip", "assignee")
-            parts = [f"{f} LIKE ? ESCAPE '\\'" for f in fields]
-            args.extend([like] * len(fields))
+            parts = [f"{f} LIKE ? ESCAPE '\\'" for f in TEXT_FIELDS]
+            args.extend([like] * len(TEXT_FIELDS))
             digits = text.lstrip("#")
             if digits.isdigit():
                 parts.append("id = ?")
@@ -140,22 +140,79 @@ class QueueView:
             clauses.append("(" + " OR ".join(parts) + ")")
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
+    def holds(self, status: str, assignee: str | None) -> bool:
+        """The status view's test, in Python (for rows a search has already read)."""
+        if self.status in ("open", "mine", "unassigned"):
+            if status == "closed":
+                return False
+            if self.status == "mine":
+                return assignee == self.analyst
+            return self.status == "open" or assignee is None
+        return self.status in ("all", status)
+
     def order_by(self) -> str:
         d = "DESC" if self.descending else "ASC"
         return " ORDER BY " + ", ".join(f"{key} {d}" for key in (*SORT_KEYS[self.sort], "id"))
 
 
+class _Scan:
+    """Every alert a search matches, in the view's order, with what the status views need."""
+
+    def __init__(self, key: tuple[QueueView, int], rows: list[tuple[int, str, str | None]]) -> None:
+        self.key = key
+        self.rows = rows
+        self.ids: dict[QueueView, list[int]] = {}
+
+
 class Queue:
-    """Pages of alerts for one view, straight from the projection (read-only)."""
+    """Pages of alerts for one view, straight from the projection (read-only).
+
+    Without search text each call is one indexed query that stops after the rows it needs.
+    A search (a substring in six fields) cannot use an index, so it reads the table once, in
+    storage order (a walk along a sort index would fetch rows in random order, several
+    times slower), keeps the matching ids in the view's order, and answers counts, pages and
+    positions from them until the view or the log changes."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self._scan: _Scan | None = None
+
+    def _searched(self, view: QueueView) -> _Scan | None:
+        if not view.text.strip():
+            return None
+        head = self.conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
+        key = (view.with_(status="all", analyst=""), int(head))
+        if self._scan is None or self._scan.key != key:
+            where, args = key[0].where()
+            sql = f"SELECT id, status, assignee FROM alerts NOT INDEXED{where}{view.order_by()}"  # noqa: S608
+            self._scan = _Scan(key, self.conn.execute(sql, args).fetchall())
+        return self._scan
+
+    def _ids(self, view: QueueView) -> list[int] | None:
+        scan = self._searched(view)
+        if scan is None:
+            return None
+        if view not in scan.ids:
+            scan.ids[view] = [i for i, status, assignee in scan.rows if view.holds(status, assignee)]
+        return scan.ids[view]
 
     def count(self, view: QueueView) -> int:
+        ids = self._ids(view)
+        if ids is not None:
+            return len(ids)
         where, args = view.where()
         return int(self.conn.execute(f"SELECT count(*) FROM alerts{where}", args).fetchone()[0])  # noqa: S608
 
     def page(self, view: QueueView, offset: int, limit: int) -> list[QueueRow]:
+        ids = self._ids(view)
+        if ids is not None:
+            wanted = ids[max(offset, 0) : max(offset, 0) + limit]
+            if not wanted:
+                return []
+            marks = ", ".join("?" * len(wanted))
+            sql = f"SELECT {_COLUMNS} FROM alerts WHERE id IN ({marks})"  # noqa: S608
+            found = {r[0]: QueueRow(*r) for r in self.conn.execute(sql, wanted)}
+            return [found[i] for i in wanted if i in found]
         where, args = view.where()
         sql = f"SELECT {_COLUMNS} FROM alerts{where}{view.order_by()} LIMIT ? OFFSET ?"  # noqa: S608
         return [QueueRow(*r) for r in self.conn.execute(sql, [*args, limit, max(offset, 0)])]
@@ -163,18 +220,27 @@ class Queue:
     def status_counts(self, view: QueueView) -> dict[str, int]:
         """Alerts per status (and mine / unassigned open ones) under the view's other filters.
 
-        Three indexed queries: per status on the status index, then the assigned open alerts
-        on the assignee index (few, even when the queue is huge: unassigned = open - assigned)."""
-        where, args = view.where(with_status=False)
-        and_ = " AND " if where else " WHERE "
-        by_status = dict(
-            self.conn.execute(f"SELECT status, count(*) FROM alerts{where} GROUP BY status", args).fetchall()  # noqa: S608
-        )
-        sql = f"SELECT count(*), coalesce(sum(assignee = ?), 0) FROM alerts{where}{and_}"  # noqa: S608
-        assigned, mine = self.conn.execute(
-            sql + "assignee > '' AND status != 'closed'",
-            [*args, view.analyst],  # > '': the index
-        ).fetchone()
+        Without search text: per status on the status index, then the assigned open alerts on
+        the assignee index (few, even when the queue is huge: unassigned = open - assigned)."""
+        scan = self._searched(view)
+        if scan is not None:
+            by_status: dict[str, int] = {}
+            assigned = mine = 0
+            for _, status, assignee in scan.rows:
+                by_status[status] = by_status.get(status, 0) + 1
+                if status != "closed" and assignee is not None:
+                    assigned += 1
+                    mine += assignee == view.analyst
+        else:
+            where, args = view.where(with_status=False)
+            and_ = " AND " if where else " WHERE "
+            sql = f"SELECT status, count(*) FROM alerts{where} GROUP BY status"  # noqa: S608
+            by_status = dict(self.conn.execute(sql, args).fetchall())
+            sql = f"SELECT count(*), coalesce(sum(assignee = ?), 0) FROM alerts{where}{and_}"  # noqa: S608
+            assigned, mine = self.conn.execute(
+                sql + "assignee > '' AND status != 'closed'",
+                [*args, view.analyst],  # > '': the index
+            ).fetchone()
         new, ack, closed = (by_status.get(k, 0) for k in ("new", "acknowledged", "closed"))
         return {
             "all": new + ack + closed,
@@ -191,6 +257,12 @@ class Queue:
     ) -> int | None:
         """Where ``alert_id`` is in the view: first looked for around ``near`` (one page), then,
         if ``exhaustive``, over the whole view (one pass); None when not found."""
+        ids = self._ids(view)
+        if ids is not None:
+            try:
+                return ids.index(alert_id)
+            except ValueError:
+                return None
         start = max(near - radius, 0)
         for i, row in enumerate(self.page(view, start, 2 * radius)):
             if row.id == alert_id:
