@@ -155,6 +155,15 @@ class QueueView:
         return " ORDER BY " + ", ".join(f"{key} {d}" for key in (*SORT_KEYS[self.sort], "id"))
 
 
+def _source(view: QueueView) -> str:
+    """The table, with a hint where the planner (which has no statistics) guesses wrong: one
+    analyst's alerts are few, so reading them by assignee and sorting them beats walking the
+    whole sort index to find them."""
+    if view.status == "mine":
+        return "alerts INDEXED BY alerts_assignee"
+    return "alerts"
+
+
 class _Scan:
     """Every alert a search matches, in the view's order, with what the status views need."""
 
@@ -201,7 +210,8 @@ class Queue:
         if ids is not None:
             return len(ids)
         where, args = view.where()
-        return int(self.conn.execute(f"SELECT count(*) FROM alerts{where}", args).fetchone()[0])  # noqa: S608
+        sql = f"SELECT count(*) FROM {_source(view)}{where}"  # noqa: S608
+        return int(self.conn.execute(sql, args).fetchone()[0])
 
     def page(self, view: QueueView, offset: int, limit: int) -> list[QueueRow]:
         ids = self._ids(view)
@@ -214,7 +224,7 @@ class Queue:
             found = {r[0]: QueueRow(*r) for r in self.conn.execute(sql, wanted)}
             return [found[i] for i in wanted if i in found]
         where, args = view.where()
-        sql = f"SELECT {_COLUMNS} FROM alerts{where}{view.order_by()} LIMIT ? OFFSET ?"  # noqa: S608
+        sql = f"SELECT {_COLUMNS} FROM {_source(view)}{where}{view.order_by()} LIMIT ? OFFSET ?"  # noqa: S608
         return [QueueRow(*r) for r in self.conn.execute(sql, [*args, limit, max(offset, 0)])]
 
     def status_counts(self, view: QueueView) -> dict[str, int]:

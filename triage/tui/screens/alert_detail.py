@@ -80,6 +80,8 @@ class AlertDetailScreen(TriageScreen):
         super().__init__(backend)
         self.alert_id = alert_id
         self.alert: dict[str, Any] = {}
+        self._events: list[Event] = []
+        self._filled: set[str] = set()  # tabs built so far
         self.seq = 0  # the alert's last event as displayed: what every action expects
 
     def compose(self) -> ComposeResult:
@@ -94,21 +96,34 @@ class AlertDetailScreen(TriageScreen):
                     yield Static(Text("Notes", style="bold"))
                     with VerticalScroll(id="alert-notes-box"):
                         yield Static(id="alert-notes")
-            with TabPane("Raw", id="tab-raw"):
-                yield RawTree(id="raw")
-            with TabPane("Related", id="tab-related"):
-                yield Static(Text("Same host, user or rule within 24 hours; enter opens one.", style="dim"))
-                yield OptionList(id="related")
-            with TabPane("Timeline", id="tab-timeline"), VerticalScroll():
-                yield Static(id="timeline")
+            # The other tabs are filled the first time they are shown (the screen opens faster).
+            yield TabPane("Raw", id="tab-raw")
+            yield TabPane("Related", id="tab-related")
+            yield TabPane("Timeline", id="tab-timeline")
         yield Footer()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.reload()
-        raw = queries.alert_raw(self.backend.ws, self.alert) if self.alert else None
-        self.query_one("#raw", RawTree).load(raw if raw is not None else {})
         self.query_one("#checklist", OptionList).focus()
+
+    @on(TabbedContent.TabActivated)
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        pane, pane_id = event.pane, event.pane.id or ""
+        if pane_id == "tab-overview" or pane_id in self._filled or not self.alert:
+            return
+        self._filled.add(pane_id)
+        if pane_id == "tab-raw":
+            tree = RawTree(id="raw")
+            await pane.mount(tree)
+            raw = queries.alert_raw(self.backend.ws, self.alert)
+            tree.load(raw if raw is not None else {})
+        elif pane_id == "tab-related":
+            hint = Static(Text("Same host, user or rule within 24 hours; enter opens one.", style="dim"))
+            await pane.mount(hint, OptionList(id="related"))
+            self._related(self.alert)
+        elif pane_id == "tab-timeline":
+            await pane.mount(VerticalScroll(Static(self._timeline(self._events), id="timeline")))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -120,7 +135,7 @@ class AlertDetailScreen(TriageScreen):
             return
         self.alert = alert
         self.seq = alert["last_seq"]
-        events = list(self.backend.ws.events(ref=f"alert:{self.alert_id}"))
+        events = self._events = list(self.backend.ws.events(ref=f"alert:{self.alert_id}"))
         title = Text.assemble((f"Alert {alert['id']} ", "bold"), render.severity_text(alert["severity"]), " ")
         title.append(alert["status"], style=render.STATUS_STYLES.get(alert["status"], ""))
         title.append("  ")
@@ -129,8 +144,10 @@ class AlertDetailScreen(TriageScreen):
         self.query_one("#alert-fields", Static).update(self._fields(alert))
         self._checklist(alert)
         self.query_one("#alert-notes", Static).update(self._notes(events))
-        self.query_one("#timeline", Static).update(self._timeline(events))
-        self._related(alert)
+        if "tab-timeline" in self._filled:
+            self.query_one("#timeline", Static).update(self._timeline(events))
+        if "tab-related" in self._filled:
+            self._related(alert)
 
     def _fields(self, alert: dict[str, Any]) -> Table:
         table = Table.grid(padding=(0, 1))
