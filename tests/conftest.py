@@ -109,3 +109,13 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("TRIAGE_CONFIG", raising=False)
     return Cli(tmp_path / "cli.db")
+
+
+@pytest.fixture
+def tui_ws(tmp_path: Path, playbooks: PlaybookSet) -> Iterator[Workspace]:
+    """A fixed queue for the terminal app's tests (see tests/tui_helpers.py)."""
+    from .tui_helpers import build_workspace
+
+    w = build_workspace(tmp_path / "tui.db", playbooks)
+    yield w
+    w.close()

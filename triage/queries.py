@@ -7,7 +7,7 @@ from typing import Any
 
 from triage.domain.alert import Severity
 from triage.errors import CommandRejected, NotFound
-from triage.store.workspace import Workspace
+from triage.store.workspace import Event, Workspace
 
 _JSON_COLUMNS = ("tactics", "techniques", "tags", "playbook_steps", "required_steps", "steps_done")
 STATUS_FILTERS = ("new", "acknowledged", "closed", "open", "all")
@@ -107,3 +107,40 @@ def list_quarantine(ws: Workspace) -> list[dict[str, Any]]:
 
 def status_counts(ws: Workspace) -> dict[str, int]:
     return dict(ws.conn.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall())
+
+
+def describe_event(e: Event) -> str:
+    """One line on what an event did, for timelines (not yet made printable)."""
+    p = e.payload
+    text = {
+        "alert.ingested": lambda: f"ingested from {p['alert']['source']} ({p['alert']['profile']})",
+        "alert.assigned": lambda: f"assigned to {p['assignee']}",
+        "alert.acknowledged": lambda: (
+            "acknowledged" + (f", now owned by {p['assignee']}" if p.get("assignee") else "")
+        ),
+        "alert.noted": lambda: f"note: {p['text']}",
+        "alert.step_completed": lambda: (
+            f"completed step {p['step']}" + (f": {p['note']}" if p.get("note") else "")
+        ),
+        "alert.severity_changed": lambda: f"severity {p['from']} -> {p['to']}: {p['reason']}",
+        "alert.escalated": lambda: (
+            f"escalated to incident {p['incident']}" + (" (new)" if p.get("new_incident") else "")
+        ),
+        "alert.linked": lambda: f"linked to incident {p['incident']}",
+        "alert.unlinked": lambda: f"unlinked from incident {p['incident']}",
+        "alert.closed": lambda: (
+            f"closed as {p['disposition']}: {p['reason']}"
+            + (
+                f" [OVERRIDE, open steps {', '.join(p['override']['open_steps'])}: "
+                f"{p['override']['justification']}]"
+                if p.get("override")
+                else ""
+            )
+        ),
+        "alert.reopened": lambda: f"reopened: {p['reason']}",
+        "incident.updated": lambda: (
+            "incident updated: " + ", ".join(f"{k}={v}" for k, v in p["changes"].items())
+        ),
+        "input.quarantined": lambda: f"quarantined {p['origin']} {p['location']}: {p['reason']}",
+    }.get(e.action)
+    return text() if text else e.action

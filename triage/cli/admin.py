@@ -14,7 +14,7 @@ from triage.cli.render import emit_json, table
 from triage.clock import format_ts, parse_time
 from triage.commands import IngestResult
 from triage.config import anchor_file_path, bundled, signing_key_path
-from triage.errors import ConfigError, SigningError
+from triage.errors import ConfigError, InputError, SigningError
 from triage.sources.files import FileSource
 from triage.sources.profiles import PROFILES
 from triage.store import anchor as anchoring
@@ -249,30 +249,48 @@ def playbooks_cmd(c: Context, as_json: bool) -> None:
 
 @click.command("demo")
 @click.option("--keep", is_flag=True, help="Keep the demo workspace and print where it is.")
+@click.option(
+    "--print",
+    "--no-tui",
+    "print_queue",
+    is_flag=True,
+    help="Print the queue instead of opening the terminal app (the default when not on a terminal).",
+)
 @pass_ctx
-def demo_cmd(c: Context, keep: bool) -> None:
-    """Load the bundled sample alerts into a throw-away workspace and show the queue."""
+def demo_cmd(c: Context, keep: bool, print_queue: bool) -> None:
+    """Load the bundled sample alerts into a throw-away workspace and open the terminal app on it."""
+    import sys
+
     from triage.cli.alerts import alerts_cmd
     from triage.commands import Commands
 
-    tmp = Path(tempfile.mkdtemp(prefix="triage-demo-"))
-    ws = Workspace.create(tmp / "demo.db")
-    c.cleanup.append(ws)
     samples = bundled("sample_logs")
-    files = sorted(p for p in samples.iterdir() if p.suffix in (".json", ".ndjson"))
-    commands = Commands(ws, c.playbooks, c.analyst)
-    total = IngestResult()
-    for path in files:
-        total.add(commands.ingest_records(FileSource(str(path)).records()))
-    click.echo(f"demo workspace: {tmp / 'demo.db'}" if keep else "demo workspace (temporary)")
-    _print_ingest(total, False)
-    c.db_option = str(tmp / "demo.db")
-    c._ws = ws
-    click.get_current_context().invoke(alerts_cmd, status="open", severities=(), limit=40)
+    files = sorted(p for p in samples.glob("*") if p.suffix in (".json", ".ndjson"))
+    if not files:
+        raise InputError(f"{samples}: no sample alert files (*.json, *.ndjson) to load")
+    tmp = Path(tempfile.mkdtemp(prefix="triage-demo-"))
     if not keep:
         import shutil
 
         click.get_current_context().call_on_close(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    ws = Workspace.create(tmp / "demo.db")
+    c.cleanup.append(ws)
+    commands = Commands(ws, c.playbooks, c.analyst)
+    total = IngestResult()
+    for path in files:
+        total.add(commands.ingest_records(FileSource(str(path)).records()))
+    c.db_option = str(tmp / "demo.db")
+    c._ws = ws
+    c._commands = commands
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    if not print_queue and interactive:
+        from triage.cli.tui import run_app
+
+        run_app(c)
+    click.echo(f"demo workspace: {tmp / 'demo.db'}" if keep else "demo workspace (temporary)")
+    _print_ingest(total, False)
+    if print_queue or not interactive:
+        click.get_current_context().invoke(alerts_cmd, status="open", severities=(), limit=40)
 
 
 COMMANDS = [

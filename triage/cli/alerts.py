@@ -161,39 +161,7 @@ def show_cmd(c: Context, alert: int, show_raw: bool, as_json: bool) -> None:
 
 
 def _describe(e: Event) -> str:
-    p = e.payload
-    text = {
-        "alert.ingested": lambda: f"ingested from {p['alert']['source']} ({p['alert']['profile']})",
-        "alert.assigned": lambda: f"assigned to {p['assignee']}",
-        "alert.acknowledged": lambda: (
-            "acknowledged" + (f", now owned by {p['assignee']}" if p.get("assignee") else "")
-        ),
-        "alert.noted": lambda: f"note: {p['text']}",
-        "alert.step_completed": lambda: (
-            f"completed step {p['step']}" + (f": {p['note']}" if p.get("note") else "")
-        ),
-        "alert.severity_changed": lambda: f"severity {p['from']} -> {p['to']}: {p['reason']}",
-        "alert.escalated": lambda: (
-            f"escalated to incident {p['incident']}" + (" (new)" if p.get("new_incident") else "")
-        ),
-        "alert.linked": lambda: f"linked to incident {p['incident']}",
-        "alert.unlinked": lambda: f"unlinked from incident {p['incident']}",
-        "alert.closed": lambda: (
-            f"closed as {p['disposition']}: {p['reason']}"
-            + (
-                f" [OVERRIDE, open steps {', '.join(p['override']['open_steps'])}: "
-                f"{p['override']['justification']}]"
-                if p.get("override")
-                else ""
-            )
-        ),
-        "alert.reopened": lambda: f"reopened: {p['reason']}",
-        "incident.updated": lambda: (
-            "incident updated: " + ", ".join(f"{k}={v}" for k, v in p["changes"].items())
-        ),
-        "input.quarantined": lambda: f"quarantined {p['origin']} {p['location']}: {p['reason']}",
-    }.get(e.action)
-    return printable(text() if text else e.action, single_line=True, limit=300)
+    return printable(queries.describe_event(e), single_line=True, limit=300)
 
 
 @click.command("assign")

@@ -330,12 +330,12 @@ def rebuild(conn: sqlite3.Connection) -> int:
     Runs inside the caller's transaction."""
     from sqlite_utils import Database
 
-    from triage.store.schema import PROJECTION_TABLES, create_projections
+    from triage.store.schema import PROJECTION_TABLES, recreate_projections
     from triage.store.workspace import Event
 
     for table in PROJECTION_TABLES:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
-    create_projections(Database(conn, execute_plugins=False))
+    recreate_projections(Database(conn, execute_plugins=False))
     n = 0
     for row in conn.execute("SELECT seq, body, prev_hash, hash FROM events ORDER BY seq").fetchall():
         apply(conn, Event.from_row(*row))

@@ -173,3 +173,44 @@ def m002_sources(db: Database) -> None:
         );
         """
     )
+
+
+# -- later additions ----------------------------------------------------------------------
+# A rebuild drops the projection tables and recreates them with ``recreate_projections``,
+# which applies ``create_projections`` and then every later addition below, in order.
+
+# The queue's sort keys that are expressions: an index on an expression is used only by a
+# query that spells the expression the same way, so queries import these constants.
+SEVERITY_RANK = (
+    "(CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2"
+    " WHEN 'low' THEN 1 ELSE 0 END)"
+)
+DUE_AT = "(CASE status WHEN 'new' THEN ack_due WHEN 'acknowledged' THEN close_due END)"
+
+
+def create_queue_indexes(db: Database) -> None:
+    """Indexes behind the analyst's queue (sort by any column, one page at a time) and
+    related-alert look-ups (same host, user or rule within a time window)."""
+    db.executescript(
+        f"""
+        CREATE INDEX IF NOT EXISTS alerts_q_rank ON alerts({SEVERITY_RANK}, ingested_at);
+        CREATE INDEX IF NOT EXISTS alerts_q_due ON alerts({DUE_AT});
+        CREATE INDEX IF NOT EXISTS alerts_q_title ON alerts(title);
+        CREATE INDEX IF NOT EXISTS alerts_q_host ON alerts(host, fired_at);
+        CREATE INDEX IF NOT EXISTS alerts_q_user ON alerts(user_name, fired_at);
+        CREATE INDEX IF NOT EXISTS alerts_q_src ON alerts(src_ip);
+        CREATE INDEX IF NOT EXISTS alerts_q_rule ON alerts(rule_id, fired_at);
+        CREATE INDEX IF NOT EXISTS alerts_q_playbook ON alerts(playbook_id);
+        """
+    )
+
+
+def recreate_projections(db: Database) -> None:
+    """The projection tables as the latest migration leaves them (used by rebuild)."""
+    create_projections(db)
+    create_queue_indexes(db)
+
+
+@migrations()
+def m003_queue_indexes(db: Database) -> None:
+    create_queue_indexes(db)

@@ -1,0 +1,318 @@
+#!/usr/bin/env python
+"""Terminal app benchmark: the queue over a workspace of 100,000 alerts, driven headless.
+
+Builds a real workspace through the command layer (Commands.ingest, then a few thousand
+acknowledgements and closes), then runs the app headless with Textual's Pilot at 120x36
+and prints, each against its aim:
+
+  first paint   App built and started until the queue's rows are rendered
+                (includes Textual's own start-up)
+  filter        a severity filter, a status view, a free-text search (LIKE over 100k rows)
+  sort          by host, by title, by time target
+  detail        an alert's detail screen open and rendered (fields, checklist, timeline,
+                raw tree, related alerts)
+  peak RSS      of the process that ran the app (ru_maxrss)
+
+Each timing ends when the screen and its widgets have handled every pending message and the
+whole screen has been rendered to strips (what the driver then writes to the terminal).
+The baseline, measured in the same run in a separate process: Textual's built-in DataTable
+loaded with every row of the same queue (first paint and peak RSS), what a table that holds
+all rows costs.
+
+    .venv/bin/python bench/bench_tui.py                 # 100,000 alerts
+    .venv/bin/python bench/bench_tui.py --alerts 10000  # smaller
+    .venv/bin/python bench/bench_tui.py --quick         # smoke run: 5,000 alerts, no baseline
+    .venv/bin/python bench/bench_tui.py --workspace ws.db   # reuse (or keep) a built workspace
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run from anywhere, even without the editable install
+    sys.path.insert(0, str(ROOT))
+
+from triage.commands import Commands  # noqa: E402
+from triage.domain.alert import Alert  # noqa: E402
+from triage.playbooks import PlaybookSet  # noqa: E402
+from triage.store.workspace import Workspace  # noqa: E402
+
+AIMS = {"first paint": 1.0, "filter": 0.100, "sort": 0.100, "detail": 0.100}
+AIM_RSS_MB = 300
+SIZE = (120, 36)
+RULES = [
+    ("SSH Brute Force", ["T1110"]),
+    ("Malware Detected on Endpoint", ["T1204"]),
+    ("IAM Access Key Created", ["T1098.001"]),
+    ("Large Upload to Cloud Storage", ["T1567"]),
+    ("Suspicious Email Link Clicked", ["T1566"]),
+    ("Sudo to Root by New User", ["T1548"]),
+    ("Port Scan from External Host", ["T1046"]),
+    ("Unusual Process Tree", []),
+]
+SEVERITIES = ["critical", "high", "high", "medium", "medium", "medium", "low", "low", "informational"]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def build(path: Path, n: int, seed: int = 7) -> None:
+    rnd = random.Random(seed)
+    playbooks = PlaybookSet.from_directory(ROOT / "playbooks")
+    ws = Workspace.create(path)
+    cmds = Commands(ws, playbooks, "poller")
+    t0 = time.perf_counter()
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    batch: list[Alert] = []
+    for i in range(n):
+        rule, techniques = rnd.choice(RULES)
+        batch.append(
+            Alert(
+                source="bench",
+                profile="ecs",
+                index="alerts-bench",
+                doc_id=f"bench-{i}",
+                rule_name=rule,
+                rule_id=f"rule-{RULES.index((rule, techniques))}",
+                title=rule,
+                severity=rnd.choice(SEVERITIES),  # type: ignore[arg-type]
+                fired_at=start + timedelta(seconds=rnd.randrange(30 * 86400)),
+                host=f"host-{rnd.randrange(500):03d}",
+                user=f"user{rnd.randrange(300)}",
+                src_ip=f"10.{rnd.randrange(256)}.{rnd.randrange(256)}.{rnd.randrange(1, 255)}",
+                techniques=tuple(techniques),
+                raw={"n": i, "event": {"kind": "alert"}, "rule": {"name": rule}, "message": f"alert {i}"},
+            )
+        )
+        if len(batch) == 5000:
+            cmds.ingest(batch)
+            batch = []
+    if batch:
+        cmds.ingest(batch)
+    log(f"ingested {n} alerts in {time.perf_counter() - t0:.1f}s")
+    t0 = time.perf_counter()
+    analysts = [Commands(ws, playbooks, name) for name in ("alice", "bob", "carol")]
+    for alert_id in rnd.sample(range(1, n + 1), min(n // 100, 1000)):
+        rnd.choice(analysts).acknowledge(alert_id)
+    for alert_id in rnd.sample(range(1, n + 1), min(n // 300, 300)):
+        row = ws.conn.execute("SELECT status FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        if row[0] != "closed":
+            rnd.choice(analysts).close(alert_id, "false_positive", "bench noise", override="bench")
+    log(f"acknowledged and closed a few thousand in {time.perf_counter() - t0:.1f}s")
+    ws.close()
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def measure(path: Path) -> dict[str, Any]:
+    from triage.queue import QueueView
+    from triage.tui import TriageApp
+    from triage.tui.messages import AlertChosen
+    from triage.tui.screens.alert_detail import AlertDetailScreen
+    from triage.tui.screens.queue import QueueScreen
+    from triage.tui.widgets.alert_table import AlertTable
+
+    playbooks = PlaybookSet.from_directory(ROOT / "playbooks")
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    rss_before = rss_mb()
+    t0 = time.perf_counter()
+    ws = Workspace.open(path)
+    app = TriageApp(ws, Commands(ws, playbooks, "alice"), playbooks, "alice", lambda: now, poll_interval=0)
+    out: dict[str, Any] = {"rss_before_app_mb": rss_before}
+    async with app.run_test(size=SIZE) as pilot:
+
+        async def painted() -> None:
+            await pilot._wait_for_screen()  # every pending message handled (no idle-CPU heuristics)
+            app.screen._compositor.render_strips()
+
+        await painted()
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        table = screen.query_one("#alerts", AlertTable)
+        out["first paint"] = time.perf_counter() - t0
+        out["rows"] = table.count
+        assert table.fetches >= 1 and table.count > 0
+
+        async def timed(change: QueueView) -> float:
+            t = time.perf_counter()
+            screen.set_view(change)
+            await painted()
+            return time.perf_counter() - t
+
+        base = screen.view
+        out["filter"] = {
+            "severity=high": await timed(base.with_(severity="high")),
+            "status=closed": await timed(base.with_(status="closed")),
+            "status=mine": await timed(base.with_(status="mine")),
+            "text 'host-042'": await timed(base.with_(text="host-042")),
+            "back to open": await timed(base),
+        }
+        out["sort"] = {
+            "host": await timed(base.sorted_by("host")),
+            "title": await timed(base.sorted_by("title")),
+            "due": await timed(base.sorted_by("due")),
+            "age": await timed(base.sorted_by("age")),
+        }
+        t = time.perf_counter()
+        table.action_jump(-1)  # the far end of the queue: a deep OFFSET
+        await painted()
+        out["jump to last row"] = time.perf_counter() - t
+
+        details: list[float] = []
+        for alert_id in (1, 5000, table.count // 2 or 1, 99999 if table.count >= 99999 else 2):
+            t = time.perf_counter()
+            app.post_message(AlertChosen(alert_id))
+            while not isinstance(app.screen, AlertDetailScreen):
+                await asyncio.sleep(0)
+            await painted()
+            details.append(time.perf_counter() - t)
+            await app.pop_screen()
+            await painted()
+        out["detail"] = {f"alert {i}": d for i, d in zip((1, 5000, "mid", "last"), details, strict=True)}
+    ws.close()
+    out["peak RSS MB"] = rss_mb()
+    return out
+
+
+async def measure_datatable(path: Path) -> dict[str, Any]:
+    """The baseline: every row of the same open queue loaded into the built-in DataTable."""
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from triage.queue import Queue, QueueView
+
+    ws = Workspace.open(path)
+    t0 = time.perf_counter()
+
+    class Plain(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable(id="t")
+
+        def on_mount(self) -> None:
+            table: DataTable[Text] = self.query_one(DataTable)
+            table.add_columns("ID", "SEVERITY", "STATUS", "ASSIGNEE", "TITLE", "HOST", "USER", "SOURCE IP")
+            view = QueueView(analyst="alice")
+            rows = Queue(ws.conn).page(view, 0, 10**9)
+            table.add_rows(
+                [
+                    (
+                        str(r.id),
+                        r.severity,
+                        r.status,
+                        r.assignee or "-",
+                        Text(r.title),
+                        r.host,
+                        r.user_name,
+                        r.src_ip,
+                    )
+                    for r in rows
+                ]
+            )
+
+    app = Plain()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot._wait_for_screen()
+        app.screen._compositor.render_strips()
+        first = time.perf_counter() - t0
+    ws.close()
+    return {"first paint": first, "peak RSS MB": rss_mb()}
+
+
+def child(mode: str, path: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, f"--{mode}", str(path)], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        log(proc.stderr)
+        raise SystemExit(f"{mode} run failed")
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def verdict(value: float, aim: float) -> str:
+    return f"{'ok ' if value <= aim else 'OVER'}  ({value / aim:5.2f} of the aim)"
+
+
+def report(ours: dict[str, Any], baseline: dict[str, Any] | None) -> None:
+    ms = 1000
+    print(f"\nqueue of {ours['rows']:,} open alerts, {SIZE[0]}x{SIZE[1]}, headless (Pilot)\n")
+    first = ours["first paint"]
+    print(f"{'first paint':<28}{first * ms:9.1f} ms   aim {AIMS['first paint'] * ms:6.0f} ms  "
+          + verdict(first, AIMS["first paint"]))  # fmt: skip
+    if baseline:
+        b = baseline["first paint"]
+        print(f"{'  baseline: DataTable':<28}{b * ms:9.1f} ms   ours is {b / first:,.1f}x faster")
+    for group in ("filter", "sort", "detail"):
+        values = ours[group]
+        for name, secs in values.items():
+            label = f"{group}: {name}"
+            print(
+                f"{label:<28}{secs * ms:9.1f} ms   aim {AIMS[group] * ms:6.0f} ms  "
+                + verdict(secs, AIMS[group])
+            )
+        print(f"{'  median':<28}{statistics.median(values.values()) * ms:9.1f} ms")
+    print(f"{'jump to the last row':<28}{ours['jump to last row'] * ms:9.1f} ms")
+    rss = ours["peak RSS MB"]
+    print(f"{'peak RSS':<28}{rss:9.1f} MB   aim {AIM_RSS_MB:6d} MB  " + verdict(rss, AIM_RSS_MB))
+    print(
+        f"{'  of which before the app':<28}{ours['rss_before_app_mb']:9.1f} MB"
+        " (Python, triage, Textual imports)"
+    )
+    if baseline:
+        print(f"{'  baseline: DataTable':<28}{baseline['peak RSS MB']:9.1f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--alerts", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="5,000 alerts and no baseline")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the DataTable baseline")
+    parser.add_argument("--workspace", type=Path, help="use this workspace (built there first if missing)")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(asyncio.run(measure(args.measure))))
+        return
+    if args.baseline:
+        print(json.dumps(asyncio.run(measure_datatable(args.baseline))))
+        return
+    n = 5000 if args.quick else args.alerts
+    tmp = None
+    path = args.workspace
+    if path is None:
+        tmp = Path(tempfile.mkdtemp(prefix="triage-bench-tui-"))
+        path = tmp / "bench.db"
+    try:
+        if not path.exists():
+            log(f"building a workspace of {n:,} alerts at {path} ...")
+            build(path, n)
+        ours = child("measure", path)
+        baseline = None if (args.quick or args.no_baseline) else child("baseline", path)
+        report(ours, baseline)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""The queue read side: pages, sorts, filters, counts and positions over the projection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from triage.commands import Commands
+from triage.errors import CommandRejected
+from triage.queue import SORT_KEYS, Queue, QueueView, related_alerts
+from triage.store.workspace import Workspace
+
+from .conftest import make_alert
+
+
+@pytest.fixture
+def filled(cmds: Commands) -> list[int]:
+    base = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+    alerts = [
+        make_alert(severity="low", host="db-01", user="carol", title="Odd 50%_share"),
+        make_alert(severity="critical", host="web-01", title="Malware beacon", rule_id="r-9"),
+        make_alert(severity="high", host="web-01", user="bob", fired_at=base + timedelta(hours=2)),
+        make_alert(severity="medium", host="web-02", user="root", fired_at=base + timedelta(days=3)),
+        make_alert(severity="high", host="web-03", user="dave", src_ip="198.51.100.7"),
+    ]
+    ids = cmds.ingest(alerts).alert_ids
+    cmds.assign(ids[2], "bob")
+    cmds.acknowledge(ids[3])  # alice owns it by acknowledging
+    cmds.close(ids[4], "false_positive", "scanner", override="lab host, nothing to check")
+    return ids
+
+
+def test_default_view_is_open_alerts_most_severe_first(ws: Workspace, filled: list[int]) -> None:
+    q = Queue(ws.conn)
+    view = QueueView(analyst="alice")
+    rows = q.page(view, 0, 10)
+    assert [r.severity for r in rows] == ["critical", "high", "medium", "low"]
+    assert q.count(view) == 4
+    assert [r.id for r in q.page(view, 1, 2)] == [r.id for r in rows[1:3]]
+
+
+def test_status_views(ws: Workspace, filled: list[int]) -> None:
+    q = Queue(ws.conn)
+    ids = filled
+
+    def seen(**kw: object) -> set[int]:
+        view = QueueView(analyst="alice", **kw)  # type: ignore[arg-type]
+        return {r.id for r in q.page(view, 0, 100)}
+
+    assert seen(status="mine") == {ids[3]}
+    assert seen(status="unassigned") == {ids[0], ids[1]}
+    assert seen(status="closed") == {ids[4]}
+    assert seen(status="acknowledged") == {ids[3]}
+    assert seen(status="all") == set(ids)
+    assert seen(status="all", severity="high") == {ids[2], ids[4]}
+    assert seen(status="all", text="web-0") == {ids[1], ids[2], ids[3], ids[4]}
+    assert seen(status="all", text="198.51") == {ids[4]}
+    assert seen(status="all", text=f"#{ids[1]}") == {ids[1]}
+    # LIKE wildcards in the search text are taken literally
+    assert seen(status="all", text="50%_") == {ids[0]}
+    assert seen(status="all", text="%") == {ids[0]}
+    counts = q.status_counts(QueueView(analyst="alice"))
+    assert counts == {
+        "all": 5,
+        "open": 4,
+        "new": 3,
+        "acknowledged": 1,
+        "closed": 1,
+        "mine": 1,
+        "unassigned": 2,
+    }
+
+
+@pytest.mark.parametrize("column", sorted(SORT_KEYS))
+def test_every_sort_column_pages_consistently(ws: Workspace, filled: list[int], column: str) -> None:
+    q = Queue(ws.conn)
+    view = QueueView(analyst="alice", status="all").sorted_by(column)
+    whole = [r.id for r in q.page(view, 0, 100)]
+    assert sorted(whole) == sorted(filled)
+    assert [r.id for r in q.page(view, 0, 2)] + [r.id for r in q.page(view, 2, 100)] == whole
+    flipped = [r.id for r in q.page(view.sorted_by(column), 0, 100)]
+    assert flipped == list(reversed(whole))
+    for i, alert_id in enumerate(whole):
+        assert q.position(view, alert_id, radius=1) == i
+
+
+@pytest.mark.parametrize("column", sorted(SORT_KEYS))
+def test_every_sort_walks_an_index(ws: Workspace, filled: list[int], column: str) -> None:
+    view = QueueView(analyst="alice", status="all").sorted_by(column)
+    where, args = view.where()
+    plan = ws.conn.execute(
+        f"EXPLAIN QUERY PLAN SELECT id FROM alerts{where}{view.order_by()} LIMIT 50", args
+    ).fetchall()
+    details = " | ".join(str(r[-1]) for r in plan)
+    assert "TEMP B-TREE" not in details, details
+    if column != "id":  # sorting by id walks the table itself, in rowid order
+        assert "USING" in details and "INDEX" in details, details
+
+
+def test_indexes_survive_a_rebuild(ws: Workspace, filled: list[int]) -> None:
+    def indexes() -> set[str]:
+        rows = ws.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts'")
+        return {r[0] for r in rows}
+
+    before = indexes()
+    assert {"alerts_q_rank", "alerts_q_due", "alerts_q_host"} <= before
+    n, same = ws.rebuild()
+    assert same and n > 0
+    assert indexes() == before
+
+
+def test_bad_views_are_refused() -> None:
+    with pytest.raises(CommandRejected, match="status view"):
+        QueueView(status="pending")
+    with pytest.raises(CommandRejected, match="sort by"):
+        QueueView(sort="colour")
+    with pytest.raises(CommandRejected, match="unknown severity"):
+        QueueView(severity="urgent")
+    assert QueueView(severity="crit").severity == "critical"
+
+
+def test_related_alerts_share_host_user_or_rule_within_the_window(ws: Workspace, filled: list[int]) -> None:
+    from triage import queries
+
+    target = queries.get_alert(ws, filled[2])  # web-01, bob, rule r-1, fired 14:00
+    related = {row.id: why for why, row in related_alerts(ws.conn, target, window=timedelta(hours=24))}
+    assert related[filled[1]] == "host"  # same host, other rule
+    assert "rule" in related[filled[0]]  # same rule r-1 from make_alert
+    assert filled[3] not in related  # three days later
+    assert filled[2] not in related
+
+
+def test_search_finds_what_a_substring_scan_finds(ws: Workspace, filled: list[int], cmds: Commands) -> None:
+    q = Queue(ws.conn)
+    cmds.assign(filled[0], "Zed Analyst")  # the text index follows changes of assignee
+
+    def expected(text: str) -> set[int]:
+        fields = ("title", "rule_name", "host", "user_name", "src_ip", "assignee")
+        rows = ws.conn.execute(f"SELECT id, {', '.join(fields)} FROM alerts").fetchall()
+        return {r[0] for r in rows if any(text.lower() in (v or "").lower() for v in r[1:])}
+
+    def found(text: str) -> set[int]:
+        return {r.id for r in q.page(QueueView(status="all", text=text), 0, 100)}
+
+    for text in ("web", "WEB-0", "bob", "198.51", "brute FORCE", "50%_", "%", "b", "zed anal", "bea", '"x'):
+        assert found(text) == expected(text), text
+    assert found("zed anal") == {filled[0]}
+    ws.rebuild()
+    assert found("zed anal") == {filled[0]} and found("web-0") == expected("web-0")
+
+
+def test_search_answers_follow_new_events(ws: Workspace, filled: list[int], cmds: Commands) -> None:
+    q = Queue(ws.conn)
+    view = QueueView(analyst="alice", status="mine", text="web")
+    assert q.count(view) == 1 and q.position(view, filled[3]) == 0
+    assert q.status_counts(view)["mine"] == 1
+    cmds.assign(filled[1], "alice")  # a new event: the search is read again
+    assert q.count(view) == 2
+    assert [r.id for r in q.page(view, 0, 10)] == [filled[1], filled[3]]  # critical before medium
+    counts = q.status_counts(view)
+    plain = q.status_counts(QueueView(analyst="alice", status="mine"))  # no text: indexed queries
+    assert counts["mine"] == 2 and counts["all"] == 4 and plain["all"] == 5
+    assert q.position(view, filled[0]) is None

@@ -1,0 +1,117 @@
+"""Live updates from another process, and hostile alert text shown literally."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rich.segment import Segment
+
+from triage.commands import Commands
+from triage.playbooks import PlaybookSet
+from triage.store.workspace import Workspace
+from triage.tui.screens.alert_detail import AlertDetailScreen
+from triage.tui.screens.incidents import IncidentsScreen
+from triage.tui.widgets.alert_table import AlertTable
+
+from .conftest import make_alert
+from .tui_helpers import HOSTILE, HOSTILE_TITLE, make_app, screen_strips, screen_text, settle
+
+pytestmark = pytest.mark.asyncio
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+async def test_alerts_from_another_process_appear_without_the_cursor_moving(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    own = Workspace.open(tui_ws.path)  # the app reads through its own connection, like another process
+    try:
+        app = make_app(own, playbooks, poll=0.05)
+        async with app.run_test(size=(120, 36)) as pilot:
+            table = app.screen.query_one("#alerts", AlertTable)
+            await pilot.press("down", "down", "down")
+            before = table.current_row()
+            assert before is not None and table.cursor == 3
+            poller = Commands(tui_ws, playbooks, "poller")
+            poller.ingest([make_alert(severity="critical", title=f"New {i}") for i in range(3)])
+            await pilot.pause(0.3)
+            assert table.count == 16
+            after = table.current_row()
+            assert after is not None and after.id == before.id  # the same alert stays selected
+            assert table.cursor == 6  # three rows arrived above it; the whole queue fits on screen
+            assert app.focused is table
+            assert "New 0" in screen_text(app)
+    finally:
+        own.close()
+
+
+async def test_a_tall_queue_keeps_the_selected_row_in_place(tmp_path: object, playbooks: PlaybookSet) -> None:
+    ws = Workspace.create(tmp_path / "tall.db")  # type: ignore[operator]
+    try:
+        cmds = Commands(ws, playbooks, "poller")
+        cmds.ingest([make_alert(severity="low", title=f"Low {i}") for i in range(200)])
+        app = make_app(ws, playbooks, poll=0.05)
+        async with app.run_test(size=(120, 36)) as pilot:
+            table = app.screen.query_one("#alerts", AlertTable)
+            await pilot.press("pagedown", "pagedown", "down", "down")
+            before = table.current_row()
+            on_screen = table.cursor - int(table.scroll_y)
+            fetches = table.fetches
+            cmds.ingest([make_alert(severity="high", title=f"High {i}") for i in range(5)])
+            await pilot.pause(0.3)
+            after = table.current_row()
+            assert before is not None and after is not None and after.id == before.id
+            assert table.cursor - int(table.scroll_y) == on_screen
+            assert table.fetches - fetches <= 3  # a window around the screen, not the whole queue
+            assert len(table._window) <= 5 * 40
+    finally:
+        ws.close()
+
+
+def _assert_inert(strips: list[list[Segment]]) -> None:
+    for strip in strips:
+        for seg in strip:
+            assert not CONTROL.search(seg.text), repr(seg.text)
+            meta = seg.style.meta if seg.style is not None else {}
+            assert "app.quit" not in str(meta.get("@click", "")), meta
+
+
+async def test_hostile_alert_text_is_shown_literally_everywhere(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    Commands(tui_ws, playbooks, "bob").escalate(13, title=HOSTILE_TITLE)
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = app.screen.query_one("#alerts", AlertTable)
+        row = table.current_row()
+        assert row is not None and row.title == HOSTILE_TITLE
+        text = screen_text(app)
+        assert HOSTILE["markup"] in text  # the square brackets are on screen: not parsed
+        assert "\\x1b[31mred" in text and "\\x9b2J" in text
+        _assert_inert([list(s) for s in screen_strips(app)])
+
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AlertDetailScreen)
+        for tab in ("1", "2", "3", "4"):
+            await pilot.press(tab)
+            await pilot.pause()
+            text = screen_text(app)
+            _assert_inert([list(s) for s in screen_strips(app)])
+            if tab == "1":
+                assert HOSTILE["click"] in text and "\\x1b[31mred" in text
+            if tab == "2":  # the raw document's keys and values
+                assert HOSTILE["click"] in text and "\\x1b]52;c;aGVsbG8=\\x07" in text
+        await pilot.click("#alert-title")  # a click on the title runs nothing
+        await pilot.pause()
+        assert app.is_running
+
+        await pilot.press("escape", "i")
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentsScreen)
+        text = screen_text(app)
+        assert HOSTILE["markup"] in text and "\\x1b[31mred" in text
+        _assert_inert([list(s) for s in screen_strips(app)])
+        await settle(pilot)
+        assert app.is_running

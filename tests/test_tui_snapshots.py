@@ -1,0 +1,68 @@
+"""Snapshots of the main screens at 120x36, clock frozen, cursor blink off.
+
+Update after an intended change with ``pytest tests/test_tui_snapshots.py --snapshot-update``
+and review the SVGs under ``tests/__snapshots__/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+from triage.commands import Commands
+from triage.playbooks import PlaybookSet
+from triage.store.workspace import Workspace
+
+from .tui_helpers import T0, frozen_clock, make_app
+
+SIZE = (120, 36)
+
+
+def _history(ws: Workspace, playbooks: PlaybookSet) -> None:
+    """A little history, written with the frozen clock so the screens never change."""
+    bob = Commands(ws, playbooks, "bob")
+    with frozen_clock(T0):
+        bob.acknowledge(1)
+        bob.note(1, "Failures from one /24 only.\nChecked the VPN logs too.")
+        bob.complete_step(1, "validate", note="10 failures, then a success")
+        bob.assign(2, "carol")
+        bob.escalate(6, title="Malware on web-00")
+        bob.link(11, 1)
+
+
+def test_queue(snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet) -> None:
+    _history(tui_ws, playbooks)
+    assert snap_compare(make_app(tui_ws, playbooks), terminal_size=SIZE, press=["down", "space", "down"])
+
+
+def test_alert_detail(snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet) -> None:
+    _history(tui_ws, playbooks)
+
+    async def open_alert_one(pilot: Pilot[Any]) -> None:
+        await pilot.press("slash", "number_sign", "1", "enter", "tab", "enter")
+        await pilot.pause(0.4)
+
+    assert snap_compare(make_app(tui_ws, playbooks), terminal_size=SIZE, run_before=open_alert_one)
+
+
+def test_alert_raw_tree(snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet) -> None:
+    async def open_raw(pilot: Pilot[Any]) -> None:
+        await pilot.press("enter", "2")
+        await pilot.pause()
+
+    assert snap_compare(make_app(tui_ws, playbooks), terminal_size=SIZE, run_before=open_raw)
+
+
+def test_close_dialog(snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet) -> None:
+    assert snap_compare(make_app(tui_ws, playbooks), terminal_size=SIZE, press=["down", "c"])
+
+
+def test_incidents(snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet) -> None:
+    _history(tui_ws, playbooks)
+    assert snap_compare(make_app(tui_ws, playbooks), terminal_size=SIZE, press=["i"])
+
+
+def test_incident_detail(snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet) -> None:
+    _history(tui_ws, playbooks)
+    assert snap_compare(make_app(tui_ws, playbooks), terminal_size=SIZE, press=["i", "enter"])

@@ -1,0 +1,85 @@
+"""The real `triage tui` in a real terminal (tmux): it starts, shows the queue, acts, quits."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from triage.playbooks import PlaybookSet
+from triage.store.workspace import Workspace
+
+from .tui_helpers import HOSTILE, build_workspace
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("tmux") is None, reason="tmux is not installed (scripts/setup installs it)"
+)
+
+
+class Tmux:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def __call__(self, *args: str) -> str:
+        proc = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=False)
+        return proc.stdout
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", "tui")
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        shown = ""
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{shown}")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    t = Tmux(f"triage-test-{os.getpid()}-{tmp_path.name}")
+    yield t
+    t("kill-server")
+
+
+def test_triage_tui_in_a_real_terminal(tmux: Tmux, tmp_path: Path, playbooks: PlaybookSet) -> None:
+    build_workspace(tmp_path / "ws.db", playbooks).close()
+    done = tmp_path / "exit-code"
+    command = (
+        # COLUMNS and LINES from the test run would override the terminal's real size
+        f"unset COLUMNS LINES; TRIAGE_DB={tmp_path / 'ws.db'} TRIAGE_ANALYST=alice TRIAGE_CONFIG= "
+        f"XDG_CONFIG_HOME={tmp_path} "
+        f"{sys.executable} -m triage tui; echo $? > {done}; sleep 30"
+    )
+    tmux("new-session", "-d", "-s", "tui", "-x", "120", "-y", "36", command)
+    screen = tmux.wait_for("in view")
+    assert "triage  queue  analyst: alice" in screen
+    # the hostile alert is first: its text is on screen literally, and the terminal was not cleared
+    assert HOSTILE["markup"] in screen and "\\x1b[31mred" in screen
+    assert "13 in view" in screen
+
+    tmux("send-keys", "-t", "tui", "down", "a")
+    tmux.wait_for("Logged")
+    with Workspace.open(tmp_path / "ws.db") as ws:
+        acks = [e for e in ws.events() if e.action == "alert.acknowledged"]
+    assert len(acks) == 1 and acks[0].actor == "alice" and acks[0].target == "alert:11"
+
+    tmux("send-keys", "-t", "tui", "enter")
+    screen = tmux.wait_for("Overview")
+    assert "Alert 11" in screen and "Playbook:" in screen
+    tmux("send-keys", "-t", "tui", "escape")  # alone: ESC then q at once would read as alt+q
+    tmux.wait_for("in view")
+    tmux("send-keys", "-t", "tui", "q")
+    deadline = time.monotonic() + 15
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert done.exists() and done.read_text().strip() == "0"

@@ -1,0 +1,131 @@
+"""Building workspaces and driving the terminal app in tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.strip import Strip
+
+from triage import clock
+from triage.commands import Commands
+from triage.playbooks import PlaybookSet
+from triage.store.workspace import Event, Workspace
+from triage.tui import TriageApp
+
+from .conftest import make_alert
+
+T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+NOW = T0 + timedelta(minutes=20)  # what the app's clock says
+
+HOSTILE = {
+    "markup": "[bold red]x[/]",
+    "click": "[@click=app.quit]q[/]",
+    "csi": "\x1b[31mred",
+    "osc52": "\x1b]52;c;aGVsbG8=\x07",
+    "c1": "\x9b2J",
+    "clear": "\x1b[2J\x1b[H",
+}
+HOSTILE_TITLE = " ".join(HOSTILE.values())
+
+
+class frozen_clock:
+    """Events written inside get fixed, increasing timestamps (deterministic screens)."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.t = start
+
+    def __enter__(self) -> frozen_clock:
+        def tick() -> datetime:
+            self.t += timedelta(seconds=1)
+            return self.t
+
+        clock.set_clock(tick)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        clock.set_clock(None)
+
+
+def build_workspace(path: Path, playbooks: PlaybookSet) -> Workspace:
+    """A small, fixed queue: every severity, a few hosts and users, one hostile alert."""
+    ws = Workspace.create(path)
+    cmds = Commands(ws, playbooks, "poller")
+    sev = ["critical", "high", "medium", "low", "informational"]
+    alerts = [
+        make_alert(
+            doc_id=f"fixed-{i}",
+            title=["SSH Brute Force", "Malware Detected", "IAM Access Key Created", "Port Scan"][i % 4],
+            rule_name=["SSH Brute Force", "Malware Detected", "IAM Access Key Created", "Port Scan"][i % 4],
+            rule_id=f"r-{i % 4}",
+            severity=sev[i % 5],
+            host=f"web-{i % 3:02d}",
+            user=["root", "bob", "carol"][i % 3],
+            src_ip=f"203.0.113.{i}",
+            fired_at=T0 - timedelta(minutes=i * 7),
+            raw={"n": i, "event": {"kind": "alert"}, "host": {"name": f"web-{i % 3:02d}"}},
+        )
+        for i in range(12)
+    ]
+    alerts.append(
+        make_alert(
+            doc_id="hostile",
+            title=HOSTILE_TITLE,
+            rule_name=HOSTILE["markup"],
+            severity="critical",
+            host=HOSTILE["csi"],
+            user=HOSTILE["click"],
+            src_ip=HOSTILE["c1"],
+            fired_at=T0 - timedelta(minutes=1),
+            raw={"message": HOSTILE_TITLE, HOSTILE["click"]: {"nested": HOSTILE["osc52"]}},
+        )
+    )
+    with frozen_clock(T0 - timedelta(minutes=5)):
+        cmds.ingest(alerts)
+    return ws
+
+
+def make_app(ws: Workspace, playbooks: PlaybookSet, *, analyst: str = "alice", poll: float = 0) -> TriageApp:
+    commands = Commands(ws, playbooks, analyst)
+    return TriageApp(ws, commands, playbooks, analyst, lambda: NOW, poll_interval=poll, cursor_blink=False)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let workers finish and their messages be handled."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+KEYS = {
+    " ": "space",
+    "\n": "enter",
+    "-": "minus",
+    ".": "full_stop",
+    ",": "comma",
+    "/": "slash",
+    "#": "number_sign",
+}
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press(*[KEYS.get(ch, ch) for ch in text])
+
+
+def alert_events(ws: Workspace, alert_id: int) -> list[Event]:
+    return list(ws.events(ref=f"alert:{alert_id}"))
+
+
+def last_action(ws: Workspace, alert_id: int) -> Event:
+    return alert_events(ws, alert_id)[-1]
+
+
+def screen_strips(app: TriageApp) -> list[Strip]:
+    """What the top screen shows, line by line, as the compositor renders it."""
+    return app.screen._compositor.render_strips()
+
+
+def screen_text(app: TriageApp) -> str:
+    return "\n".join(strip.text for strip in screen_strips(app))

@@ -1,0 +1,327 @@
+"""The analyst's queue, read one page at a time.
+
+A queue view is a filter (status, severity, playbook, free text) and a sort order. Every
+sort order walks an index (see ``triage.store.schema``), so the first page of a queue of a
+hundred thousand alerts costs about as much as the first page of a queue of ten: a screen
+asks for the rows it shows, never for all of them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from triage.clock import format_ts, parse_time
+from triage.domain.alert import Severity
+from triage.errors import CommandRejected
+from triage.store.schema import DUE_AT, SEVERITY_RANK
+
+TEXT_FIELDS = ("title", "rule_name", "host", "user_name", "src_ip", "assignee")  # what search looks in
+STATUS_VIEWS = ("open", "mine", "unassigned", "new", "acknowledged", "closed", "all")
+
+# column name -> SQL sort keys, the order of an index (the alert id breaks the last ties)
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "id": (),
+    "severity": (SEVERITY_RANK, "ingested_at"),
+    "status": ("status", "severity"),
+    "assignee": ("assignee",),
+    "age": ("ingested_at",),
+    "due": (DUE_AT,),
+    "title": ("title",),
+    "host": ("host", "fired_at"),
+    "user": ("user_name", "fired_at"),
+    "src_ip": ("src_ip",),
+}
+
+_COLUMNS = (
+    "id, severity, status, assignee, ingested_at, fired_at, ack_due, close_due, acknowledged_at,"
+    " closed_at, title, rule_name, host, user_name, src_ip, playbook_id, incident_id, last_seq"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    id: int
+    severity: str
+    status: str
+    assignee: str | None
+    ingested_at: str
+    fired_at: str
+    ack_due: str | None
+    close_due: str | None
+    acknowledged_at: str | None
+    closed_at: str | None
+    title: str
+    rule_name: str | None
+    host: str | None
+    user_name: str | None
+    src_ip: str | None
+    playbook_id: str | None
+    incident_id: int | None
+    last_seq: int
+
+    @property
+    def due(self) -> str | None:
+        """The target that runs now: acknowledge while new, close while acknowledged."""
+        if self.status == "new":
+            return self.ack_due
+        if self.status == "acknowledged":
+            return self.close_due
+        return None
+
+    def time_left(self, now: datetime) -> timedelta | None:
+        due = self.due
+        return None if due is None else parse_time(due) - now
+
+
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """What the analyst asked to see. ``analyst`` is who "mine" means."""
+
+    analyst: str = ""
+    status: str = "open"
+    severity: str | None = None
+    playbook: str | None = None
+    text: str = ""
+    sort: str = "severity"
+    descending: bool = True
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUS_VIEWS:
+            raise CommandRejected(f"unknown status view {self.status!r} (use {', '.join(STATUS_VIEWS)})")
+        if self.sort not in SORT_KEYS:
+            raise CommandRejected(f"cannot sort by {self.sort!r} (use {', '.join(SORT_KEYS)})")
+        if self.severity is not None:
+            try:
+                object.__setattr__(self, "severity", Severity.parse(self.severity).value)
+            except ValueError as exc:
+                raise CommandRejected(str(exc)) from None
+
+    def with_(self, **changes: Any) -> QueueView:
+        return replace(self, **changes)
+
+    def sorted_by(self, column: str) -> QueueView:
+        """Sort by ``column``; asking again for the same column flips the direction."""
+        if column == self.sort:
+            return replace(self, descending=not self.descending)
+        return replace(self, sort=column, descending=column in ("severity", "age"))
+
+    def where(self, *, with_status: bool = True) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        if with_status:
+            if self.status in ("open", "mine", "unassigned"):
+                clauses.append("status != 'closed'")
+            elif self.status != "all":
+                clauses.append("status = ?")
+                args.append(self.status)
+            if self.status == "mine":
+                clauses.append("assignee = ?")
+                args.append(self.analyst)
+            elif self.status == "unassigned":
+                clauses.append("assignee IS NULL")
+        if self.severity:
+            clauses.append("severity = ?")
+            args.append(self.severity)
+        if self.playbook:
+            clauses.append("playbook_id = ?")
+            args.append(self.playbook)
+        text = self.text.strip()
+        if text:
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            parts = [f"{f} LIKE ? ESCAPE '\\'" for f in TEXT_FIELDS]
+            args.extend([like] * len(TEXT_FIELDS))
+            digits = text.lstrip("#")
+            if digits.isdigit():
+                parts.append("id = ?")
+                args.append(int(digits))
+            clauses.append("(" + " OR ".join(parts) + ")")
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+    def holds(self, status: str, assignee: str | None) -> bool:
+        """The status view's test, in Python (for rows a search has already read)."""
+        if self.status in ("open", "mine", "unassigned"):
+            if status == "closed":
+                return False
+            if self.status == "mine":
+                return assignee == self.analyst
+            return self.status == "open" or assignee is None
+        return self.status in ("all", status)
+
+    def order_by(self) -> str:
+        d = "DESC" if self.descending else "ASC"
+        return " ORDER BY " + ", ".join(f"{key} {d}" for key in (*SORT_KEYS[self.sort], "id"))
+
+
+def _source(view: QueueView) -> str:
+    """The table, with a hint where the planner (which has no statistics) guesses wrong: one
+    analyst's alerts are few, so reading them by assignee and sorting them beats walking the
+    whole sort index to find them."""
+    if view.status == "mine":
+        return "alerts INDEXED BY alerts_assignee"
+    return "alerts"
+
+
+class _Scan:
+    """Every alert a search matches, in the view's order, with what the status views need."""
+
+    def __init__(self, key: tuple[QueueView, int], rows: list[tuple[int, str, str | None]]) -> None:
+        self.key = key
+        self.rows = rows
+        self.ids: dict[QueueView, list[int]] = {}
+
+
+class Queue:
+    """Pages of alerts for one view, straight from the projection (read-only).
+
+    Without search text each call is one indexed query that stops after the rows it needs.
+    A search (a substring in six fields) cannot use an index, so it reads the table once, in
+    storage order (a walk along a sort index would fetch rows in random order, several
+    times slower), keeps the matching ids in the view's order, and answers counts, pages and
+    positions from them until the view or the log changes."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._scan: _Scan | None = None
+
+    def _searched(self, view: QueueView) -> _Scan | None:
+        if not view.text.strip():
+            return None
+        head = self.conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
+        key = (view.with_(status="all", analyst=""), int(head))
+        if self._scan is None or self._scan.key != key:
+            where, args = key[0].where()
+            sql = f"SELECT id, status, assignee FROM alerts NOT INDEXED{where}{view.order_by()}"  # noqa: S608
+            self._scan = _Scan(key, self.conn.execute(sql, args).fetchall())
+        return self._scan
+
+    def _ids(self, view: QueueView) -> list[int] | None:
+        scan = self._searched(view)
+        if scan is None:
+            return None
+        if view not in scan.ids:
+            scan.ids[view] = [i for i, status, assignee in scan.rows if view.holds(status, assignee)]
+        return scan.ids[view]
+
+    def count(self, view: QueueView) -> int:
+        ids = self._ids(view)
+        if ids is not None:
+            return len(ids)
+        where, args = view.where()
+        sql = f"SELECT count(*) FROM {_source(view)}{where}"  # noqa: S608
+        return int(self.conn.execute(sql, args).fetchone()[0])
+
+    def page(self, view: QueueView, offset: int, limit: int) -> list[QueueRow]:
+        ids = self._ids(view)
+        if ids is not None:
+            wanted = ids[max(offset, 0) : max(offset, 0) + limit]
+            if not wanted:
+                return []
+            marks = ", ".join("?" * len(wanted))
+            sql = f"SELECT {_COLUMNS} FROM alerts WHERE id IN ({marks})"  # noqa: S608
+            found = {r[0]: QueueRow(*r) for r in self.conn.execute(sql, wanted)}
+            return [found[i] for i in wanted if i in found]
+        where, args = view.where()
+        sql = f"SELECT {_COLUMNS} FROM {_source(view)}{where}{view.order_by()} LIMIT ? OFFSET ?"  # noqa: S608
+        return [QueueRow(*r) for r in self.conn.execute(sql, [*args, limit, max(offset, 0)])]
+
+    def status_counts(self, view: QueueView) -> dict[str, int]:
+        """Alerts per status (and mine / unassigned open ones) under the view's other filters.
+
+        Without search text: per status on the status index, then the assigned open alerts on
+        the assignee index (few, even when the queue is huge: unassigned = open - assigned)."""
+        scan = self._searched(view)
+        if scan is not None:
+            by_status: dict[str, int] = {}
+            assigned = mine = 0
+            for _, status, assignee in scan.rows:
+                by_status[status] = by_status.get(status, 0) + 1
+                if status != "closed" and assignee is not None:
+                    assigned += 1
+                    mine += assignee == view.analyst
+        else:
+            where, args = view.where(with_status=False)
+            and_ = " AND " if where else " WHERE "
+            sql = f"SELECT status, count(*) FROM alerts{where} GROUP BY status"  # noqa: S608
+            by_status = dict(self.conn.execute(sql, args).fetchall())
+            sql = f"SELECT count(*), coalesce(sum(assignee = ?), 0) FROM alerts{where}{and_}"  # noqa: S608
+            assigned, mine = self.conn.execute(
+                sql + "assignee > '' AND status != 'closed'",
+                [*args, view.analyst],  # > '': the index
+            ).fetchone()
+        new, ack, closed = (by_status.get(k, 0) for k in ("new", "acknowledged", "closed"))
+        return {
+            "all": new + ack + closed,
+            "open": new + ack,
+            "new": new,
+            "acknowledged": ack,
+            "closed": closed,
+            "mine": mine,
+            "unassigned": new + ack - assigned,
+        }
+
+    def position(
+        self, view: QueueView, alert_id: int, *, near: int = 0, radius: int = 200, exhaustive: bool = True
+    ) -> int | None:
+        """Where ``alert_id`` is in the view: first looked for around ``near`` (one page), then,
+        if ``exhaustive``, over the whole view (one pass); None when not found."""
+        ids = self._ids(view)
+        if ids is not None:
+            try:
+                return ids.index(alert_id)
+            except ValueError:
+                return None
+        start = max(near - radius, 0)
+        for i, row in enumerate(self.page(view, start, 2 * radius)):
+            if row.id == alert_id:
+                return start + i
+        if not exhaustive:
+            return None
+        where, args = view.where()
+        sql = (
+            f"SELECT n FROM (SELECT id, row_number() OVER ({view.order_by().strip()}) - 1 AS n"  # noqa: S608
+            f" FROM alerts{where}) WHERE id = ?"
+        )
+        found = self.conn.execute(sql, [*args, alert_id]).fetchone()
+        return int(found[0]) if found else None
+
+    def playbook_ids(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT playbook_id FROM alerts WHERE playbook_id IS NOT NULL ORDER BY playbook_id"
+        )
+        return [r[0] for r in rows]
+
+
+def related_alerts(
+    conn: sqlite3.Connection,
+    alert: dict[str, Any],
+    *,
+    window: timedelta = timedelta(hours=24),
+    limit: int = 50,
+) -> list[tuple[str, QueueRow]]:
+    """Alerts sharing the host, the user or the rule with ``alert`` and fired within ``window``
+    of it, nearest in time first, each with what it shares (``host``, ``user``, ``rule``)."""
+    fired = parse_time(alert["fired_at"])
+    lo, hi = format_ts(fired - window), format_ts(fired + window)
+    found: dict[int, tuple[list[str], QueueRow]] = {}
+    for label, column, value in (
+        ("host", "host", alert.get("host")),
+        ("user", "user_name", alert.get("user_name")),
+        ("rule", "rule_id", alert.get("rule_id")),
+    ):
+        if not value:
+            continue
+        sql = (
+            f"SELECT {_COLUMNS} FROM alerts WHERE {column} = ? AND fired_at >= ? AND fired_at <= ?"  # noqa: S608
+            " AND id != ? ORDER BY fired_at DESC LIMIT ?"
+        )
+        for r in conn.execute(sql, (value, lo, hi, alert["id"], limit)):
+            row = QueueRow(*r)
+            found.setdefault(row.id, ([], row))[0].append(label)
+    ranked = sorted(
+        found.values(),
+        key=lambda item: (abs((parse_time(item[1].fired_at) - fired).total_seconds()), item[1].id),
+    )
+    return [(", ".join(labels), row) for labels, row in ranked[:limit]]

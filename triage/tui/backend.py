@@ -1,0 +1,36 @@
+"""What the app is built from, and how a worker thread reaches the command layer.
+
+An SQLite connection belongs to the thread that opened it, so commands run in worker
+threads each open their own connection to the same workspace file (and close it). Reads on
+the UI thread use the injected workspace: each one is a bounded, indexed query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from triage.commands import Commands
+from triage.playbooks import PlaybookSet
+from triage.store.workspace import Workspace
+
+T = TypeVar("T")
+
+
+@dataclass
+class Backend:
+    ws: Workspace
+    commands: Commands
+    playbooks: PlaybookSet
+    analyst: str
+    clock: Callable[[], datetime]
+
+    def in_thread(self, fn: Callable[[Commands], T]) -> T:
+        """Run ``fn`` with a command layer of its own (call from a worker thread)."""
+        ws = Workspace.open(self.ws.path)
+        try:
+            return fn(Commands(ws, self.commands.playbooks, self.commands.actor))
+        finally:
+            ws.close()

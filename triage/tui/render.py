@@ -1,0 +1,82 @@
+"""Alert text made safe for widgets: printable characters only, in ``Text`` objects.
+
+Widgets parse a plain ``str`` as markup (``[bold]``, ``[@click=...]``); a ``Text`` is shown
+as it is. Every string that comes from an alert or the log reaches a widget through
+``safe`` (or ``printable`` into a ``Segment``), never as a raw ``str``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.style import Style
+from rich.text import Text
+
+from triage.clock import format_duration, parse_time
+from triage.text import printable
+
+SEVERITY_STYLES: dict[str, Style] = {
+    "critical": Style(color="bright_white", bgcolor="red", bold=True),
+    "high": Style(color="bright_red", bold=True),
+    "medium": Style(color="yellow"),
+    "low": Style(color="cyan"),
+    "informational": Style(dim=True),
+}
+STATUS_STYLES: dict[str, Style] = {
+    "new": Style(color="bright_magenta", bold=True),
+    "acknowledged": Style(color="green"),
+    "closed": Style(dim=True),
+}
+BREACHED = Style(color="bright_white", bgcolor="dark_red", bold=True)
+SOON = Style(color="yellow", bold=True)
+
+
+def safe(
+    value: object, style: Style | str = "", *, single_line: bool = True, limit: int | None = None
+) -> Text:
+    """Untrusted text as a ``Text``: control characters escaped, markup not parsed."""
+    if value is None or value == "":
+        return Text("-", style=Style(dim=True))
+    return Text(printable(value, single_line=single_line, limit=limit), style=style)
+
+
+def severity_text(severity: str) -> Text:
+    return Text(severity, style=SEVERITY_STYLES.get(severity, Style()))
+
+
+def compact(td: timedelta) -> str:
+    """``45s``, ``12m``, ``3h05m``, ``2d4h``: short enough for a column."""
+    secs = int(abs(td.total_seconds()))
+    if secs < 60:
+        return f"{secs}s"
+    if secs < 3600:
+        return f"{secs // 60}m"
+    if secs < 86400:
+        h, m = divmod(secs // 60, 60)
+        return f"{h}h{m:02d}m" if m else f"{h}h"
+    d, h = divmod(secs // 3600, 24)
+    return f"{d}d{h}h" if h else f"{d}d"
+
+
+def age(ts: str | None, now: datetime) -> str:
+    return compact(now - parse_time(ts)) if ts else "-"
+
+
+def due(due_ts: str | None, now: datetime) -> tuple[str, Style]:
+    """Time left to the running target; past it the row shows how long ago it was breached."""
+    if not due_ts:
+        return "-", Style(dim=True)
+    left = parse_time(due_ts) - now
+    if left.total_seconds() < 0:
+        return "!" + compact(left) + " over", BREACHED
+    style = SOON if left <= timedelta(minutes=30) else Style()
+    return compact(left), style
+
+
+def when(ts: str | None) -> str:
+    """A log timestamp, to the second."""
+    return ts[:19].replace("T", " ") if ts else "-"
+
+
+def duration(seconds: int) -> str:
+    return format_duration(timedelta(seconds=seconds))

@@ -1,0 +1,380 @@
+"""One alert: its fields, raw document, related alerts, playbook checklist, notes, timeline."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from triage import queries
+from triage.commands import Commands
+from triage.errors import NotFound
+from triage.queue import related_alerts
+from triage.store.workspace import Event
+from triage.tui import render
+from triage.tui.backend import Backend
+from triage.tui.messages import AlertChosen, IncidentChosen
+from triage.tui.screens.base import TriageScreen
+from triage.tui.screens.close_dialog import CloseDialog, CloseForm
+from triage.tui.screens.escalate_dialog import EscalateDialog, EscalateForm
+from triage.tui.screens.note_dialog import NoteDialog
+from triage.tui.screens.prompt_dialog import PromptDialog
+from triage.tui.screens.severity_dialog import SeverityDialog
+from triage.tui.widgets.raw_tree import RawTree
+
+FIELDS = (
+    ("severity", "severity"),
+    ("status", "status"),
+    ("assignee", "assignee"),
+    ("rule", "rule_name"),
+    ("rule id", "rule_id"),
+    ("source", "source"),
+    ("profile", "profile"),
+    ("fired", "fired_at"),
+    ("ingested", "ingested_at"),
+    ("host", "host"),
+    ("user", "user_name"),
+    ("source ip", "src_ip"),
+    ("dest ip", "dst_ip"),
+    ("risk score", "risk_score"),
+    ("tactics", "tactics"),
+    ("techniques", "techniques"),
+    ("tags", "tags"),
+    ("incident", "incident_id"),
+    ("disposition", "disposition"),
+    ("close reason", "close_reason"),
+    ("override", "close_override"),
+)
+
+
+class AlertDetailScreen(TriageScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("a", "acknowledge", "Ack", tooltip="Acknowledge"),
+        Binding("m", "assign_me", "Take", tooltip="Assign to me"),
+        Binding("A", "assign_other", "Assign…", tooltip="Assign to a named analyst"),
+        Binding("n", "note", "Note"),
+        Binding(
+            "x", "complete_step", "Step done", tooltip="Step done: complete the highlighted playbook step"
+        ),
+        Binding("v", "severity", "Severity…"),
+        Binding("e", "escalate", "Escalate…"),
+        Binding("c", "close", "Close…"),
+        Binding("o", "reopen", "Reopen…"),
+        Binding("I", "open_incident", "Its incident", show=False),
+        Binding("1", "tab('tab-overview')", "Overview tab", show=False),
+        Binding("2", "tab('tab-raw')", "Raw tab", show=False),
+        Binding("3", "tab('tab-related')", "Related tab", show=False),
+        Binding("4", "tab('tab-timeline')", "Timeline tab", show=False),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, backend: Backend, alert_id: int) -> None:
+        super().__init__(backend)
+        self.alert_id = alert_id
+        self.alert: dict[str, Any] = {}
+        self._events: list[Event] = []
+        self._filled: set[str] = set()  # tabs built so far
+        self.seq = 0  # the alert's last event as displayed: what every action expects
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="alert-title", classes="title-bar")
+        with TabbedContent(id="alert-tabs"):
+            with TabPane("Overview", id="tab-overview"), Horizontal():
+                with VerticalScroll(id="alert-fields-box"):
+                    yield Static(id="alert-fields")
+                with Vertical(id="alert-side"):
+                    yield Static(id="alert-playbook")
+                    yield OptionList(id="checklist")
+                    yield Static(Text("Notes", style="bold"))
+                    with VerticalScroll(id="alert-notes-box"):
+                        yield Static(id="alert-notes")
+            # The other tabs are filled the first time they are shown (the screen opens faster).
+            yield TabPane("Raw", id="tab-raw")
+            yield TabPane("Related", id="tab-related")
+            yield TabPane("Timeline", id="tab-timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.reload()
+        self.query_one("#checklist", OptionList).focus()
+
+    @on(TabbedContent.TabActivated)
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        pane, pane_id = event.pane, event.pane.id or ""
+        if pane_id == "tab-overview" or pane_id in self._filled or not self.alert:
+            return
+        self._filled.add(pane_id)
+        if pane_id == "tab-raw":
+            tree = RawTree(id="raw")
+            await pane.mount(tree)
+            raw = queries.alert_raw(self.backend.ws, self.alert)
+            tree.load(raw if raw is not None else {})
+        elif pane_id == "tab-related":
+            hint = Static(Text("Same host, user or rule within 24 hours; enter opens one.", style="dim"))
+            await pane.mount(hint, OptionList(id="related"))
+            self._related(self.alert)
+        elif pane_id == "tab-timeline":
+            await pane.mount(VerticalScroll(Static(self._timeline(self._events), id="timeline")))
+
+    # -- reading ---------------------------------------------------------------------
+
+    def reload(self) -> None:
+        try:
+            alert = queries.get_alert(self.backend.ws, self.alert_id)
+        except NotFound:
+            self.notify(f"alert {self.alert_id} does not exist", severity="error")
+            return
+        self.alert = alert
+        self.seq = alert["last_seq"]
+        events = self._events = list(self.backend.ws.events(ref=f"alert:{self.alert_id}"))
+        title = Text.assemble((f"Alert {alert['id']} ", "bold"), render.severity_text(alert["severity"]), " ")
+        title.append(alert["status"], style=render.STATUS_STYLES.get(alert["status"], ""))
+        title.append("  ")
+        title.append_text(render.safe(alert["title"], "bold", limit=200))
+        self.query_one("#alert-title", Static).update(title)
+        self.query_one("#alert-fields", Static).update(self._fields(alert))
+        self._checklist(alert)
+        self.query_one("#alert-notes", Static).update(self._notes(events))
+        if "tab-timeline" in self._filled:
+            self.query_one("#timeline", Static).update(self._timeline(events))
+        if "tab-related" in self._filled:
+            self._related(alert)
+
+    def _fields(self, alert: dict[str, Any]) -> Table:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for label, key in FIELDS:
+            value = alert.get(key)
+            if isinstance(value, list):
+                value = ", ".join(value)
+            shown = render.severity_text(str(value)) if key == "severity" else render.safe(value, limit=500)
+            table.add_row(Text(label), shown)
+        now = self.backend.clock()
+        for label, due_key, done_key in (
+            ("ack target", "ack_due", "acknowledged_at"),
+            ("close target", "close_due", "closed_at"),
+        ):
+            due = alert.get(due_key)
+            if not due:
+                continue
+            if alert.get(done_key):
+                met = alert[done_key] <= due
+                table.add_row(
+                    Text(label), Text("met" if met else "missed", style="green" if met else "bold red")
+                )
+            else:
+                text, style = render.due(due, now)
+                table.add_row(Text(label), Text(f"{text} (due {render.when(due)})", style=style))
+        return table
+
+    def _checklist(self, alert: dict[str, Any]) -> None:
+        pb = self.backend.playbooks.get(alert["playbook_id"]) if alert["playbook_id"] else None
+        header = Text("Playbook: ", style="bold")
+        if alert["playbook_id"]:
+            header.append(f"{alert['playbook_id']} v{alert['playbook_version']}")
+            if pb is not None:
+                header.append(f" — {pb.title}", style="dim")
+        else:
+            header.append("none", style="dim")
+        self.query_one("#alert-playbook", Static).update(header)
+        checklist = self.query_one("#checklist", OptionList)
+        keep = checklist.highlighted
+        checklist.clear_options()
+        done, required = set(alert["steps_done"]), set(alert["required_steps"])
+        for step_id in alert["playbook_steps"]:
+            step = pb.step(step_id) if pb is not None else None
+            line = Text("[x] " if step_id in done else "[ ] ", style="green" if step_id in done else "")
+            line.append(step_id, style="bold")
+            if step is not None:
+                line.append(f"  {step.title}")
+            if step_id in required:
+                line.append("  required", style="yellow")
+            checklist.add_option(Option(line, id=step_id))
+        if checklist.option_count:
+            checklist.highlighted = min(keep or 0, checklist.option_count - 1)
+
+    def _notes(self, events: list[Event]) -> Text:
+        notes = Text()
+        for e in events:
+            if e.action == "alert.noted":
+                notes.append(f"{render.when(e.ts)} ", style="dim")
+                notes.append_text(render.safe(e.actor, "bold"))
+                notes.append("\n")
+                notes.append_text(render.safe(e.payload.get("text"), single_line=False, limit=4000))
+                notes.append("\n\n")
+        return notes if notes.plain else Text("no notes yet (n adds one)", style="dim")
+
+    def _timeline(self, events: list[Event]) -> Text:
+        out = Text()
+        for e in events:
+            out.append(f"{e.seq:>7}  {render.when(e.ts)}  ", style="dim")
+            out.append_text(render.safe(e.actor, "bold", limit=40))
+            out.append("  ")
+            out.append_text(render.safe(queries.describe_event(e), limit=400))
+            out.append("\n")
+        return out
+
+    def _related(self, alert: dict[str, Any]) -> None:
+        related = self.query_one("#related", OptionList)
+        related.clear_options()
+        for why, row in related_alerts(self.backend.ws.conn, alert):
+            line = Text(f"#{row.id:<7} ")
+            line.append_text(render.severity_text(row.severity))
+            line.append(f"  {row.status:<12} {render.when(row.fired_at)}  ")
+            line.append(f"same {why}  ", style="yellow")
+            line.append_text(render.safe(row.title, limit=80))
+            related.add_option(Option(line, id=str(row.id)))
+        if not related.option_count:
+            related.add_option(Option(Text("nothing related in the window", style="dim"), disabled=True))
+
+    @on(OptionList.OptionSelected, "#related")
+    def _open_related(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.post_message(AlertChosen(int(event.option.id)))
+
+    @on(OptionList.OptionSelected, "#checklist")
+    def _step_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.action_complete_step()
+
+    # -- actions ---------------------------------------------------------------------
+
+    def _me(self) -> list[tuple[int, int]]:
+        return [(self.alert_id, self.seq)]
+
+    def _label(self, verb: str) -> Text:
+        return Text(f"{verb} alert {self.alert_id}", style="bold")
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#alert-tabs", TabbedContent).active = tab
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_acknowledge(self) -> None:
+        self.request("acknowledged", self._me(), lambda c, i, s: c.acknowledge(i, expected_seq=s))
+
+    def action_assign_me(self) -> None:
+        me = self.backend.analyst
+        self.request(f"assigned to {me}", self._me(), lambda c, i, s: c.assign(i, me, expected_seq=s))
+
+    def action_assign_other(self) -> None:
+        targets = self._me()
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.request(
+                    f"assigned to {name}", targets, lambda c, i, s: c.assign(i, name, expected_seq=s)
+                )
+
+        self.app.push_screen(PromptDialog(self._label("Assign"), "Analyst", placeholder="their name"), chosen)
+
+    def action_note(self) -> None:
+        targets = self._me()
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.request("noted", targets, lambda c, i, s: c.note(i, text, expected_seq=s))
+
+        self.app.push_screen(NoteDialog(self._label("Note on")), chosen)
+
+    def action_complete_step(self) -> None:
+        checklist = self.query_one("#checklist", OptionList)
+        if checklist.highlighted is None:
+            self.notify("This alert's playbook has no steps.", severity="warning")
+            return
+        step = checklist.get_option_at_index(checklist.highlighted).id or ""
+        if step in self.alert.get("steps_done", []):
+            self.notify(f"Step {step} is already done.", severity="warning")
+            return
+        targets = self._me()
+
+        def chosen(note: str | None) -> None:
+            if note is not None:
+                self.request(
+                    f"completed step {step} on",
+                    targets,
+                    lambda c, i, s: c.complete_step(i, step, note=note or None, expected_seq=s),
+                )
+
+        self.app.push_screen(
+            PromptDialog(self._label(f"Complete step {step} of"), "Note (optional)", required=False), chosen
+        )
+
+    def action_severity(self) -> None:
+        targets = self._me()
+
+        def chosen(value: tuple[str, str] | None) -> None:
+            if value:
+                sev, reason = value
+                self.request(
+                    f"set to {sev}",
+                    targets,
+                    lambda c, i, s: c.change_severity(i, sev, reason, expected_seq=s),
+                )
+
+        self.app.push_screen(
+            SeverityDialog(self._label("Change severity of"), self.alert["severity"]), chosen
+        )
+
+    def action_escalate(self) -> None:
+        targets = self._me()
+        incidents = [
+            (row["id"], row["title"]) for row in queries.list_incidents(self.backend.ws, status="open")
+        ]
+
+        def chosen(form: EscalateForm | None) -> None:
+            if form is None:
+                return
+
+            def escalate(c: Commands, i: int, s: int) -> Event:
+                return c.escalate(
+                    i, incident_id=form.incident_id, title=form.title, severity=form.severity, expected_seq=s
+                )
+
+            self.request("escalated", targets, escalate)
+
+        dialog = EscalateDialog(
+            self._label("Escalate"), self.alert["title"], self.alert["severity"], incidents
+        )
+        self.app.push_screen(dialog, chosen)
+
+    def action_close(self) -> None:
+        targets = self._me()
+        open_steps = [s for s in self.alert["required_steps"] if s not in self.alert["steps_done"]]
+
+        def chosen(form: CloseForm | None) -> None:
+            if form is None:
+                return
+
+            def close(c: Commands, i: int, s: int) -> Event:
+                return c.close(i, form.disposition, form.reason, override=form.override, expected_seq=s)
+
+            self.request(f"closed as {form.disposition}", targets, close)
+
+        self.app.push_screen(CloseDialog(self._label("Close"), open_steps), chosen)
+
+    def action_reopen(self) -> None:
+        targets = self._me()
+
+        def chosen(reason: str | None) -> None:
+            if reason:
+                self.request("reopened", targets, lambda c, i, s: c.reopen(i, reason, expected_seq=s))
+
+        self.app.push_screen(PromptDialog(self._label("Reopen"), "Reason"), chosen)
+
+    def action_open_incident(self) -> None:
+        if self.alert.get("incident_id"):
+            self.post_message(IncidentChosen(self.alert["incident_id"]))

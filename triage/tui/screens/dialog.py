@@ -1,0 +1,73 @@
+"""The frame every dialog shares: a title, a body, an error line, OK and Cancel."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Generic, TypeVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from triage.tui.screens.base import freeze_cursors
+
+R = TypeVar("R")
+
+
+class Dialog(ModalScreen[R | None], Generic[R]):
+    """Subclasses yield their fields from ``body`` and build the result in ``result``
+    (returning None after ``fail`` when something is missing)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "OK"),
+    ]
+    DEFAULT_CLASSES = "dialog"
+
+    def __init__(self, title: Text) -> None:
+        super().__init__()
+        self.dialog_title = title
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def result(self) -> R | None:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(self.dialog_title, classes="dialog-title")
+            yield from self.body()
+            yield Static("", classes="dialog-error", id="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        freeze_cursors(self, getattr(self.app, "cursor_blink", True))
+
+    def fail(self, message: str) -> None:
+        self.query_one("#dialog-error", Static).update(Text(message, style="bold red"))
+
+    def action_submit(self) -> None:
+        value = self.result()
+        if value is not None:
+            self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _enter(self) -> None:
+        self.action_submit()

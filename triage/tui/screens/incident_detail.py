@@ -1,0 +1,135 @@
+"""One incident: its fields, its alerts and its timeline."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from triage import queries
+from triage.commands import Commands
+from triage.errors import NotFound
+from triage.store.workspace import Event
+from triage.tui import render
+from triage.tui.backend import Backend
+from triage.tui.messages import AlertChosen
+from triage.tui.screens.base import TriageScreen
+from triage.tui.screens.prompt_dialog import PromptDialog
+
+
+class IncidentDetailScreen(TriageScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("m", "own", "Own it"),
+        Binding("c", "close_incident", "Close…"),
+        Binding("o", "reopen_incident", "Reopen…"),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, backend: Backend, incident_id: int) -> None:
+        super().__init__(backend)
+        self.incident_id = incident_id
+        self.incident: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="incident-title", classes="title-bar")
+        with Horizontal(id="incident-top"):
+            yield Static(id="incident-fields")
+            yield OptionList(id="incident-alerts")
+        with VerticalScroll(id="incident-timeline-box"):
+            yield Static(id="incident-timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.reload()
+        self.query_one("#incident-alerts", OptionList).focus()
+
+    def reload(self) -> None:
+        try:
+            inc = queries.get_incident(self.backend.ws, self.incident_id)
+        except NotFound:
+            self.notify(f"incident {self.incident_id} does not exist", severity="error")
+            return
+        self.incident = inc
+        title = Text.assemble((f"Incident {inc['id']} ", "bold"), render.severity_text(inc["severity"]), " ")
+        title.append(inc["status"], style="bold")
+        title.append("  ")
+        title.append_text(render.safe(inc["title"], "bold", limit=200))
+        self.query_one("#incident-title", Static).update(title)
+        fields = Table.grid(padding=(0, 1))
+        fields.add_column(style="bold")
+        fields.add_column()
+        for label, key in (
+            ("owner", "owner"),
+            ("status", "status"),
+            ("severity", "severity"),
+            ("created", "created_at"),
+            ("created by", "created_by"),
+            ("closed", "closed_at"),
+        ):
+            fields.add_row(Text(label), render.safe(inc.get(key), limit=100))
+        self.query_one("#incident-fields", Static).update(fields)
+        alerts = self.query_one("#incident-alerts", OptionList)
+        keep = alerts.highlighted
+        alerts.clear_options()
+        for row in queries.list_alerts(self.backend.ws, status="all", incident=self.incident_id):
+            line = Text(f"#{row['id']:<7} ")
+            line.append_text(render.severity_text(row["severity"]))
+            line.append(f"  {row['status']:<12} ")
+            line.append_text(render.safe(row["assignee"], limit=12))
+            line.append("  ")
+            line.append_text(render.safe(row["title"], limit=70))
+            alerts.add_option(Option(line, id=str(row["id"])))
+        if alerts.option_count:
+            alerts.highlighted = min(keep or 0, alerts.option_count - 1)
+        events = list(self.backend.ws.events(ref=f"incident:{self.incident_id}"))
+        timeline = Text()
+        for e in events:
+            timeline.append(f"{e.seq:>7}  {render.when(e.ts)}  ", style="dim")
+            timeline.append_text(render.safe(e.actor, "bold", limit=40))
+            timeline.append(f"  {e.target}  ", style="dim")
+            timeline.append_text(render.safe(queries.describe_event(e), limit=300))
+            timeline.append("\n")
+        self.query_one("#incident-timeline", Static).update(timeline)
+
+    @on(OptionList.OptionSelected, "#incident-alerts")
+    def _open_alert(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.post_message(AlertChosen(int(event.option.id)))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def _update(self, verb: str, **changes: str) -> None:
+        def update(c: Commands, incident_id: int, _seq: int) -> Event:
+            return c.update_incident(incident_id, **changes)
+
+        self.request(verb, [(self.incident_id, 0)], update, noun="incident")
+
+    def action_own(self) -> None:
+        self._update("took ownership of", owner=self.backend.analyst)
+
+    def _status(self, status: str, verb: str) -> None:
+        def chosen(reason: str | None) -> None:
+            if reason:
+                self._update(verb, status=status, reason=reason)
+
+        label = Text(f"{verb.capitalize()} incident {self.incident_id}", style="bold")
+        self.app.push_screen(PromptDialog(label, "Reason"), chosen)
+
+    def action_close_incident(self) -> None:
+        self._status("closed", "closed")
+
+    def action_reopen_incident(self) -> None:
+        self._status("open", "reopened")

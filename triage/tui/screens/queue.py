@@ -1,0 +1,231 @@
+"""The queue: every alert in the current view, sortable, filterable, multi-select."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Input, Static
+
+from triage import queries
+from triage.commands import Commands
+from triage.queue import SORT_KEYS, Queue, QueueView
+from triage.store.workspace import Event
+from triage.tui.backend import Backend
+from triage.tui.messages import AlertChosen
+from triage.tui.screens.base import TriageScreen
+from triage.tui.screens.close_dialog import CloseDialog, CloseForm
+from triage.tui.screens.prompt_dialog import PromptDialog
+from triage.tui.widgets.alert_table import COLUMNS, AlertTable
+from triage.tui.widgets.counts_bar import CountsBar
+from triage.tui.widgets.filter_bar import FilterBar
+
+SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
+
+
+class QueueScreen(TriageScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "acknowledge", "Ack", tooltip="Acknowledge (the selection or this alert)"),
+        Binding("m", "assign_me", "Take", tooltip="Assign to me (the selection or this alert)"),
+        Binding("A", "assign_other", "Assign…", tooltip="Assign to a named analyst"),
+        Binding("d", "close_duplicate", "Dup", tooltip="Close as duplicate (the selection or this alert)"),
+        Binding("c", "close", "Close…"),
+        Binding("enter", "open", "Open", show=False),
+        Binding("space", "select", "Select", show=False),
+        Binding("slash", "search", "Search"),
+        Binding("f", "cycle('status')", "Status"),
+        Binding("F", "cycle('severity')", "Severity filter", show=False),
+        Binding("p", "cycle('playbook')", "Playbook filter", show=False),
+        Binding("s", "next_sort", "Sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(backend)
+        self.queue = Queue(backend.ws.conn)
+        self.view = QueueView(analyst=backend.analyst)
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Text.assemble(("triage", "bold"), "  queue  ", (f"analyst: {self.backend.analyst}", "dim")),
+            classes="title-bar",
+        )
+        yield FilterBar(self.queue.playbook_ids(), status=self.view.status, id="filters")
+        yield CountsBar(id="counts")
+        yield AlertTable(self.backend.clock, id="alerts")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.table.focus()
+        self.reload()
+
+    @property
+    def table(self) -> AlertTable:
+        return self.query_one("#alerts", AlertTable)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def reload(self, *, new_view: bool = False) -> None:
+        """Show the view again; the cursor stays on the same alert when it is still there.
+
+        After new rows arrive the alert is looked for around where it was (then everywhere);
+        after a new filter or sort only on the first page, else the cursor goes to the top."""
+        table = self.table
+        keep = table.current_row()
+        count = self.queue.count(self.view)
+        cursor = None
+        if keep is not None:
+            near = 0 if new_view else table.cursor
+            cursor = self.queue.position(self.view, keep.id, near=near, radius=100, exhaustive=not new_view)
+            if cursor is None and new_view:
+                cursor = 0
+        view = self.view
+        table.show(
+            lambda offset, limit: self.queue.page(view, offset, limit),
+            count,
+            cursor=cursor,
+            sort=view.sort,
+            descending=view.descending,
+        )
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        self.query_one("#counts", CountsBar).show(
+            self.queue.status_counts(self.view),
+            self.view.status,
+            self.table.count,
+            len(self.table.selected),
+            self.view.sort,
+            self.view.descending,
+        )
+
+    def set_view(self, view: QueueView) -> None:
+        self.view = view
+        self.reload(new_view=True)
+
+    @on(FilterBar.Changed)
+    def _filters(self, event: FilterBar.Changed) -> None:
+        self.set_view(
+            self.view.with_(
+                status=event.status, severity=event.severity, playbook=event.playbook, text=event.text
+            )
+        )
+
+    @on(AlertTable.HeaderClicked)
+    def _header(self, event: AlertTable.HeaderClicked) -> None:
+        self.set_view(self.view.sorted_by(event.column))
+
+    @on(AlertTable.Chosen)
+    def _chosen(self, event: AlertTable.Chosen) -> None:
+        self.post_message(AlertChosen(event.row.id))
+
+    @on(AlertTable.SelectionChanged)
+    def _selection(self) -> None:
+        self._show_counts()
+
+    # -- actions ---------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        self.table.action_choose()
+
+    def action_select(self) -> None:
+        self.table.action_toggle_select()
+
+    def action_search(self) -> None:
+        self.query_one("#filter-text", Input).focus()
+
+    def action_cycle(self, which: str) -> None:
+        self.query_one("#filters", FilterBar).cycle(which)
+
+    def action_next_sort(self) -> None:
+        index = SORT_ORDER.index(self.view.sort) if self.view.sort in SORT_ORDER else -1
+        self.set_view(self.view.sorted_by(SORT_ORDER[(index + 1) % len(SORT_ORDER)]))
+
+    def action_reverse_sort(self) -> None:
+        self.set_view(self.view.sorted_by(self.view.sort))
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def _done_with_selection(self) -> list[tuple[int, int]]:
+        targets = self.table.targets()
+        self.table.action_clear_selection()
+        return targets
+
+    def action_acknowledge(self) -> None:
+        self.request(
+            "acknowledged",
+            self._done_with_selection(),
+            lambda c, alert_id, seq: c.acknowledge(alert_id, expected_seq=seq),
+        )
+
+    def action_assign_me(self) -> None:
+        me = self.backend.analyst
+        self.request(
+            f"assigned to {me}",
+            self._done_with_selection(),
+            lambda c, alert_id, seq: c.assign(alert_id, me, expected_seq=seq),
+        )
+
+    def action_assign_other(self) -> None:
+        targets = self.table.targets()
+        if not targets:
+            return
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.table.action_clear_selection()
+                self.request(
+                    f"assigned to {name}",
+                    targets,
+                    lambda c, alert_id, seq: c.assign(alert_id, name, expected_seq=seq),
+                )
+
+        self.app.push_screen(
+            PromptDialog(_title("Assign", targets), "Analyst", placeholder="their name"), chosen
+        )
+
+    def _open_steps(self, targets: list[tuple[int, int]]) -> list[str]:
+        steps: list[str] = []
+        for alert_id, _ in targets:
+            row = queries.get_alert(self.backend.ws, alert_id)
+            for step in row["required_steps"]:
+                if step not in row["steps_done"] and step not in steps:
+                    steps.append(step)
+        return steps
+
+    def _close(self, targets: list[tuple[int, int]], disposition: str | None) -> None:
+        if not targets:
+            return
+
+        def chosen(form: CloseForm | None) -> None:
+            if form is None:
+                return
+            self.table.action_clear_selection()
+
+            def close(c: Commands, alert_id: int, seq: int) -> Event:
+                return c.close(
+                    alert_id, form.disposition, form.reason, override=form.override, expected_seq=seq
+                )
+
+            self.request(f"closed as {form.disposition}", targets, close)
+
+        dialog = CloseDialog(_title("Close", targets), self._open_steps(targets), disposition=disposition)
+        self.app.push_screen(dialog, chosen)
+
+    def action_close_duplicate(self) -> None:
+        self._close(self.table.targets(), "duplicate")
+
+    def action_close(self) -> None:
+        self._close(self.table.targets(), None)
+
+
+def _title(verb: str, targets: list[tuple[int, int]]) -> Text:
+    if len(targets) == 1:
+        return Text(f"{verb} alert {targets[0][0]}", style="bold")
+    return Text(f"{verb} {len(targets)} alerts", style="bold")

@@ -1,0 +1,113 @@
+"""Status, severity, playbook and free-text filters over the queue."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Select
+
+from triage.domain.alert import Severity
+from triage.queue import STATUS_VIEWS
+
+DEBOUNCE_S = 0.25
+
+
+class FilterBar(Horizontal):
+    """Posts ``Changed`` when the analyst changes a filter (typing waits for a pause)."""
+
+    DEFAULT_CLASSES = "filter-bar"
+    STATUS_LABELS: ClassVar[dict[str, str]] = {
+        "open": "Open",
+        "mine": "Mine",
+        "unassigned": "Unassigned",
+        "new": "New",
+        "acknowledged": "Acknowledged",
+        "closed": "Closed",
+        "all": "All",
+    }
+
+    class Changed(Message):
+        def __init__(self, status: str, severity: str | None, playbook: str | None, text: str) -> None:
+            super().__init__()
+            self.status = status
+            self.severity = severity
+            self.playbook = playbook
+            self.text = text
+
+    def __init__(self, playbooks: list[str], *, status: str = "open", id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._playbooks = playbooks
+        self._status = status
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Select(
+            [(Text(self.STATUS_LABELS[s]), s) for s in STATUS_VIEWS],
+            value=self._status,
+            allow_blank=False,
+            id="filter-status",
+            compact=True,
+        )
+        yield Select(
+            [(Text(s.value), s.value) for s in Severity],
+            prompt="any severity",
+            id="filter-severity",
+            compact=True,
+        )
+        yield Select(
+            [(Text(p), p) for p in self._playbooks],
+            prompt="any playbook",
+            id="filter-playbook",
+            compact=True,
+        )
+        yield Input(placeholder="/ search title, host, user, IP, #id", id="filter-text", compact=True)
+
+    def values(self) -> tuple[str, str | None, str | None, str]:
+        def chosen(widget_id: str) -> str | None:
+            value = self.query_one(widget_id, Select).value
+            return value if isinstance(value, str) else None
+
+        status = chosen("#filter-status") or "open"
+        return status, chosen("#filter-severity"), chosen("#filter-playbook"), self.query_one(Input).value
+
+    def _post(self) -> None:
+        self._timer = None
+        self.post_message(self.Changed(*self.values()))
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._post()
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE_S, self._post)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        self._post()
+
+    def cycle(self, which: str) -> None:
+        """Step the status, severity or playbook filter to its next choice (a keyboard shortcut)."""
+        values: list[object]
+        if which == "status":
+            values = list(STATUS_VIEWS)
+        elif which == "severity":
+            values = [Select.NULL, *(s.value for s in Severity)]
+        else:
+            values = [Select.NULL, *self._playbooks]
+        select: Select[str] = self.query_one(f"#filter-{which}", Select)
+        index = values.index(select.value) if select.value in values else -1
+        select.value = values[(index + 1) % len(values)]  # type: ignore[assignment]
