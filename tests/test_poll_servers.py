@@ -7,6 +7,7 @@ stops them at the end. The tests skip only when the script says Java or Maven is
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -31,6 +32,9 @@ pytestmark = pytest.mark.integration
 SCRIPT = ROOT / "scripts" / "search-servers"
 KINDS = ("opensearch", "elasticsearch")
 ENV = {"opensearch": "TRIAGE_TEST_OPENSEARCH_URL", "elasticsearch": "TRIAGE_TEST_ELASTICSEARCH_URL"}
+# Elasticsearch runs with security on (a file-realm user); OpenSearch's test zip has no security plugin.
+ES_USER, ES_PASSWORD = "TRIAGE_TEST_ELASTICSEARCH_USER", "TRIAGE_TEST_ELASTICSEARCH_PASSWORD"
+AUTH: dict[str, str] = {}  # base URL -> Authorization header for the test's own requests
 
 
 def _script(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
@@ -43,6 +47,9 @@ def _script(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str
 def servers() -> Iterator[dict[str, str]]:
     urls = {k: os.environ[ENV[k]] for k in KINDS if os.environ.get(ENV[k])}
     missing = [k for k in KINDS if k not in urls]
+    # nodes already running (another test run, a developer) are used and left running
+    already = {ln.split()[0] for ln in _script("status").stdout.splitlines() if " running " in ln}
+    ours = [k for k in missing if k not in already]
     if missing:
         proc = _script("start", *missing)
         if proc.returncode == 3:
@@ -52,9 +59,18 @@ def servers() -> Iterator[dict[str, str]]:
             parts = line.split()
             if len(parts) >= 2 and parts[0] in missing:
                 urls[parts[0]] = parts[1]
+        # the credentials of the secured Elasticsearch node, as the script gives them
+        for line in _script("env").stdout.splitlines():
+            key, _, value = line.removeprefix("export ").partition("=")
+            if key.startswith("TRIAGE_TEST_ELASTICSEARCH_") and not key.endswith("_URL"):
+                os.environ.setdefault(key, value)
+    if "elasticsearch" in urls:
+        user, password = os.environ.get(ES_USER, ""), os.environ.get(ES_PASSWORD, "")
+        assert user and password, f"{ES_USER} and {ES_PASSWORD} must be set with {ENV['elasticsearch']}"
+        AUTH[urls["elasticsearch"]] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     yield urls
-    if missing:
-        _script("stop", *missing, timeout=120)
+    if ours:
+        _script("stop", *ours, timeout=120)
 
 
 @pytest.fixture(params=KINDS)
@@ -76,6 +92,9 @@ def http(url: str, method: str = "GET", body: Any = None, *, ndjson: bool = Fals
         method=method,
         headers={"Content-Type": "application/x-ndjson" if ndjson else "application/json"},
     )
+    for base, header in AUTH.items():
+        if url.startswith(base + "/"):
+            req.add_header("Authorization", header)
     with urllib.request.urlopen(req, timeout=60) as resp:
         return json.loads(resp.read() or b"null")
 
@@ -140,8 +159,11 @@ class Triage:
             "index": self.pattern,
             "interval": 0.5,
             "page_size": 500,
-            **source,
         }
+        auth = {"api_key_env", "bearer_token_env", "credentials_file", "password_env"}
+        if self.kind == "elasticsearch" and not auth & set(source):
+            settings.update(username=os.environ[ES_USER], password_env=ES_PASSWORD)
+        settings.update(source)
         lines = ["[[sources]]"] + [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
         self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -396,3 +418,30 @@ def test_write_back_sets_the_elastic_security_workflow_status(
     assert t.run("poll", "--once").returncode == 0  # nothing left to write: no new events
     after = [json.loads(line) for line in t.run("log", "--json").stdout.splitlines()]
     assert len([e for e in after if e["action"] == "alert.source_updated"]) == 3
+
+
+def test_wrong_credentials_are_one_clear_line_and_the_right_ones_work(
+    servers: dict[str, str], tmp_path: Path
+) -> None:
+    url = servers["elasticsearch"]
+    base = unique()
+    bulk(url, [(base, f"a-{i}", alert_doc(i)) for i in range(3)])
+    t = Triage(tmp_path, "elasticsearch", url, base)
+    assert t.run("poll", "--once").returncode == 0  # basic auth from username + password_env
+    t.env["TRIAGE_TEST_WRONG"] = "not-the-password"
+    t.write_config(username=os.environ[ES_USER], password_env="TRIAGE_TEST_WRONG")
+    wrong = t.run("poll", "--once")
+    assert wrong.returncode == 2
+    (line,) = wrong.stderr.strip().splitlines()
+    assert "authentication failed (HTTP 401)" in line and "not-the-password" not in wrong.stderr
+    t.env["TRIAGE_TEST_KEY"] = "bm90LWEta2V5OnJlYWxseS1ub3Q="
+    t.write_config(api_key_env="TRIAGE_TEST_KEY")
+    key = t.run("poll", "--once")
+    assert key.returncode == 2 and "authentication failed (HTTP 401)" in key.stderr
+    assert "bm90LWEta2V5" not in key.stderr
+    creds = tmp_path / "creds.toml"
+    creds.write_text(f'username = "{os.environ[ES_USER]}"\npassword = "{os.environ[ES_PASSWORD]}"\n')
+    t.write_config(credentials_file=str(creds))
+    t.env.pop(ES_PASSWORD, None)
+    assert t.run("poll", "--once").returncode == 0  # the credentials file alone is enough
+    assert len(t.stored()) == 3
