@@ -24,6 +24,7 @@ from triage.errors import TriageError
 from triage.tabletop.scenario import Inject, Scenario, ScenarioAlert, format_offset
 
 UNLIMITED = 0.0
+EPSILON_S = 1e-6  # an item this close to due is due (clock arithmetic in floats)
 IDLE_WAIT_S = 3600.0  # how long a paused replay sleeps before looking again (any control wakes it)
 
 
@@ -297,7 +298,8 @@ class Replay:
     def skip_ahead(
         self, seconds: float | None = None, *, to: Literal["alert", "inject"] | None = None
     ) -> float:
-        """Move scenario time forward by ``seconds``, or to the next alert or inject (``to``).
+        """Move scenario time forward by ``seconds``, or to the next alert or inject (``to``)
+        after the current position (the end, when there is none).
 
         Nothing is dropped: alerts and injects skipped over fall due at once, in order.
         Works while paused (the replay stays paused). Returns the new position."""
@@ -313,7 +315,10 @@ class Replay:
             else:
                 rest = self._items[self._s.next :]
                 wanted = [
-                    it.offset_s for it in rest if (it.alert if to == "alert" else it.inject) is not None
+                    it.offset_s
+                    for it in rest
+                    if (it.alert if to == "alert" else it.inject) is not None
+                    and it.offset_s > here + EPSILON_S
                 ]
                 target = wanted[0] if wanted else self.duration_s
             target = max(here, target)
@@ -330,7 +335,8 @@ class Replay:
     # -- playing (one thread) ----------------------------------------------------------------
 
     def step(self) -> list[ReplayEvent]:
-        """Play what is due now and return what happened (control events first)."""
+        """Play the next thing due now, if any: one inject, or the alerts recorded at one
+        instant. Returns what happened, control events (pause, skip, ...) first."""
         with self._lock:
             s = self._s
             out: list[ReplayEvent] = []
@@ -354,30 +360,31 @@ class Replay:
             if s.finished:
                 return out
             due: list[_Item] = []
-            if not s.paused and not s.stopped:
+            if not s.paused and not s.stopped and s.next < len(self._items):
                 pos = self._position()
-                if s.speed == UNLIMITED and s.next < len(self._items):
-                    pos = s.pos = max(pos, self._items[s.next].offset_s)
-                while s.next < len(self._items) and self._items[s.next].offset_s <= pos:
-                    due.append(self._items[s.next])
+                head = self._items[s.next]
+                if s.speed == UNLIMITED:
+                    pos = s.pos = max(pos, head.offset_s)
+                if head.offset_s <= pos + EPSILON_S:
+                    due.append(head)
                     s.next += 1
+                    while (
+                        head.alert is not None
+                        and s.next < len(self._items)
+                        and self._items[s.next].alert is not None
+                        and self._items[s.next].offset_s == head.offset_s
+                    ):
+                        due.append(self._items[s.next])
+                        s.next += 1
         # Deliver outside the lock: a UI thread can pause while the sink writes.
-        i = 0
-        while i < len(due):
-            item = due[i]
-            if item.inject is not None:
-                n, inject = item.inject
-                out.append(InjectDue(item.offset_s, n, inject.label, inject.text))
-                self._s.injects += 1
-                i += 1
-                continue
-            batch = []
-            while i < len(due) and due[i].alert is not None and due[i].offset_s == item.offset_s:
-                batch.append(due[i].alert)
-                i += 1
-            alerts = tuple(a for a in batch if a is not None)
-            out.append(AlertsReplayed(item.offset_s, alerts, self.sink.deliver(alerts)))
-            self._s.alerts += len(alerts)
+        if due and due[0].inject is not None:
+            n, inject = due[0].inject
+            out.append(InjectDue(due[0].offset_s, n, inject.label, inject.text))
+            s.injects += 1
+        elif due:
+            alerts = tuple(it.alert for it in due if it.alert is not None)
+            out.append(AlertsReplayed(due[0].offset_s, alerts, self.sink.deliver(alerts)))
+            s.alerts += len(alerts)
         with self._lock:
             while s.pending:
                 out.append(s.pending.popleft())
@@ -385,6 +392,12 @@ class Replay:
                 s.finished = True
                 out.append(ReplayFinished(self._position(), s.alerts, s.injects, s.next < len(self._items)))
         return out
+
+    def _due_now(self) -> bool:
+        s = self._s
+        if s.paused or s.stopped or s.next >= len(self._items):
+            return False
+        return s.speed == UNLIMITED or self._items[s.next].offset_s <= self._position() + EPSILON_S
 
     def _wait_s(self) -> float:
         """Clock seconds until the next item is due (a long while when paused)."""
@@ -406,7 +419,7 @@ class Replay:
                 if self._s.finished:
                     return
                 self._wake.clear()
-                if self._s.pending or self._s.stopped:
+                if self._s.pending or self._s.stopped or self._due_now():
                     continue
                 wait = self._wait_s()
             if wait > 0:

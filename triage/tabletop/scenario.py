@@ -17,7 +17,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from triage import yamldoc
 from triage.domain.alert import Alert
@@ -133,6 +141,10 @@ class Escalation(BaseModel):
             return parse_offset(v)
         return parse_offset(f"T+{v}") if isinstance(v, str) else timedelta(seconds=int(v))
 
+    @field_serializer("within")
+    def _within_text(self, v: timedelta | None) -> str | None:
+        return format_offset(v.total_seconds())[2:] if v is not None else None
+
 
 class Inject(BaseModel):
     """A narrative message that falls due ``at`` into the exercise."""
@@ -158,6 +170,10 @@ class Inject(BaseModel):
     @classmethod
     def _offset(cls, v: Any) -> Any:
         return parse_offset(v) if isinstance(v, str) else v
+
+    @field_serializer("at")
+    def _at_text(self, v: timedelta) -> str:
+        return format_offset(v.total_seconds())
 
     @property
     def label(self) -> str:
@@ -246,20 +262,11 @@ class Scenario:
         return max(ends, default=0.0)
 
     def summary(self) -> dict[str, Any]:
-        """What the exercise log keeps of the scenario: enough to write the minutes from it alone."""
-        return self.spec.model_dump(mode="json") | {
-            "injects": [
-                {"at": i.label, "at_s": i.at.total_seconds(), "text": i.text} for i in self.spec.injects
-            ],
-            "escalations": [
-                {
-                    "name": e.name,
-                    "match": e.match.model_dump(mode="json", exclude_none=True),
-                    "within_s": e.within.total_seconds() if e.within else None,
-                }
-                for e in self.spec.escalations
-            ],
-            "alert_count": len(self.alerts),
+        """What the exercise log keeps of the scenario: enough to write the minutes from it
+        alone (``ScenarioSpec.model_validate(summary["spec"])`` gives the spec back)."""
+        return {
+            "spec": self.spec.model_dump(mode="json"),
+            "alerts": len(self.alerts),
             "skipped": self.skipped,
         }
 
