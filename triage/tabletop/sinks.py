@@ -92,7 +92,7 @@ class IndexSink:
             client=backend.client,
             actions=actions,
             raise_on_error=False,
-            refresh="wait_for",
+            refresh="true",
         )
         duplicates, problems = 0, []
         for item in errors:
