@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import base64
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,3 +123,49 @@ def tui_ws(tmp_path: Path, playbooks: PlaybookSet) -> Iterator[Workspace]:
     w = build_workspace(tmp_path / "tui.db", playbooks)
     yield w
     w.close()
+
+
+# -- real search servers (scripts/search-servers), shared by the integration tests ------------
+
+SCRIPT = ROOT / "scripts" / "search-servers"
+KINDS = ("opensearch", "elasticsearch")
+ENV = {"opensearch": "TRIAGE_TEST_OPENSEARCH_URL", "elasticsearch": "TRIAGE_TEST_ELASTICSEARCH_URL"}
+# Elasticsearch runs with security on (a file-realm user); OpenSearch's test zip has no security plugin.
+ES_USER, ES_PASSWORD = "TRIAGE_TEST_ELASTICSEARCH_USER", "TRIAGE_TEST_ELASTICSEARCH_PASSWORD"
+AUTH: dict[str, str] = {}  # base URL -> Authorization header for the test's own requests
+
+
+def _script(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[dict[str, str]]:
+    urls = {k: os.environ[ENV[k]] for k in KINDS if os.environ.get(ENV[k])}
+    missing = [k for k in KINDS if k not in urls]
+    # nodes already running (another test run, a developer) are used and left running
+    already = {ln.split()[0] for ln in _script("status").stdout.splitlines() if " running " in ln}
+    ours = [k for k in missing if k not in already]
+    if missing:
+        proc = _script("start", *missing)
+        if proc.returncode == 3:
+            pytest.skip(proc.stderr.strip() or "Java or Maven is missing")
+        assert proc.returncode == 0, f"search servers did not start:\n{proc.stdout}\n{proc.stderr}"
+        for line in proc.stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] in missing:
+                urls[parts[0]] = parts[1]
+        # the credentials of the secured Elasticsearch node, as the script gives them
+        for line in _script("env").stdout.splitlines():
+            key, _, value = line.removeprefix("export ").partition("=")
+            if key.startswith("TRIAGE_TEST_ELASTICSEARCH_") and not key.endswith("_URL"):
+                os.environ.setdefault(key, value)
+    if "elasticsearch" in urls:
+        user, password = os.environ.get(ES_USER, ""), os.environ.get(ES_PASSWORD, "")
+        assert user and password, f"{ES_USER} and {ES_PASSWORD} must be set with {ENV['elasticsearch']}"
+        AUTH[urls["elasticsearch"]] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    yield urls
+    if ours:
+        _script("stop", *ours, timeout=120)

@@ -23,6 +23,11 @@ CORE = [
     "triage.evidence",
     "triage.evidence.export",
     "triage.evidence.verify",
+    "triage.tabletop.scenario",
+    "triage.tabletop.replay",
+    "triage.tabletop.exercise",
+    "triage.tabletop.sinks",
+    "triage.tabletop.report",
 ]
 
 

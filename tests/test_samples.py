@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from triage.commands import Commands, IngestResult
+from triage.domain.states import Disposition
 from triage.playbooks import PlaybookSet
 from triage.sources.files import FileSource
 from triage.store.workspace import Workspace
+from triage.tabletop.scenario import load as load_scenario
 
 from .conftest import ROOT, SAMPLES
 
@@ -77,3 +79,35 @@ def test_the_generator_reproduces_the_committed_files(tmp_path: Path) -> None:
     )
     for path in _files():
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), f"{path.name} differs"
+    committed = sorted(p.relative_to(SAMPLES) for p in (SAMPLES / "scenarios").rglob("*") if p.is_file())
+    written = sorted(p.relative_to(tmp_path) for p in (tmp_path / "scenarios").rglob("*") if p.is_file())
+    assert committed == written
+    for rel in committed:
+        assert (tmp_path / rel).read_bytes() == (SAMPLES / rel).read_bytes(), f"{rel} differs"
+
+
+SCENARIOS = ("ransomware-precursor", "leaked-cloud-key", "insider-exfiltration")
+
+
+def test_the_scenarios_are_the_expected_folders() -> None:
+    assert sorted(p.name for p in (SAMPLES / "scenarios").iterdir()) == sorted(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_each_scenario_loads_and_mixes_true_positives_with_noise(
+    name: str, cmds: Commands, ws: Workspace
+) -> None:
+    scenario = load_scenario(SAMPLES / "scenarios" / name)
+    assert scenario.spec.id == name and scenario.skipped == []
+    assert 30 <= len(scenario.alerts) <= 200
+    assert len({a.alert.profile for a in scenario.alerts}) >= 2  # several real formats
+    expected = [scenario.spec.expected_for(a.facts())[0] for a in scenario.alerts]
+    assert all(e is not None for e in expected)
+    true_pos = sum(e is not None and e == (Disposition.TRUE_POSITIVE,) for e in expected)
+    assert 10 <= true_pos <= len(expected) // 2, "true positives hidden among more noise"
+    for rule in scenario.spec.escalations:
+        assert any(rule.match.matches(a.facts()) for a in scenario.alerts), rule.name
+    assert len(scenario.spec.injects) >= 4 and scenario.spec.injects[0].at.total_seconds() == 0
+    # every recorded alert ingests cleanly, once
+    result = cmds.ingest_records(a.record for a in scenario.alerts)
+    assert (result.ingested, result.duplicates, result.quarantined) == (len(scenario.alerts), 0, 0)

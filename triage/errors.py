@@ -29,6 +29,16 @@ class PlaybookError(TriageError):
         super().__init__("; ".join(problems))
 
 
+class ScenarioError(TriageError):
+    """A tabletop scenario failed to load; ``problems`` holds ``file:line: field: message``."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
 class WorkspaceError(TriageError):
     """The workspace file is missing, not a triage workspace, or unusable."""
 

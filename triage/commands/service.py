@@ -18,7 +18,7 @@ from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
 from triage.sources.profiles import map_document
 from triage.store.chain import canonical, canonical_with
-from triage.store.workspace import Event, Workspace, Writer
+from triage.store.workspace import KIND_EXERCISE, Event, Workspace, Writer
 
 _EXERCISE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -568,4 +568,59 @@ class Commands:
                     "minutes_sha256": digest,
                     "score": score,
                 },
+            )
+
+    # -- a tabletop exercise, in its own workspace ------------------------------------------
+
+    def _exercise_target(self) -> str:
+        if self.ws.kind != KIND_EXERCISE or not self.ws.exercise:
+            raise CommandRejected(
+                f"{self.ws.path} is a {self.ws.kind} workspace; exercises run in their own"
+                " (triage tabletop run creates one)"
+            )
+        return f"exercise:{self.ws.exercise}"
+
+    def _exercise_events(self, target: str) -> list[str]:
+        return [
+            action
+            for (action,) in self.ws.conn.execute(
+                "SELECT e.action FROM timeline t JOIN events e ON e.seq = t.seq"
+                " WHERE t.ref = ? ORDER BY t.seq",
+                (target,),
+            )
+        ]
+
+    def start_exercise(self, scenario: dict[str, Any], *, settings: dict[str, Any]) -> Event:
+        """Open the exercise: the scenario as played (expectations, roles, injects) and how
+        (speed, participants, target), so the minutes can be written from the log alone."""
+        target = self._exercise_target()
+        with self.ws.write() as w:
+            if self._exercise_events(target):
+                raise CommandRejected(f"exercise {self.ws.exercise} has already started in this workspace")
+            return w.append(self.actor, "exercise.started", target, {"scenario": scenario, **settings})
+
+    def record_inject(self, label: str, at_s: float, text: str) -> Event:
+        """An inject fell due and was shown to the participants."""
+        target = self._exercise_target()
+        text = _text(text, "inject text")
+        with self.ws.write() as w:
+            actions = self._exercise_events(target)
+            if "exercise.started" not in actions or "exercise.ended" in actions:
+                raise CommandRejected(f"exercise {self.ws.exercise} is not running")
+            return w.append(self.actor, "exercise.inject", target, {"at": label, "at_s": at_s, "text": text})
+
+    def end_exercise(self, *, alerts: int, injects: int, stopped: bool, position_s: float) -> Event:
+        """The replay is over (played to the end, or stopped early)."""
+        target = self._exercise_target()
+        with self.ws.write() as w:
+            actions = self._exercise_events(target)
+            if "exercise.started" not in actions:
+                raise CommandRejected(f"exercise {self.ws.exercise} has not started")
+            if "exercise.ended" in actions:
+                raise CommandRejected(f"exercise {self.ws.exercise} has already ended")
+            return w.append(
+                self.actor,
+                "exercise.ended",
+                target,
+                {"alerts": alerts, "injects": injects, "stopped": stopped, "position_s": position_s},
             )

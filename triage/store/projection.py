@@ -315,9 +315,13 @@ def _source_updated(conn: sqlite3.Connection, event: Event) -> None:
 
 @handles("evidence.signed")
 @handles("exercise.recorded")
+@handles("exercise.started")
+@handles("exercise.inject")
+@handles("exercise.ended")
 def _recorded_only(conn: sqlite3.Connection, event: Event) -> None:
-    """Sign-offs and exercise records change no alert or incident; they are only indexed
-    by their target (``evidence:2026-10``, ``exercise:<id>``) so they can be found again."""
+    """Sign-offs, exercise records and an exercise's own start, injects and end change no
+    alert or incident; they are only indexed by their target (``evidence:2026-10``,
+    ``exercise:<id>``) so they can be found again."""
     _ref(conn, event.target, event.seq)
 
 
