@@ -862,6 +862,37 @@ DNS_CLOUD = SIGNATURES[3]
 DNS_TUNNEL = SIGNATURES[4]
 
 
+def routine_sudo(s: Any, g: Gen, n: int, *, within: int) -> None:
+    """Admins' and deploy jobs' everyday sudo: benign noise in every scenario."""
+    for _ in range(n):
+        s.wazuh(
+            g.rng.randint(0, within),
+            "Successful sudo to ROOT executed.",
+            3,
+            "5402",
+            ["syslog", "sudo"],
+            {"id": ["T1548.003"], "tactic": ["Privilege Escalation"], "technique": ["Sudo and Sudo Caching"]},
+            g.pick(HOSTS[:5]),
+            {
+                "srcuser": g.pick(["svc-deploy", "bob"]),
+                "dstuser": "root",
+                "command": "/usr/bin/systemctl restart nginx",
+            },
+        )
+
+
+def expiring_certificates(s: Any, g: Gen, n: int, *, within: int) -> None:
+    for _ in range(n):
+        s.ecs(
+            g.rng.randint(0, within),
+            "TLS certificate expiring within 14 days",
+            "ops-12",
+            21,
+            host={"name": g.pick(HOSTS)},
+            tags=["hygiene"],
+        )
+
+
 def scenario_ransomware() -> dict[str, str]:
     s = Stream(11, datetime(2026, 11, 3, 8, 40, tzinfo=UTC), "rw")
     g = s.g
@@ -930,30 +961,8 @@ def scenario_ransomware() -> dict[str, str]:
         s.suricata(3 + 8 * k + g.rng.randint(0, 5), SSH_SCAN, SCANNER, g.internal_ip(), 22)
     for _ in range(8):
         s.suricata(g.rng.randint(0, 100), DNS_CLOUD, g.internal_ip(), "10.20.0.2", 53)
-    for _ in range(8):
-        s.wazuh(
-            g.rng.randint(0, 100),
-            "Successful sudo to ROOT executed.",
-            3,
-            "5402",
-            ["syslog", "sudo"],
-            {"id": ["T1548.003"], "tactic": ["Privilege Escalation"], "technique": ["Sudo and Sudo Caching"]},
-            g.pick(HOSTS[:5]),
-            {
-                "srcuser": g.pick(["svc-deploy", "bob"]),
-                "dstuser": "root",
-                "command": "/usr/bin/systemctl restart nginx",
-            },
-        )
-    for _ in range(5):
-        s.ecs(
-            g.rng.randint(0, 100),
-            "TLS certificate expiring within 14 days",
-            "ops-12",
-            21,
-            host={"name": g.pick(HOSTS)},
-            tags=["hygiene"],
-        )
+    routine_sudo(s, g, 8, within=100)
+    expiring_certificates(s, g, 5, within=100)
     for _ in range(4):
         who = g.pick(["erin", "frank", "grace", "bob"])
         s.ecs(
@@ -1169,15 +1178,7 @@ def scenario_cloud_key() -> dict[str, str]:
             g.pick(["bastion-01", "vpn-gw-01"]),
             {"srcip": SCANNER, "srcuser": g.pick(["admin", "test", "oracle"])},
         )
-    for _ in range(4):
-        s.ecs(
-            g.rng.randint(0, 80),
-            "TLS certificate expiring within 14 days",
-            "ops-12",
-            21,
-            host={"name": g.pick(HOSTS)},
-            tags=["hygiene"],
-        )
+    expiring_certificates(s, g, 4, within=80)
     yaml_text = f"""\
 # An AWS access key committed to a public repository is used within minutes: discovery, a new
 # key for another user, administrator rights, MFA removed, instances in an unused region and
@@ -1333,30 +1334,8 @@ def scenario_insider() -> dict[str, str]:
     ]
     for _ in range(9):
         s.suricata(g.rng.randint(0, 90), DNS_CLOUD, g.internal_ip(), "10.20.0.2", 53)
-    for _ in range(7):
-        s.wazuh(
-            g.rng.randint(0, 90),
-            "Successful sudo to ROOT executed.",
-            3,
-            "5402",
-            ["syslog", "sudo"],
-            {"id": ["T1548.003"], "tactic": ["Privilege Escalation"], "technique": ["Sudo and Sudo Caching"]},
-            g.pick(HOSTS[:5]),
-            {
-                "srcuser": g.pick(["svc-deploy", "bob"]),
-                "dstuser": "root",
-                "command": "/usr/bin/systemctl restart nginx",
-            },
-        )
-    for _ in range(5):
-        s.ecs(
-            g.rng.randint(0, 90),
-            "TLS certificate expiring within 14 days",
-            "ops-12",
-            21,
-            host={"name": g.pick(HOSTS)},
-            tags=["hygiene"],
-        )
+    routine_sudo(s, g, 7, within=90)
+    expiring_certificates(s, g, 5, within=90)
     for _ in range(4):
         laptop = g.pick(["lt-bob", "lt-erin", "lt-grace"])
         s.elastic(
