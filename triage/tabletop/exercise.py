@@ -92,7 +92,7 @@ class Exercise:
             raise
         replay = Replay(scenario, sink or WorkspaceSink(commands), speed=speed, clock=clock)
         exercise = cls(ws, commands, scenario, replay)
-        replay.listener = lambda event: exercise._heard(event, listener)
+        exercise.listen(listener)
         return exercise
 
     def _heard(self, event: ReplayEvent, listener: Listener | None) -> None:
@@ -105,6 +105,21 @@ class Exercise:
             self.ended = event
         if listener is not None:
             listener(event)
+
+    def listen(self, listener: Listener | None) -> None:
+        """Tell ``listener`` every replay event from now on, after the exercise log has it
+        (a UI starts listening once it is built)."""
+        self.replay.listener = lambda event: self._heard(event, listener)
+
+    def reopen(self) -> None:
+        """Open the exercise workspace again for the calling thread and play through that
+        connection: an SQLite connection belongs to the thread that opened it, so a UI
+        creates the exercise, closes it, and the worker thread that plays it reopens it."""
+        ws = Workspace.open(self.ws.path)
+        self.ws = ws
+        self.commands = Commands(ws, self.commands.playbooks, self.commands.actor)
+        if isinstance(self.replay.sink, WorkspaceSink):
+            self.replay.sink = WorkspaceSink(self.commands, source=self.replay.sink.source)
 
     def run(self) -> ReplayFinished:
         return self.replay.run()
