@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -129,3 +131,24 @@ def screen_strips(app: TriageApp) -> list[Strip]:
 
 def screen_text(app: TriageApp) -> str:
     return "\n".join(strip.text for strip in screen_strips(app))
+
+
+class StillClock:
+    """A replay clock that stands still: scenario time moves only by skipping ahead (or at
+    unlimited speed). Like the real clock, its sleep ends as soon as a control wakes it."""
+
+    def monotonic(self) -> float:
+        return 0.0
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        wake.wait(min(max(seconds, 0.0), 1.0))
+
+
+async def wait_until(pilot: Pilot[Any], ready: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until ``ready()`` (the replay's worker thread posts as it plays)."""
+    for _ in range(int(timeout / 0.02)):
+        if ready():
+            await pilot.pause()
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the app did not get there in time")

@@ -2,25 +2,61 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
 from triage.clock import utc_now
 from triage.commands import Commands
+from triage.errors import TriageError
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
+from triage.tabletop.replay import AlertsReplayed, InjectDue, ReplayEvent, ReplayFinished
+from triage.tabletop.scenario import format_offset
+from triage.text import printable
 from triage.tui.backend import Backend
-from triage.tui.messages import AlertChosen, IncidentChosen, WorkspaceAdvanced
+from triage.tui.exercise import ExerciseControl, speed_label
+from triage.tui.messages import (
+    AlertChosen,
+    ExerciseAdvanced,
+    ExerciseFailed,
+    IncidentChosen,
+    WorkspaceAdvanced,
+)
 from triage.tui.palette import ActionsProvider
 from triage.tui.screens.alert_detail import AlertDetailScreen
 from triage.tui.screens.help import HelpScreen
 from triage.tui.screens.incident_detail import IncidentDetailScreen
 from triage.tui.screens.incidents import IncidentsScreen
+from triage.tui.screens.injects import InjectsScreen
 from triage.tui.screens.queue import QueueScreen
+from triage.tui.widgets.exercise_bar import ExerciseBar
+from triage.tui.widgets.inject_list import InjectList
+
+# Exercise mode only (an app without an exercise neither shows nor runs them).
+EXERCISE_BINDINGS: list[BindingType] = [
+    Binding("P", "exercise_pause", "Pause/resume", show=False, tooltip="Exercise: pause/resume"),
+    Binding("N", "exercise_skip('alert')", "Next alert", show=False, tooltip="Exercise: next alert"),
+    Binding("J", "exercise_skip('inject')", "Next inject", show=False, tooltip="Exercise: next inject"),
+    Binding(
+        "greater_than_sign",
+        "exercise_skip_by",
+        "Skip 5 min",
+        show=False,
+        tooltip="Exercise: skip 5 min",
+    ),
+    Binding("plus", "exercise_faster", "Faster", show=False, tooltip="Exercise: faster"),
+    Binding("minus", "exercise_slower", "Slower", show=False, tooltip="Exercise: slower"),
+    Binding("T", "injects", "Injects", show=False, tooltip="Exercise: injects so far"),
+]
+EXERCISE_ACTIONS = frozenset(
+    ("exercise_pause", "exercise_skip", "exercise_skip_by", "exercise_faster", "exercise_slower", "injects")
+)
 
 
 class TriageApp(App[None]):
@@ -31,6 +67,7 @@ class TriageApp(App[None]):
         Binding("question_mark,f1", "help", "Help"),
         Binding("i", "incidents", "Incidents"),
         Binding("q", "quit", "Quit"),
+        *EXERCISE_BINDINGS,
     ]
 
     def __init__(
@@ -43,9 +80,11 @@ class TriageApp(App[None]):
         *,
         poll_interval: float = 1.0,
         cursor_blink: bool = True,
+        exercise: ExerciseControl | None = None,
     ) -> None:
         super().__init__()
-        self.backend = Backend(ws, commands, playbooks, analyst, clock)
+        self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise)
+        self.exercise = exercise
         self.poll_interval = poll_interval
         self.cursor_blink = cursor_blink
         self.head = ws.head()[0]
@@ -54,6 +93,12 @@ class TriageApp(App[None]):
         self.push_screen(QueueScreen(self.backend))
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self.check_head)
+        if self.exercise is not None:
+            self.play_exercise(self.exercise)
+
+    def on_unmount(self) -> None:
+        if self.exercise is not None:
+            self.exercise.stop()  # the worker records the exercise's end and returns
 
     def check_head(self) -> None:
         """One indexed look at the log's last event: when another process (a poller, a
@@ -76,3 +121,78 @@ class TriageApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    # -- exercise mode ---------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in EXERCISE_ACTIONS:
+            return self.exercise is not None
+        return True
+
+    @work(thread=True, group="exercise", exit_on_error=False)
+    def play_exercise(self, control: ExerciseControl) -> None:
+        """Plays the replay into the exercise workspace; every event comes back as a message."""
+
+        def tell(event: ReplayEvent) -> None:
+            self.post_message(ExerciseAdvanced(event))  # thread-safe; widgets are left alone here
+
+        try:
+            control.play(tell)
+        except (TriageError, sqlite3.Error) as exc:
+            self.post_message(ExerciseFailed(str(exc)))
+
+    def on_exercise_advanced(self, message: ExerciseAdvanced) -> None:
+        assert self.exercise is not None
+        event = message.event
+        self.exercise.heard(event)
+        if isinstance(event, InjectDue):
+            self.notify(
+                printable(event.text),
+                title=f"Inject {format_offset(event.at_s)} (T: all injects)",
+                timeout=30,
+                markup=False,
+            )
+        elif isinstance(event, AlertsReplayed):
+            self.check_head()
+        elif isinstance(event, ReplayFinished):
+            state = "stopped" if event.stopped else "finished"
+            self.notify(f"Replay {state}: {event.alerts} alerts, {event.injects} injects", markup=False)
+        self._show_exercise()
+
+    def on_exercise_failed(self, message: ExerciseFailed) -> None:
+        assert self.exercise is not None
+        self.exercise.failure = message.problem
+        self.notify(message.problem, title="The replay stopped", severity="error", timeout=30, markup=False)
+        self._show_exercise()
+
+    def _show_exercise(self) -> None:
+        for screen in self.screen_stack:
+            for bar in screen.query(ExerciseBar):
+                bar.show_status()
+            for injects in screen.query(InjectList):
+                injects.show_injects()
+
+    def action_exercise_pause(self) -> None:
+        if self.exercise is not None:
+            self.exercise.toggle_pause()
+            self._show_exercise()
+
+    def action_exercise_skip(self, what: str) -> None:
+        if self.exercise is not None:
+            self.exercise.skip_to(what)
+
+    def action_exercise_skip_by(self) -> None:
+        if self.exercise is not None:
+            self.exercise.skip_by()
+
+    def action_exercise_faster(self) -> None:
+        if self.exercise is not None:
+            self.notify(f"Replay speed: {speed_label(self.exercise.faster())}", timeout=2)
+
+    def action_exercise_slower(self) -> None:
+        if self.exercise is not None:
+            self.notify(f"Replay speed: {speed_label(self.exercise.slower())}", timeout=2)
+
+    def action_injects(self) -> None:
+        if self.exercise is not None and not isinstance(self.screen, InjectsScreen):
+            self.push_screen(InjectsScreen(self.exercise))

@@ -15,6 +15,7 @@ from typing import TypeVar
 from triage.commands import Commands
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
+from triage.tui.exercise import ExerciseControl
 
 T = TypeVar("T")
 
@@ -26,6 +27,7 @@ class Backend:
     playbooks: PlaybookSet
     analyst: str
     clock: Callable[[], datetime]
+    exercise: ExerciseControl | None = None  # exercise mode only
 
     def in_thread(self, fn: Callable[[Commands], T]) -> T:
         """Run ``fn`` with a command layer of its own (call from a worker thread)."""

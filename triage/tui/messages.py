@@ -9,6 +9,7 @@ from textual.message import Message
 
 from triage.commands import Commands
 from triage.store.workspace import Event
+from triage.tabletop.replay import ReplayEvent
 
 # One command on one alert: (commands, alert id, the alert's last event as displayed) -> event
 AlertCall = Callable[[Commands, int, int], Event]
@@ -62,3 +63,19 @@ class IncidentChosen(Message):
     def __init__(self, incident_id: int) -> None:
         super().__init__()
         self.incident_id = incident_id
+
+
+class ExerciseAdvanced(Message):
+    """The exercise's replay told what happened (posted from its worker thread)."""
+
+    def __init__(self, event: ReplayEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ExerciseFailed(Message):
+    """The exercise's replay could not go on (its worker thread stopped)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem

@@ -21,6 +21,7 @@ from triage.tui.screens.close_dialog import CloseDialog, CloseForm
 from triage.tui.screens.prompt_dialog import PromptDialog
 from triage.tui.widgets.alert_table import COLUMNS, AlertTable
 from triage.tui.widgets.counts_bar import CountsBar
+from triage.tui.widgets.exercise_bar import ExerciseBar
 from triage.tui.widgets.filter_bar import FilterBar
 
 SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
@@ -54,6 +55,8 @@ class QueueScreen(TriageScreen):
             Text.assemble(("triage", "bold"), "  queue  ", (f"analyst: {self.backend.analyst}", "dim")),
             classes="title-bar",
         )
+        if self.backend.exercise is not None:
+            yield ExerciseBar(self.backend.exercise, id="exercise")
         yield FilterBar(self.queue.playbook_ids(), status=self.view.status, id="filters")
         yield CountsBar(id="counts")
         yield AlertTable(self.backend.clock, id="alerts")
