@@ -3,85 +3,21 @@ thread while the analyst triages; injects show up when due and stay listed."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from triage.commands import Commands
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import KIND_EXERCISE, Workspace
-from triage.tabletop.exercise import Exercise
-from triage.tabletop.replay import Clock, ManualClock
-from triage.tabletop.scenario import load as load_scenario
-from triage.tui import TriageApp
-from triage.tui.exercise import ExerciseControl
+from triage.tabletop.replay import ManualClock
 from triage.tui.screens.help import HelpScreen
 from triage.tui.screens.injects import InjectsScreen
 from triage.tui.widgets.alert_table import AlertTable
 from triage.tui.widgets.exercise_bar import ExerciseBar
 
-from .tui_helpers import HOSTILE, NOW, StillClock, make_app, screen_text, settle, wait_until
+from .tui_helpers import HOSTILE, StillClock, exercise_app, make_app, screen_text, settle, wait_until
 
 pytestmark = pytest.mark.asyncio
-
-SCENARIO = """\
-id: drill
-title: Phishing drill
-objectives: [Find the malware]
-roles:
-  - role: analyst
-alerts: [alerts.ndjson]
-injects:
-  - "T+0: Briefing. The helpdesk forwards a phishing report."
-  - at: T+4m
-    text: %s
-"""
-HOSTILE_INJECT = f"{HOSTILE['markup']} {HOSTILE['click']} {HOSTILE['csi']}"
-OFFSETS_MIN = (0, 1, 5, 5, 20)  # alerts at T+0, T+1m, T+5m (two), T+20m
-
-
-def write_scenario(folder: Path) -> Path:
-    folder.mkdir()
-    (folder / "scenario.yaml").write_text(SCENARIO % json.dumps("The CFO calls: " + HOSTILE_INJECT))
-    lines = []
-    for n, minutes in enumerate(OFFSETS_MIN, start=1):
-        t = datetime(2026, 10, 5, 9, 0, tzinfo=UTC) + timedelta(minutes=minutes)
-        doc = {
-            "@timestamp": t.isoformat().replace("+00:00", "Z"),
-            "event": {"kind": "alert", "id": f"e-{n}", "severity": 73},
-            "rule": {"name": f"Drill rule {n}", "id": f"r-{n}"},
-            "host": {"name": f"lt-{n}"},
-        }
-        lines.append(json.dumps(doc) + "\n")
-    (folder / "alerts.ndjson").write_text("".join(lines))
-    return folder
-
-
-def exercise_app(
-    tmp_path: Path, playbooks: PlaybookSet, *, speed: float, clock: Clock
-) -> tuple[TriageApp, ExerciseControl, Workspace]:
-    """As `triage tabletop run` builds it: the exercise created and closed here, the app on
-    its own connection to the exercise workspace, the replay reopening it in its worker."""
-    scenario = load_scenario(write_scenario(tmp_path / "drill"))
-    exercise = Exercise.create(
-        scenario, tmp_path / "ex.db", exercise_id="tt-drill", playbooks=playbooks, speed=speed, clock=clock
-    )
-    exercise.close()
-    control = ExerciseControl(exercise)
-    ws = Workspace.open(tmp_path / "ex.db")
-    app = TriageApp(
-        ws,
-        Commands(ws, playbooks, "alice"),
-        playbooks,
-        "alice",
-        lambda: NOW,
-        poll_interval=0,
-        cursor_blink=False,
-        exercise=control,
-    )
-    return app, control, ws
 
 
 def alert_count(ws: Workspace) -> int:

@@ -6,6 +6,7 @@ and review the SVGs under ``tests/__snapshots__/``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -14,7 +15,7 @@ from triage.commands import Commands
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
 
-from .tui_helpers import T0, frozen_clock, make_app
+from .tui_helpers import T0, StillClock, exercise_app, frozen_clock, make_app, wait_until
 
 SIZE = (120, 36)
 
@@ -66,3 +67,20 @@ def test_incidents(snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet)
 def test_incident_detail(snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet) -> None:
     _history(tui_ws, playbooks)
     assert snap_compare(make_app(tui_ws, playbooks), terminal_size=SIZE, press=["i", "enter"])
+
+
+def test_queue_in_an_exercise(snap_compare: Any, tmp_path: Path, playbooks: PlaybookSet) -> None:
+    """The exercise bar over the queue: scenario time stands still, two alerts and the
+    briefing have played, the briefing's notification is up."""
+    with frozen_clock(T0):
+        app, control, ws = exercise_app(tmp_path, playbooks, speed=30, clock=StillClock())
+
+        async def to_the_second_alert(pilot: Pilot[Any]) -> None:
+            await wait_until(pilot, lambda: control.delivered == 1 and len(control.injects) == 1)
+            await pilot.press("N")
+            await wait_until(pilot, lambda: control.delivered == 2)
+
+        try:
+            assert snap_compare(app, terminal_size=SIZE, run_before=to_the_second_alert)
+        finally:
+            ws.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,11 @@ from triage import clock
 from triage.commands import Commands
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Event, Workspace
+from triage.tabletop.exercise import Exercise
+from triage.tabletop.replay import Clock
+from triage.tabletop.scenario import load as load_scenario
 from triage.tui import TriageApp
+from triage.tui.exercise import ExerciseControl
 
 from .conftest import make_alert
 
@@ -152,3 +157,61 @@ async def wait_until(pilot: Pilot[Any], ready: Callable[[], bool], timeout: floa
             return
         await pilot.pause(0.02)
     raise AssertionError("the app did not get there in time")
+
+
+SCENARIO = """\
+id: drill
+title: Phishing drill
+objectives: [Find the malware]
+roles:
+  - role: analyst
+alerts: [alerts.ndjson]
+injects:
+  - "T+0: Briefing. The helpdesk forwards a phishing report."
+  - at: T+4m
+    text: %s
+"""
+HOSTILE_INJECT = f"{HOSTILE['markup']} {HOSTILE['click']} {HOSTILE['csi']}"
+OFFSETS_MIN = (0, 1, 5, 5, 20)  # alerts at T+0, T+1m, T+5m (two), T+20m
+
+
+def write_scenario(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "scenario.yaml").write_text(SCENARIO % json.dumps("The CFO calls: " + HOSTILE_INJECT))
+    lines = []
+    for n, minutes in enumerate(OFFSETS_MIN, start=1):
+        t = datetime(2026, 10, 5, 9, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+        doc = {
+            "@timestamp": t.isoformat().replace("+00:00", "Z"),
+            "event": {"kind": "alert", "id": f"e-{n}", "severity": 73},
+            "rule": {"name": f"Drill rule {n}", "id": f"r-{n}"},
+            "host": {"name": f"lt-{n}"},
+        }
+        lines.append(json.dumps(doc) + "\n")
+    (folder / "alerts.ndjson").write_text("".join(lines))
+    return folder
+
+
+def exercise_app(
+    tmp_path: Path, playbooks: PlaybookSet, *, speed: float, clock: Clock
+) -> tuple[TriageApp, ExerciseControl, Workspace]:
+    """As `triage tabletop run` builds it: the exercise created and closed here, the app on
+    its own connection to the exercise workspace, the replay reopening it in its worker."""
+    scenario = load_scenario(write_scenario(tmp_path / "drill"))
+    exercise = Exercise.create(
+        scenario, tmp_path / "ex.db", exercise_id="tt-drill", playbooks=playbooks, speed=speed, clock=clock
+    )
+    exercise.close()
+    control = ExerciseControl(exercise)
+    ws = Workspace.open(tmp_path / "ex.db")
+    app = TriageApp(
+        ws,
+        Commands(ws, playbooks, "alice"),
+        playbooks,
+        "alice",
+        lambda: NOW,
+        poll_interval=0,
+        cursor_blink=False,
+        exercise=control,
+    )
+    return app, control, ws

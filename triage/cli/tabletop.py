@@ -195,6 +195,13 @@ def _controls(replay: Replay) -> None:
     help="Index for --target; {profile} in the name gives each format its own index (tt-drill-{profile}).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Do not print each alert (injects are always shown).")
+@click.option(
+    "--no-tui",
+    "--print",
+    "no_tui",
+    is_flag=True,
+    help="Print the replay instead of opening the terminal app (the default when not on a terminal).",
+)
 @pass_ctx
 def run_cmd(
     c: Context,
@@ -208,15 +215,21 @@ def run_cmd(
     url: str | None,
     index: str | None,
     quiet: bool,
+    no_tui: bool,
 ) -> None:
     """Replay SCENARIO (a folder, or a bundled scenario's name) as an exercise.
 
     The exercise gets its own workspace (kind exercise, every event tagged with its id),
     never the production one; triage it there (`triage --db EXERCISE.db ...` or the
     terminal app), then write the minutes with `triage tabletop report`. Alerts keep
-    their recorded relative timing, scaled by --speed; injects are printed when due.
-    On a terminal, type a control and Enter: p pause, r resume, n next alert, i next
-    inject, +5m skip ahead, s 60 set the speed, q stop. Ctrl-C stops cleanly.
+    their recorded relative timing, scaled by --speed.
+
+    On a terminal the exercise opens in the terminal app, on the exercise workspace:
+    injects pop up when due (T lists them again), P pauses and resumes, N and J skip to
+    the next alert or inject, > skips five minutes, + and - change the speed; leaving
+    the app stops the replay. With --no-tui (or --target, or output not to a terminal)
+    the replay is printed instead; type a control and Enter: p pause, r resume, n next
+    alert, i next inject, +5m skip ahead, s 60 set the speed, q stop. Ctrl-C stops cleanly.
     """
     if target is not None and (not url or not index):
         raise ArgumentError("--target needs --url and --index")
@@ -228,6 +241,9 @@ def run_cmd(
     ex_id = exercise_id or default_exercise_id(loaded)
     path = Path(workspace_path).expanduser() if workspace_path else data_dir() / "exercises" / f"{ex_id}.db"
     sink = IndexSink(target, url, index) if target and url and index else None
+    if not no_tui and sink is None and sys.stdin.isatty() and sys.stdout.isatty():
+        _run_in_app(c, loaded, path, ex_id, 0.0 if unlimited else speed, _participants(participants))
+        return
     exercise = Exercise.create(
         loaded,
         path,
@@ -273,6 +289,38 @@ def run_cmd(
     _say(f"next: triage it with `triage --db {path} ...`, then `triage tabletop report {path}`")
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _run_in_app(
+    c: Context, scenario: Scenario, path: Path, ex_id: str, speed: float, participants: dict[str, str]
+) -> None:
+    """The exercise in the terminal app: the app reads and writes the exercise workspace as
+    the analyst, while its worker thread plays the replay into it."""
+    from triage.commands import Commands
+    from triage.tui import TriageApp  # Textual is loaded only when the app runs
+    from triage.tui.exercise import ExerciseControl
+
+    exercise = Exercise.create(
+        scenario,
+        path,
+        exercise_id=ex_id,
+        playbooks=c.playbooks,
+        speed=speed,
+        participants=participants,
+        production=c.db_path,
+    )
+    exercise.close()  # the worker that plays it opens its own connection
+    control = ExerciseControl(exercise)
+    with Workspace.open(path) as ws:
+        app = TriageApp(ws, Commands(ws, c.playbooks, c.analyst), c.playbooks, c.analyst, exercise=control)
+        app.run()
+        control.stop()
+        control.done.wait(30)  # the end of the exercise is logged before we go
+    _say(f"exercise {ex_id} in {path}")
+    if control.finished is not None:
+        state = "stopped" if control.finished.stopped else "finished"
+        _say(f"replay {state}: {control.finished.alerts} alerts, {control.finished.injects} injects")
+    _say(f"next: triage it with `triage --db {path} tui`, then `triage tabletop report {path}`")
 
 
 @tabletop_group.command("report")
