@@ -83,3 +83,31 @@ def test_triage_tui_in_a_real_terminal(tmux: Tmux, tmp_path: Path, playbooks: Pl
     while not done.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert done.exists() and done.read_text().strip() == "0"
+
+
+def test_tabletop_run_opens_the_exercise_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
+    done = tmp_path / "exit-code"
+    exercise = tmp_path / "ex.db"
+    command = (
+        f"unset COLUMNS LINES; TRIAGE_DB={tmp_path / 'prod.db'} TRIAGE_ANALYST=alice TRIAGE_CONFIG= "
+        f"XDG_CONFIG_HOME={tmp_path} "
+        f"{sys.executable} -m triage tabletop run leaked-cloud-key --speed 1 --exercise-id tt-term"
+        f" --workspace {exercise}; echo $? > {done}; sleep 30"
+    )
+    tmux("new-session", "-d", "-s", "tui", "-x", "120", "-y", "36", command)
+    screen = tmux.wait_for("EXERCISE")
+    assert "Leaked cloud access key" in screen and "1x" in screen
+    tmux.wait_for("Inject T+0")  # the briefing, as a notification
+    tmux("send-keys", "-t", "tui", "P")
+    tmux.wait_for("paused")
+    tmux("send-keys", "-t", "tui", "q")
+    deadline = time.monotonic() + 20
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert done.exists() and done.read_text().strip() == "0"
+    assert "replay stopped" in tmux.wait_for("next: triage it")  # the app has left the screen
+    with Workspace.open(exercise) as ws:
+        assert ws.kind == "exercise" and ws.exercise == "tt-term"
+        actions = [e.action for e in ws.events()]
+    assert actions[0] == "exercise.started" and actions[-1] == "exercise.ended"
+    assert "exercise.inject" in actions

@@ -55,7 +55,9 @@ class ExerciseControl:
             self.exercise.reopen()
             self.exercise.listen(listener)
             try:
-                return self.exercise.run()
+                # Also kept here: the app may be gone before its message about the end arrives.
+                self.finished = self.exercise.run()
+                return self.finished
             finally:
                 self.exercise.close()
         finally:
