@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from triage.clock import format_ts, parse_time
@@ -70,10 +70,6 @@ class QueueRow:
         if self.status == "acknowledged":
             return self.close_due
         return None
-
-    def time_left(self, now: datetime) -> timedelta | None:
-        due = self.due
-        return None if due is None else parse_time(due) - now
 
 
 @dataclass(frozen=True, slots=True)

@@ -175,7 +175,7 @@ class Commands:
         mapped = self._map(records, source, profile)
         with self.ws.write() as w:
             # Two clusters can hold the same index name and id: the source name keeps them apart.
-            result = self._store(w, mapped, namespace=f"source:{source}", recount_quarantine=False)
+            result = self._store(w, mapped, namespace=f"source:{source}")
             row = self.ws.conn.execute(
                 "SELECT cursor_ms FROM source_cursors WHERE name = ?", (source,)
             ).fetchone()
@@ -216,10 +216,9 @@ class Commands:
         items: list[tuple[Alert, str | None] | tuple[RawRecord, str]],
         *,
         namespace: str | None = None,
-        recount_quarantine: bool = True,
     ) -> IngestResult:
-        """Store mapped alerts and quarantine the rest. ``namespace`` prefixes dedup keys;
-        without ``recount_quarantine`` a record quarantined before counts as seen before."""
+        """Store mapped alerts and quarantine the rest; an alert or a bad record stored before
+        counts as a duplicate. ``namespace`` prefixes dedup keys."""
         result = IngestResult()
         conn = self.ws.conn
         next_id = (conn.execute("SELECT max(id) FROM alerts").fetchone()[0] or 0) + 1
@@ -230,11 +229,10 @@ class Commands:
         for (item, extra), key in zip(items, keys, strict=True):
             if isinstance(item, RawRecord):
                 reason = str(extra)
-                if self._quarantine(w, next_q, item, reason) is not None:
-                    next_q += 1
-                elif not recount_quarantine:
-                    result.duplicates += 1
+                if self._quarantine(w, next_q, item, reason) is None:
+                    result.duplicates += 1  # quarantined before, with its reason
                     continue
+                next_q += 1
                 result.quarantined += 1
                 result.problems.append(f"{item.origin} {item.location}: {reason}")
                 continue
@@ -279,11 +277,6 @@ class Commands:
                 "dedup_key": key,
             },
         )
-
-    def quarantine(self, rec: RawRecord, reason: str) -> Event | None:
-        with self.ws.write() as w:
-            qid = (self.ws.conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
-            return self._quarantine(w, qid, rec, reason)
 
     # -- analyst actions ---------------------------------------------------------------
 
