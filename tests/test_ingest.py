@@ -6,6 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from .conftest import Cli
 from .test_profiles import ECS, ELASTIC_HIT, SURICATA, WAZUH
 
@@ -167,3 +169,19 @@ def test_nan_infinity_and_out_of_range_numbers_are_quarantined(cli: Cli, tmp_pat
     assert "NaN is not valid JSON" in out["problems"][0]
     assert "out of range" in out["problems"][1]
     assert cli("verify").exit_code == 0
+
+
+def test_a_line_over_the_size_limit_is_quarantined_without_being_read_whole(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triage.sources import files
+
+    monkeypatch.setattr(files, "MAX_LINE_BYTES", 4096)
+    cli("init")
+    huge = json.dumps({**WAZUH, "id": "huge", "full_log": "A" * 50_000})
+    path = _write(tmp_path / "big.ndjson", [json.dumps(WAZUH), huge, json.dumps(SURICATA)])
+    result = cli("ingest", "--json", str(path))
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert (out["ingested"], out["quarantined"]) == (2, 1)
+    assert "line 2: line longer than" in out["problems"][0]

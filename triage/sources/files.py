@@ -101,7 +101,16 @@ class FileSource:
             yield unwrap_hit(self.name, where, obj)
 
     def _lines(self, fh: IO[bytes]) -> Iterator[RawRecord]:
-        for lineno, line in enumerate(fh, 1):
+        for lineno, line in enumerate(_bounded_lines(fh), 1):
+            if line is None:
+                yield RawRecord(
+                    self.name,
+                    f"line {lineno}",
+                    None,
+                    None,
+                    error=f"line longer than {MAX_LINE_BYTES:,} bytes, not read (split or trim it)",
+                )
+                continue
             if not line.strip():
                 continue
             text, err = _decode(line.rstrip(b"\r\n"))
@@ -124,6 +133,21 @@ class FileSource:
                 yield from self._objects(obj, f"line {lineno}")
             else:
                 yield unwrap_hit(self.name, f"line {lineno}", obj, text.strip())
+
+
+def _bounded_lines(fh: IO[bytes]) -> Iterator[bytes | None]:
+    """The file's lines; ``None`` for one longer than MAX_LINE_BYTES, which is skipped
+    without ever holding more than MAX_LINE_BYTES of it in memory."""
+    while True:
+        line = fh.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = fh.readline(MAX_LINE_BYTES)
+        yield None
 
 
 def _peek_first_char(fh: IO[bytes]) -> bytes:
