@@ -144,3 +144,13 @@ def describe_event(e: Event) -> str:
         "input.quarantined": lambda: f"quarantined {p['origin']} {p['location']}: {p['reason']}",
     }.get(e.action)
     return text() if text else e.action
+
+
+def source_health(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """Per polled source: its cursor and counts (from the log) and the poller's health."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in _rows(ws, "SELECT * FROM source_cursors"):
+        out.setdefault(r["name"], {}).update(r)
+    for r in _rows(ws, "SELECT * FROM poll_status"):
+        out.setdefault(r["name"], {}).update(r)
+    return out

@@ -10,7 +10,7 @@ import click
 from triage import queries
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import ALERT_ID, INCIDENT_ID, json_option
-from triage.cli.render import emit_json, table
+from triage.cli.render import emit_json, emit_report, table
 from triage.clock import format_ts, parse_time
 from triage.commands import IngestResult
 from triage.config import anchor_file_path, bundled, signing_key_path
@@ -168,16 +168,7 @@ def verify_cmd(c: Context, anchor_files: tuple[str, ...], public_key: str | None
         if default.exists():
             files = [default]
     report = verify_workspace(c.ws.conn, c.ws.id, anchor_files=files, public_key=_trusted_key(c, public_key))
-    if as_json:
-        emit_json(report.as_dict())
-    else:
-        for problem in report.problems:
-            click.echo(f"FAIL {problem}")
-        for note in report.notes:
-            click.echo(f"note: {note}")
-        click.echo(report.summary())
-    if not report.ok:
-        raise click.exceptions.Exit(1)
+    emit_report(report, as_json)
 
 
 @click.command("keygen")

@@ -8,7 +8,7 @@ import click
 
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import json_option
-from triage.cli.render import emit_json
+from triage.cli.render import emit_json, emit_report
 from triage.config import anchor_file_path, signing_key_path
 from triage.errors import CommandRejected
 from triage.evidence import ExportRequest, export_pack, parse_month, verify_pack
@@ -119,17 +119,7 @@ def verify_cmd(pack: Path, public_key: Path | None, as_json: bool) -> None:
     Prints every problem and exits 1 if there is any. Needs no workspace.
     """
     trusted = anchoring.load_public_key(public_key) if public_key else None
-    report = verify_pack(pack, trusted)
-    if as_json:
-        emit_json(report.as_dict())
-    else:
-        for problem in report.problems:
-            click.echo(f"FAIL {printable(problem, single_line=True)}")
-        for note in report.notes:
-            click.echo(f"note: {printable(note, single_line=True)}")
-        click.echo(report.summary())
-    if not report.ok:
-        raise click.exceptions.Exit(1)
+    emit_report(verify_pack(pack, trusted), as_json)
 
 
 COMMANDS = [evidence_group]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import click
 
@@ -15,6 +16,37 @@ from triage.text import printable
 def emit_json(data: Any) -> None:
     # json.dumps escapes control characters, so JSON output is terminal-safe as well.
     click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+class Report(Protocol):
+    """What a verification report offers (the workspace's and an evidence pack's)."""
+
+    @property
+    def problems(self) -> Sequence[object]: ...
+
+    @property
+    def notes(self) -> Sequence[str]: ...
+
+    @property
+    def ok(self) -> bool: ...
+
+    def summary(self) -> str: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def emit_report(report: Report, as_json: bool) -> None:
+    """Each problem, each note, the summary; exit 1 when anything is wrong."""
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        for problem in report.problems:
+            click.echo(f"FAIL {printable(str(problem), single_line=True)}")
+        for note in report.notes:
+            click.echo(f"note: {printable(note, single_line=True)}")
+        click.echo(report.summary())
+    if not report.ok:
+        raise click.exceptions.Exit(1)
 
 
 def age(ts: str | None, now: datetime | None = None) -> str:

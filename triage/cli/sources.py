@@ -10,6 +10,7 @@ from types import FrameType
 
 import click
 
+from triage import queries
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import json_option
 from triage.cli.render import emit_json, table
@@ -143,25 +144,22 @@ def sources_cmd(c: Context, as_json: bool) -> None:
       interval = 30                     # seconds between passes
       lookback = 300                    # seconds re-read for late alerts
     """
-    conn = c.ws.conn
-    cursors = {r[0]: r for r in conn.execute("SELECT * FROM source_cursors")}
-    status = {r[0]: r for r in conn.execute("SELECT * FROM poll_status")}
+    health = queries.source_health(c.ws)
     rows = []
     for cfg in c.settings.sources:
-        cur = cursors.get(cfg.name)
-        st = status.get(cfg.name)
+        h = health.get(cfg.name, {})
         rows.append(
             {
                 "name": cfg.name,
                 "kind": cfg.kind,
                 "index": cfg.index,
-                "cursor": _ms(cur[1]) if cur else None,
-                "ingested": cur[3] if cur else 0,
-                "quarantined": cur[5] if cur else 0,
-                "last_pass_at": st[2] if st else None,
-                "state": st[7] if st else "never polled",
-                "lag_s": st[6] if st else None,
-                "last_error": st[4] if st else None,
+                "cursor": _ms(h.get("cursor_ms")),
+                "ingested": h.get("ingested", 0),
+                "quarantined": h.get("quarantined", 0),
+                "last_pass_at": h.get("last_pass_at"),
+                "state": h.get("state", "never polled"),
+                "lag_s": h.get("lag_s"),
+                "last_error": h.get("last_error"),
             }
         )
     if as_json:

@@ -135,8 +135,6 @@ class Page:
 class Backend(Protocol):
     """What the poller needs from a search server."""
 
-    def info(self) -> dict[str, Any]: ...
-
     def open_pit(self, index: str) -> str: ...
 
     def page(
@@ -256,9 +254,6 @@ class ElasticBackend(_Paging):
         except (ApiError, TransportError) as exc:
             raise classify(self.name, exc, doing) from None
 
-    def info(self) -> dict[str, Any]:
-        return dict(self._call("connect", self.client.info))
-
     def open_pit(self, index: str) -> str:
         resp = self._call(
             f"open a point in time on {index}",
@@ -322,9 +317,6 @@ class OpenSearchBackend(_Paging):
             return fn(**kwargs)
         except OpenSearchException as exc:
             raise classify(self.name, exc, doing) from None
-
-    def info(self) -> dict[str, Any]:
-        return dict(self._call("connect", self.client.info))
 
     def open_pit(self, index: str) -> str:
         try:
