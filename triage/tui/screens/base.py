@@ -87,7 +87,8 @@ class TriageScreen(Screen[None]):
                 title="Conflict: someone else changed this alert",
                 severity="error",
                 timeout=10,
+                markup=False,  # command messages can quote what an analyst typed
             )
         for text in outcome.refused:
-            self.notify(text, title="Refused", severity="warning", timeout=8)
+            self.notify(text, title="Refused", severity="warning", timeout=8, markup=False)
         self.reload()
