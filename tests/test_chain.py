@@ -164,6 +164,20 @@ def _polled_record(rng: random.Random, severity: str, name: str) -> RawRecord:
             "host": {"name": f"host-{rng.randint(1, 9)}"},
         },
     }
+    if rng.random() < 0.3:
+        # Elastic Security rewrites its alerts in place: a known id with new content is an update
+        doc_id = f"e-{rng.randint(1, 60)}"
+        hit = {
+            "_index": ".alerts-security.alerts-default",
+            "_id": doc_id,
+            "_source": {
+                "@timestamp": "2026-10-02T03:04:05Z",
+                "kibana.alert.uuid": doc_id,
+                "kibana.alert.rule.name": name,
+                "kibana.alert.severity": severity,
+                "kibana.alert.workflow_status": rng.choice(["open", "acknowledged", "closed"]),
+            },
+        }
     if rng.random() < 0.1:
         hit["_source"] = {"not": "an alert"}  # quarantined, and polling goes on
     return unwrap_hit("siem", f"hit {doc_id}", hit)

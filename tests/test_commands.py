@@ -32,11 +32,23 @@ def test_unmatched_alert_gets_the_default_playbook(ws: Workspace, cmds: Commands
 
 
 def test_same_alert_twice_is_stored_once(ws: Workspace, cmds: Commands) -> None:
-    a = make_alert(doc_id="same")
+    a = make_alert(doc_id="same", raw={"same": "content"})
     assert cmds.ingest([a, a]).ingested == 1
-    again = cmds.ingest([make_alert(doc_id="same")])
-    assert again.ingested == 0 and again.duplicates == 1
+    again = cmds.ingest([make_alert(doc_id="same", raw={"same": "content"})])
+    assert again.ingested == 0 and again.present == 1
     assert event_count(ws) == 1
+
+
+def test_same_key_other_content_is_a_collision_not_a_duplicate(ws: Workspace, cmds: Commands) -> None:
+    first = cmds.ingest([make_alert(doc_id="same", raw={"n": 1})])
+    other = cmds.ingest([make_alert(doc_id="same", raw={"n": 2})])
+    assert (other.ingested, other.collisions, other.present) == (0, 1, 0)
+    (alert_id,) = other.alert_ids
+    row = ws.conn.execute("SELECT collision_of, dedup_key FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    assert row[0] == first.alert_ids[0] and row[1].startswith("alerts-test/same#")
+    # both versions are now known: neither comes in again
+    again = cmds.ingest([make_alert(doc_id="same", raw={"n": 2}), make_alert(doc_id="same", raw={"n": 1})])
+    assert again.records == again.present == 2
 
 
 def test_alerts_without_ids_dedup_on_content(ws: Workspace, cmds: Commands) -> None:

@@ -28,7 +28,15 @@ def test_ndjson_hits_array_and_search_response(cli: Cli, tmp_path: Path) -> None
         ),
     )
     out = cli.json("ingest", str(nd), str(arr), str(resp))
-    assert out == {"ingested": 5, "duplicates": 0, "quarantined": 0, "problems": []}
+    assert out == {
+        "ingested": 5,
+        "updated": 0,
+        "present": 0,
+        "collisions": 0,
+        "quarantined": 0,
+        "problems": [],
+        "collided": [],
+    }
     profiles = sorted(a["profile"] for a in cli.json("alerts", "--status", "all"))
     assert profiles == ["ecs", "elastic", "elastic", "suricata", "wazuh"]
 
@@ -38,7 +46,7 @@ def test_ingest_is_idempotent(cli: Cli, tmp_path: Path) -> None:
     nd = _write(tmp_path / "a.ndjson", [json.dumps(ELASTIC_HIT), json.dumps(WAZUH), json.dumps(SURICATA)])
     assert cli.json("ingest", str(nd))["ingested"] == 3
     again = cli.json("ingest", str(nd))
-    assert again["ingested"] == 0 and again["duplicates"] == 3
+    assert again["ingested"] == 0 and again["present"] == 3
     events = [json.loads(line) for line in cli("log", "--json").stdout.splitlines()]
     assert len(events) == 3
 
@@ -74,7 +82,7 @@ def test_bad_lines_are_quarantined_with_line_and_reason_and_the_rest_goes_on(
     )
     result = cli("ingest", str(path))
     assert result.exit_code == 1
-    assert "2 ingested, 0 already present, 5 quarantined" in result.stdout
+    assert "2 ingested, 0 updated, 0 already present, 0 collisions, 5 quarantined" in result.stdout
     quarantined = cli.json("quarantine")
     assert [(q["location"], q["reason"].split(":")[0]) for q in quarantined] == [
         ("line 2", "malformed JSON"),
@@ -89,7 +97,7 @@ def test_bad_lines_are_quarantined_with_line_and_reason_and_the_rest_goes_on(
     # re-ingesting the same file does not log the same bad lines twice: they, like the good
     # lines, are already present
     again = cli.json("ingest", str(path))
-    assert (again["ingested"], again["duplicates"], again["quarantined"]) == (0, 7, 0)
+    assert (again["ingested"], again["present"], again["quarantined"]) == (0, 7, 0)
     assert len(cli.json("quarantine")) == 5
 
 

@@ -54,8 +54,7 @@ class PassResult:
     def line(self) -> str:
         lag = f"newest alert {self.lag_s:.0f}s ago" if self.lag_s is not None else "no alerts yet"
         return (
-            f"{self.source}: {self.ingest.ingested} new, {self.ingest.duplicates} seen before, "
-            f"{self.ingest.quarantined} quarantined, {self.hits} read in {self.pages} pages, "
+            f"{self.source}: {self.ingest.summary()}; {self.hits} read in {self.pages} pages, "
             f"{self.seconds:.1f}s; {lag}"
             + (f"; {self.written_back} statuses written back" if self.written_back else "")
         )

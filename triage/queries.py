@@ -81,8 +81,11 @@ def get_alert(ws: Workspace, alert_id: int) -> dict[str, Any]:
 
 
 def alert_raw(ws: Workspace, alert: dict[str, Any]) -> Any:
-    event = ws.event(alert["ingest_seq"])
-    return event.payload["alert"]["raw"] if event else None
+    """The alert's document as its source last sent it (its latest update, else as ingested)."""
+    event = ws.event(alert.get("content_seq") or alert["ingest_seq"])
+    if event is None:
+        return None
+    return event.payload["raw"] if event.action == "alert.updated" else event.payload["alert"]["raw"]
 
 
 def list_incidents(ws: Workspace, *, status: str | None = None) -> list[dict[str, Any]]:
@@ -113,7 +116,19 @@ def describe_event(e: Event) -> str:
     """One line on what an event did, for timelines (not yet made printable)."""
     p = e.payload
     text = {
-        "alert.ingested": lambda: f"ingested from {p['alert']['source']} ({p['alert']['profile']})",
+        "alert.ingested": lambda: (
+            f"ingested from {p['alert']['source']} ({p['alert']['profile']})"
+            + (
+                f"; key collision: alert {p['collision_of']} has the same key with other content"
+                if p.get("collision_of")
+                else ""
+            )
+        ),
+        "alert.updated": lambda: (
+            "updated in its source: "
+            + (", ".join(p.get("changed") or []) or "new version")
+            + (f" (status {p['status']})" if p.get("status") else "")
+        ),
         "alert.assigned": lambda: f"assigned to {p['assignee']}",
         "alert.acknowledged": lambda: (
             "acknowledged" + (f", now owned by {p['assignee']}" if p.get("assignee") else "")

@@ -38,9 +38,9 @@ def _print_ingest(result: IngestResult, as_json: bool) -> None:
         return
     for problem in result.problems:
         click.echo(f"quarantined: {printable(problem, single_line=True, limit=400)}", err=True)
-    click.echo(
-        f"{result.ingested} ingested, {result.duplicates} already present, {result.quarantined} quarantined"
-    )
+    for collided in result.collided:
+        click.echo(f"collision: {printable(collided, single_line=True, limit=400)}", err=True)
+    click.echo(result.summary())
 
 
 @click.command("ingest")

@@ -1,61 +1,27 @@
+"""The command layer's front: every state change, for one actor over one workspace."""
+
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from triage.clock import format_ts, parse_time, utc_now
+from triage.commands.ingest import Ingest, IngestResult
 from triage.domain.alert import Alert, Severity
 from triage.domain.states import AlertStatus, Disposition
-from triage.errors import CommandRejected, Conflict, MappingError, NotFound
+from triage.errors import CommandRejected, Conflict, NotFound
 from triage.playbooks.loader import PlaybookSet
-from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
-from triage.sources.profiles import map_document
-from triage.store.chain import canonical, canonical_with
 from triage.store.workspace import KIND_EXERCISE, Event, Workspace, Writer
 
 _EXERCISE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_TEXT = 64 * 1024
 MAX_NAME = 128
-INGEST_BATCH = 500
-
-
-@dataclass
-class IngestResult:
-    ingested: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    alert_ids: list[int] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # "origin location: reason"
-
-    def add(self, other: IngestResult) -> None:
-        self.ingested += other.ingested
-        self.duplicates += other.duplicates
-        self.quarantined += other.quarantined
-        self.alert_ids.extend(other.alert_ids)
-        self.problems.extend(other.problems)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ingested": self.ingested,
-            "duplicates": self.duplicates,
-            "quarantined": self.quarantined,
-            "problems": self.problems,
-        }
-
-
-def dedup_key(alert: Alert) -> str:
-    """Same alert, same key: its index and id where the source has them, else its content."""
-    if alert.doc_id:
-        return f"{alert.index or alert.profile}/{alert.doc_id}"
-    return "sha256:" + hashlib.sha256(canonical(alert.raw).encode("ascii")).hexdigest()
 
 
 def _text(value: str | None, what: str, *, limit: int = MAX_TEXT) -> str:
@@ -97,70 +63,19 @@ class Commands:
         if row["status"] == AlertStatus.CLOSED:
             raise CommandRejected(f"alert {row['id']} is closed; reopen it before you {doing}")
 
-    def _playbook_snapshot(self, pb: Playbook | None, severity: Severity) -> dict[str, Any] | None:
-        if pb is None:
-            return None
-        target = pb.target_for(severity)
-        return {
-            "id": pb.id,
-            "version": pb.version,
-            "steps": [s.id for s in pb.steps],
-            "required": list(pb.required_steps),
-            "ack_within": int(target.acknowledge.total_seconds()),
-            "close_within": int(target.close.total_seconds()),
-        }
-
     def _alert_event(self, w: Writer, alert_id: int, action: str, payload: dict[str, Any]) -> Event:
         return w.append(self.actor, action, f"alert:{alert_id}", payload)
 
-    # -- ingest ------------------------------------------------------------------------
+    # -- ingest (triage.commands.ingest) ---------------------------------------------------
 
     def ingest_records(
         self, records: Iterable[RawRecord], *, source: str | None = None, profile: str | None = None
     ) -> IngestResult:
-        """Map and store records in batches; what cannot be mapped is quarantined."""
-        total = IngestResult()
-        batch: list[RawRecord] = []
-        for rec in records:
-            batch.append(rec)
-            if len(batch) >= INGEST_BATCH:
-                total.add(self._ingest_batch(batch, source, profile))
-                batch = []
-        if batch:
-            total.add(self._ingest_batch(batch, source, profile))
-        return total
-
-    def _map(
-        self, batch: list[RawRecord], source: str | None, profile: str | None
-    ) -> list[tuple[Alert, str | None] | tuple[RawRecord, str]]:
-        mapped: list[tuple[Alert, str | None] | tuple[RawRecord, str]] = []
-        for rec in batch:
-            if rec.error is not None or rec.doc is None:
-                mapped.append((rec, rec.error or "no document"))
-                continue
-            try:
-                alert = map_document(
-                    rec.doc,
-                    source=source or rec.origin,
-                    raw=rec.raw,
-                    index=rec.index,
-                    doc_id=rec.doc_id,
-                    profile=profile,
-                )
-            except MappingError as exc:
-                mapped.append((rec, str(exc)))
-            else:
-                mapped.append((alert, rec.text))
-        return mapped
-
-    def _ingest_batch(self, batch: list[RawRecord], source: str | None, profile: str | None) -> IngestResult:
-        mapped = self._map(batch, source, profile)
-        with self.ws.write() as w:
-            return self._store(w, mapped)
+        """Map and store records; what cannot be read, mapped or stored is quarantined."""
+        return Ingest(self).records(records, source=source, profile=profile)
 
     def ingest(self, alerts: Iterable[Alert]) -> IngestResult:
-        with self.ws.write() as w:
-            return self._store(w, [(a, None) for a in alerts])
+        return Ingest(self).alerts(alerts)
 
     def ingest_polled(
         self,
@@ -172,25 +87,22 @@ class Commands:
     ) -> IngestResult:
         """One page from a search server: its alerts and the source's new cursor, in one
         transaction, so a crash can never commit one without the other."""
-        mapped = self._map(records, source, profile)
+        ingest = Ingest(self)
+        items = ingest.map(records, source, profile)
         with self.ws.write() as w:
             # Two clusters can hold the same index name and id: the source name keeps them apart.
-            result = self._store(w, mapped, namespace=f"source:{source}")
+            result = ingest.store(w, items, namespace=f"source:{source}")
             row = self.ws.conn.execute(
                 "SELECT cursor_ms FROM source_cursors WHERE name = ?", (source,)
             ).fetchone()
             moved = cursor_ms is not None and (row is None or row[0] is None or cursor_ms > row[0])
-            if moved or result.ingested or result.quarantined:
+            counts = result.counts()
+            if moved or any(v for k, v in counts.items() if k != "present"):
                 w.append(
                     self.actor,
                     "source.polled",
                     f"source:{source}",
-                    {
-                        "cursor_ms": cursor_ms if moved else (row[0] if row else None),
-                        "ingested": result.ingested,
-                        "duplicates": result.duplicates,
-                        "quarantined": result.quarantined,
-                    },
+                    {"cursor_ms": cursor_ms if moved else (row[0] if row else None), **counts},
                 )
         return result
 
@@ -199,84 +111,6 @@ class Commands:
         with self.ws.write() as w:
             self._alert(alert_id)
             return self._alert_event(w, alert_id, "alert.source_updated", {"status": status})
-
-    def _known_keys(self, keys: list[str]) -> set[str]:
-        known: set[str] = set()
-        conn = self.ws.conn
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT dedup_key FROM alerts WHERE dedup_key IN ({marks})"  # noqa: S608
-            known.update(k for (k,) in conn.execute(sql, chunk))
-        return known
-
-    def _store(
-        self,
-        w: Writer,
-        items: list[tuple[Alert, str | None] | tuple[RawRecord, str]],
-        *,
-        namespace: str | None = None,
-    ) -> IngestResult:
-        """Store mapped alerts and quarantine the rest; an alert or a bad record stored before
-        counts as a duplicate. ``namespace`` prefixes dedup keys."""
-        result = IngestResult()
-        conn = self.ws.conn
-        next_id = (conn.execute("SELECT max(id) FROM alerts").fetchone()[0] or 0) + 1
-        next_q = (conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
-        prefix = f"{namespace}|" if namespace else ""
-        keys = [prefix + dedup_key(item) if isinstance(item, Alert) else "" for item, _ in items]
-        seen = self._known_keys([k for k in keys if k])
-        for (item, extra), key in zip(items, keys, strict=True):
-            if isinstance(item, RawRecord):
-                reason = str(extra)
-                if self._quarantine(w, next_q, item, reason) is None:
-                    result.duplicates += 1  # quarantined before, with its reason
-                    continue
-                next_q += 1
-                result.quarantined += 1
-                result.problems.append(f"{item.origin} {item.location}: {reason}")
-                continue
-            if key in seen:
-                result.duplicates += 1
-                continue
-            seen.add(key)
-            pb = self.playbooks.match(item)
-            summary = item.summary()
-            payload = {
-                "dedup_key": key,
-                "alert": {**summary, "raw": item.raw},
-                "playbook": self._playbook_snapshot(pb, item.severity),
-            }
-            payload_json = None
-            if extra is not None:
-                # Keep the source's own JSON text: exact evidence, and no re-encoding of the document.
-                alert_json = canonical_with(summary, "raw", extra)
-                payload_json = canonical_with(
-                    {"dedup_key": key, "playbook": payload["playbook"]}, "alert", alert_json
-                )
-            w.append(self.actor, "alert.ingested", f"alert:{next_id}", payload, payload_json=payload_json)
-            result.ingested += 1
-            result.alert_ids.append(next_id)
-            next_id += 1
-        return result
-
-    def _quarantine(self, w: Writer, qid: int, rec: RawRecord, reason: str) -> Event | None:
-        """Log unreadable input with its reason; the same bad record again is not logged twice."""
-        key = hashlib.sha256(canonical([rec.origin, rec.location, rec.raw]).encode("ascii")).hexdigest()
-        if self.ws.conn.execute("SELECT 1 FROM quarantine WHERE dedup_key = ?", (key,)).fetchone():
-            return None
-        return w.append(
-            self.actor,
-            "input.quarantined",
-            f"quarantine:{qid}",
-            {
-                "origin": rec.origin,
-                "location": rec.location,
-                "reason": reason,
-                "raw": rec.raw,
-                "dedup_key": key,
-            },
-        )
 
     # -- analyst actions ---------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -67,6 +68,16 @@ _ALIASES.update(
 )
 
 _TEXT_LIMIT = 4096
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """Valid JSON can hold a lone surrogate (``"\\ud800"``), which no UTF-8 text can: the summary
+    fields show it as its escape (``\\ud800``) so they can be stored, printed and exported; the
+    raw document keeps it exactly."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 class Alert(BaseModel):
@@ -100,13 +111,22 @@ class Alert(BaseModel):
             raise ValueError("fired_at must carry a time zone")
         return v
 
-    @field_validator("title", "rule_name", "host", "user", "src_ip", "dst_ip", "rule_id")
+    @field_validator(
+        "title", "rule_name", "host", "user", "src_ip", "dst_ip", "rule_id", "source", "index", "doc_id"
+    )
     @classmethod
     def _bounded(cls, v: str | None) -> str | None:
         # Summary fields are for display and search; the raw document keeps the full text.
-        if v is not None and len(v) > _TEXT_LIMIT:
-            return v[: _TEXT_LIMIT - 1] + "…"
-        return v
+        if v is None:
+            return v
+        if len(v) > _TEXT_LIMIT:
+            v = v[: _TEXT_LIMIT - 1] + "…"
+        return escape_surrogates(v)
+
+    @field_validator("tactics", "techniques", "tags")
+    @classmethod
+    def _texts(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(escape_surrogates(t) for t in v)
 
     def summary(self) -> dict[str, Any]:
         """The normalised fields without ``raw`` (JSON-ready)."""

@@ -32,6 +32,14 @@ def _json_error(exc: json.JSONDecodeError) -> str:
     return f"malformed JSON: {exc.msg} at column {exc.colno}"
 
 
+def _other_error(exc: ValueError | RecursionError) -> str:
+    """Valid JSON that Python cannot hold: nesting past the recursion limit, an integer of
+    more digits than ``int`` converts."""
+    if isinstance(exc, RecursionError):
+        return "unreadable JSON: nested too deeply"
+    return f"unreadable JSON: {str(exc).split(';')[0]}"
+
+
 def _no_constant(name: str) -> Any:
     # NaN and Infinity are not JSON; Python's decoder would accept them.
     raise _NotJSON(f"{name} is not valid JSON", name, 0)
@@ -81,6 +89,8 @@ class FileSource:
                 obj = _loads(text)
             except json.JSONDecodeError as exc:
                 err = f"{_json_error(exc)} (line {exc.lineno}); the file is kept whole in quarantine"
+            except (ValueError, RecursionError) as exc:
+                err = f"{_other_error(exc)}; the file is kept whole in quarantine"
         if err is not None:
             yield RawRecord(self.name, "whole file", None, text, error=err)
             return
@@ -119,8 +129,8 @@ class FileSource:
                     obj = _loads(text)
                 except json.JSONDecodeError as exc:
                     err = _json_error(exc)
-                except RecursionError:
-                    err = "malformed JSON: nested too deeply"
+                except (ValueError, RecursionError) as exc:
+                    err = _other_error(exc)
             if err is not None:
                 if lineno == 1 and text.strip() == "{":
                     # A pretty-printed document or search response, not NDJSON.

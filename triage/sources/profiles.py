@@ -122,6 +122,13 @@ class Profile:
     description: str
     detect: Callable[[dict[str, Any]], bool]
     fields: Callable[[dict[str, Any]], dict[str, Any]]
+    # Whether the source rewrites an alert in place (a new version under the same key is an
+    # update), and the field triage itself writes back there (a change of it alone is ours).
+    updates_in_place: bool = False
+    status_field: str | None = None
+    # What else, besides its id, tells one document's origin from another's (a Wazuh id is
+    # unique per manager only): part of the alert's key when no search index gives one.
+    scope: Callable[[dict[str, Any]], str | None] | None = None
 
 
 def _elastic_fields(doc: dict[str, Any]) -> dict[str, Any]:
@@ -358,6 +365,10 @@ def _ecs_fields(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _wazuh_scope(doc: dict[str, Any]) -> str | None:
+    return _text(first(doc, "cluster.node", "manager.name", "cluster.name"))
+
+
 def _is_wazuh(doc: dict[str, Any]) -> bool:
     return get(doc, "rule.level") is not None and (
         "agent" in doc or "decoder" in doc or "manager" in doc or "agent.name" in doc
@@ -372,14 +383,24 @@ PROFILES: dict[str, Profile] = {
             "Elastic Security detection alerts (kibana.alert.*, 8.x and later)",
             lambda d: has_prefix(d, "kibana.alert"),
             _elastic_fields,
+            updates_in_place=True,
+            status_field="kibana.alert.workflow_status",
         ),
         Profile(
             "elastic-legacy",
             "Elastic SIEM signals (signal.*, 7.x .siem-signals indices)",
             lambda d: has_prefix(d, "signal.rule"),
             _legacy_fields,
+            updates_in_place=True,
+            status_field="signal.status",
         ),
-        Profile("wazuh", "Wazuh manager alerts (alerts.json, wazuh-alerts-*)", _is_wazuh, _wazuh_fields),
+        Profile(
+            "wazuh",
+            "Wazuh manager alerts (alerts.json, wazuh-alerts-*)",
+            _is_wazuh,
+            _wazuh_fields,
+            scope=_wazuh_scope,
+        ),
         Profile(
             "suricata",
             "Suricata EVE JSON alerts (event_type alert)",

@@ -40,6 +40,13 @@ def canonical_with(obj: dict[str, Any], key: str, text: str) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+def hashed_bytes(prev_hash: str, body: str) -> bytes:
+    """What an event's hash covers: the previous hash and the body, as strict UTF-8. The one
+    encoding the writer and every verifier use; a body that cannot be encoded so (a lone
+    surrogate) raises UnicodeEncodeError and is never written, and fails verification."""
+    return (prev_hash + body).encode("utf-8")
+
+
 def chain_hash(prev_hash: str, body: str) -> str:
     """SHA-256 over the previous hash and the event body's stored bytes (UTF-8)."""
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    return hashlib.sha256(hashed_bytes(prev_hash, body)).hexdigest()

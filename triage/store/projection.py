@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from triage.clock import format_ts, parse_time
+from triage.store.identity import content_digest, source_document
 
 if TYPE_CHECKING:
     from triage.store.workspace import Event
@@ -129,7 +130,32 @@ def _ingested(conn: sqlite3.Connection, event: Event) -> None:
             event.ts,
         ),
     )
+    digest = p.get("digest") or content_digest(source_document(a["raw"]))
+    conn.execute(
+        "UPDATE alerts SET content_digest = ?, content_seq = ?, collision_of = ? WHERE id = ?",
+        (digest, event.seq, p.get("collision_of"), alert_id),
+    )
+    _content(conn, p.get("key") or p["dedup_key"], digest, alert_id, event.seq)
     _ref(conn, event.target, event.seq)
+
+
+def _content(conn: sqlite3.Connection, key: str, digest: str, alert_id: int, seq: int) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO alert_content (dedup_key, digest, alert_id, seq) VALUES (?, ?, ?, ?)",
+        (key, digest, alert_id, seq),
+    )
+
+
+@handles("alert.updated")
+def _updated(conn: sqlite3.Connection, event: Event) -> None:
+    """The source sent a new version of an alert it updates in place (Elastic Security)."""
+    alert_id = _alert_id(event)
+    row = conn.execute("SELECT dedup_key, source_updates FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    if row is None:
+        raise ValueError(f"event {event.seq}: alert {alert_id} does not exist")
+    digest = event.payload["digest"]
+    _touch(conn, event, alert_id, content_digest=digest, content_seq=event.seq, source_updates=row[1] + 1)
+    _content(conn, row[0], digest, alert_id, event.seq)
 
 
 @handles("alert.assigned")
@@ -261,12 +287,21 @@ def _reopened(conn: sqlite3.Connection, event: Event) -> None:
     )
 
 
+INCIDENT_FIELDS = ("status", "owner", "severity", "title")
+
+
 @handles("incident.updated")
 def _incident_updated(conn: sqlite3.Connection, event: Event) -> None:
     kind, _, ident = event.target.partition(":")
     if kind != "incident":
         raise ValueError(f"event {event.seq}: target {event.target!r} is not an incident")
-    changes = dict(event.payload["changes"])
+    # Column names come from this list, never from the payload: a crafted log replayed by
+    # ``rebuild`` must not be able to put its keys into SQL.
+    given = event.payload["changes"]
+    unknown = sorted(str(k) for k in given if k not in INCIDENT_FIELDS)
+    if unknown:
+        raise ValueError(f"event {event.seq}: incident.updated changes unknown fields: {', '.join(unknown)}")
+    changes = {k: given[k] for k in INCIDENT_FIELDS if k in given}
     if "status" in changes:
         changes["closed_at"] = event.ts if changes["status"] == "closed" else None
     _touch_incident(conn, event, int(ident), **changes)
@@ -292,8 +327,9 @@ def _polled(conn: sqlite3.Connection, event: Event) -> None:
     name = event.target.partition(":")[2]
     conn.execute(
         """INSERT INTO source_cursors
-               (name, cursor_ms, pages, ingested, duplicates, quarantined, last_seq, updated_at)
-           VALUES (?, ?, 1, ?, ?, ?, ?, ?)
+               (name, cursor_ms, pages, ingested, duplicates, quarantined, last_seq, updated_at,
+                updated, collisions)
+           VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET
                cursor_ms = excluded.cursor_ms,
                pages = pages + 1,
@@ -301,8 +337,21 @@ def _polled(conn: sqlite3.Connection, event: Event) -> None:
                duplicates = duplicates + excluded.duplicates,
                quarantined = quarantined + excluded.quarantined,
                last_seq = excluded.last_seq,
-               updated_at = excluded.updated_at""",
-        (name, p.get("cursor_ms"), p["ingested"], p["duplicates"], p["quarantined"], event.seq, event.ts),
+               updated_at = excluded.updated_at,
+               updated = updated + excluded.updated,
+               collisions = collisions + excluded.collisions""",
+        (
+            name,
+            p.get("cursor_ms"),
+            p["ingested"],
+            # "duplicates" in pages logged before content digests: the same meaning, already present
+            p["present"] if "present" in p else p["duplicates"],
+            p["quarantined"],
+            event.seq,
+            event.ts,
+            p.get("updated", 0),
+            p.get("collisions", 0),
+        ),
     )
     _ref(conn, event.target, event.seq)
 

@@ -11,9 +11,9 @@ from sqlite_utils import Database, Migrations
 
 migrations = Migrations("triage")
 
-PROJECTION_TABLES = ("alerts", "incidents", "quarantine", "timeline", "source_cursors")
+PROJECTION_TABLES = ("alerts", "incidents", "quarantine", "timeline", "source_cursors", "alert_content")
 # Each projection table in the order ``digest`` walks it.
-PROJECTION_ORDER = {"timeline": "ref, seq", "source_cursors": "name"}
+PROJECTION_ORDER = {"timeline": "ref, seq", "source_cursors": "name", "alert_content": "dedup_key, digest"}
 
 
 @migrations()
@@ -156,9 +156,24 @@ def m002_sources(db: Database) -> None:
     """Search-server polling: cursors per source (a projection) and write-back status on alerts,
     plus ``poll_status``: the poller's health (last pass, last error), which is telemetry, not
     state, and so is kept outside the log."""
-    from triage.store.projection import rebuild
-
-    rebuild(db.conn)
+    # A workspace made before this migration lacks the write-back column and the cursors table
+    # (``create_projections`` has them now); a migration adds what was missing, by itself.
+    if "source_status" not in db["alerts"].columns_dict:
+        db.execute("ALTER TABLE alerts ADD COLUMN source_status TEXT")
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS source_cursors (
+            name TEXT PRIMARY KEY,
+            cursor_ms INTEGER,
+            pages INTEGER NOT NULL,
+            ingested INTEGER NOT NULL,
+            duplicates INTEGER NOT NULL,
+            quarantined INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
     db.executescript(
         """
         CREATE TABLE poll_status (
@@ -205,12 +220,60 @@ def create_queue_indexes(db: Database) -> None:
     )
 
 
+def create_content_tracking(db: Database) -> None:
+    """What each alert's documents held: every (key, digest) received, so "already present"
+    means the same content, not only the same key; per alert its current version, how often
+    its source updated it, and the alert whose key it collided with."""
+    db.executescript(
+        """
+        ALTER TABLE alerts ADD COLUMN content_digest TEXT;
+        ALTER TABLE alerts ADD COLUMN content_seq INTEGER;
+        ALTER TABLE alerts ADD COLUMN source_updates INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE alerts ADD COLUMN collision_of INTEGER;
+        ALTER TABLE source_cursors ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE source_cursors ADD COLUMN collisions INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE alert_content (
+            dedup_key TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            alert_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (dedup_key, digest)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def recreate_projections(db: Database) -> None:
     """The projection tables as the latest migration leaves them (used by rebuild)."""
     create_projections(db)
     create_queue_indexes(db)
+    create_content_tracking(db)
 
 
 @migrations()
 def m003_queue_indexes(db: Database) -> None:
     create_queue_indexes(db)
+
+
+@migrations()
+def m004_content_digests(db: Database) -> None:
+    """Content tracking for workspaces made before it: every alert so far has one version, the
+    document its ingest event holds. Reads the log directly, so it depends on nothing later."""
+    import json
+
+    from triage.store.identity import content_digest, source_document
+
+    create_content_tracking(db)
+    conn = db.conn
+    rows = conn.execute("SELECT seq, target, body FROM events WHERE action = 'alert.ingested' ORDER BY seq")
+    for seq, target, body in rows.fetchall():
+        payload = json.loads(body)["payload"]
+        digest = content_digest(source_document(payload["alert"]["raw"]))
+        alert_id = int(target.partition(":")[2])
+        conn.execute(
+            "INSERT OR IGNORE INTO alert_content (dedup_key, digest, alert_id, seq) VALUES (?, ?, ?, ?)",
+            (payload["dedup_key"], digest, alert_id, seq),
+        )
+        conn.execute(
+            "UPDATE alerts SET content_digest = ?, content_seq = ? WHERE id = ?", (digest, seq, alert_id)
+        )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from triage.store.chain import GENESIS
+from triage.store.chain import GENESIS, hashed_bytes
 
 
 @dataclass
@@ -87,7 +87,11 @@ def verify_chain(conn: sqlite3.Connection, report: VerifyReport | None = None) -
             problems.append(
                 Problem(seq, "chain broken: prev_hash does not match the hash of the event before it")
             )
-        if sha((stored_prev + body).encode("utf-8", "surrogatepass")).hexdigest() != stored_hash:
+        try:
+            actual = sha(hashed_bytes(stored_prev, body)).hexdigest()
+        except UnicodeEncodeError:
+            actual = ""
+        if actual != stored_hash:
             ok = False
             problems.append(Problem(seq, "hash mismatch: the event's content was changed"))
         if ok:

@@ -124,6 +124,21 @@ class Writer:
         self.seq, self.head, self.last_ts = seq, digest, ts
         return event
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Appends that stand or fall together inside the transaction: on an exception they
+        are rolled back (events and projections) and the writer's head with them."""
+        state = (self.seq, self.head, self.last_ts)
+        self.conn.execute("SAVEPOINT record")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO record")
+            self.conn.execute("RELEASE record")
+            self.seq, self.head, self.last_ts = state
+            raise
+        self.conn.execute("RELEASE record")
+
 
 class Workspace:
     def __init__(self, path: str | Path, conn: sqlite3.Connection) -> None:

@@ -25,7 +25,7 @@ class WorkspaceSink:
         result = self.commands.ingest_records([a.record for a in alerts], source=self.source)
         return Delivery(
             delivered=result.ingested,
-            duplicates=result.duplicates,
+            duplicates=result.present,
             failed=result.quarantined,
             alert_ids=tuple(result.alert_ids),
             problems=tuple(result.problems),

@@ -1,0 +1,344 @@
+"""Ingest: received documents become alerts, updates of alerts, or quarantined records.
+
+One rule decides, for files and polling alike (``store.identity``): a document whose key and
+content were received before is *already present*; a known key with new content is an *update*
+where the source rewrites alerts in place (Elastic Security) and a *key collision* elsewhere,
+stored as an alert of its own; everything else is a new alert. Nothing is dropped: a record that
+cannot be read, mapped or stored is quarantined with its reason, and the rest of its batch lands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from triage.domain.alert import Alert, Severity, escape_surrogates
+from triage.errors import MappingError
+from triage.playbooks.model import Playbook
+from triage.sources.base import RawRecord
+from triage.sources.lookup import get
+from triage.sources.profiles import PROFILES, map_document
+from triage.store.chain import canonical, canonical_with
+from triage.store.identity import changed_fields, content_digest, source_document, without_field
+from triage.store.workspace import Writer
+
+if TYPE_CHECKING:
+    from triage.commands.service import Commands
+
+INGEST_BATCH = 500
+MAX_REASON = 500
+
+
+@dataclass
+class IngestResult:
+    ingested: int = 0  # new alerts
+    updated: int = 0  # new versions of alerts the source updates in place
+    present: int = 0  # the same content under the same key, received before
+    collisions: int = 0  # a known key with other content, stored as an alert of its own
+    quarantined: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "origin location: reason"
+    collided: list[str] = field(default_factory=list)  # "origin location: what collided"
+
+    def add(self, other: IngestResult) -> None:
+        self.ingested += other.ingested
+        self.updated += other.updated
+        self.present += other.present
+        self.collisions += other.collisions
+        self.quarantined += other.quarantined
+        self.alert_ids.extend(other.alert_ids)
+        self.problems.extend(other.problems)
+        self.collided.extend(other.collided)
+
+    @property
+    def records(self) -> int:
+        """Every record read, each counted once under one outcome."""
+        return self.ingested + self.updated + self.present + self.collisions + self.quarantined
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "ingested": self.ingested,
+            "updated": self.updated,
+            "present": self.present,
+            "collisions": self.collisions,
+            "quarantined": self.quarantined,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.counts(), "problems": self.problems, "collided": self.collided}
+
+    def summary(self) -> str:
+        return (
+            f"{self.ingested} ingested, {self.updated} updated, {self.present} already present, "
+            f"{self.collisions} collisions, {self.quarantined} quarantined"
+        )
+
+
+@dataclass
+class _Item:
+    record: RawRecord
+    alert: Alert | None = None
+    reason: str | None = None  # why it is quarantined
+    key: str = ""
+    digest: str = ""
+
+
+@dataclass
+class _Known:
+    """What the workspace holds under one key: its first alert and every digest received."""
+
+    alert_id: int | None = None
+    content_seq: int | None = None
+    source_status: str | None = None
+    digests: set[str] = field(default_factory=set)
+
+
+def alert_key(alert: Alert, doc: Any, digest: str, *, from_index: bool) -> str:
+    """Which alert a document is about: its index and id where a search index gives them; a
+    file's document by its id within its profile (and scope: a Wazuh id is unique per manager
+    only); a document without an id by its content."""
+    if alert.doc_id:
+        prof = PROFILES.get(alert.profile)
+        scope = None
+        if not from_index and prof is not None and prof.scope is not None and isinstance(doc, dict):
+            scope = prof.scope(doc)
+        where = alert.index or alert.profile
+        return escape_surrogates(f"{where}/{scope}/{alert.doc_id}" if scope else f"{where}/{alert.doc_id}")
+    return digest
+
+
+def _reason(text: str) -> str:
+    text = escape_surrogates(text)
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+class Ingest:
+    """The ingest commands of ``Commands``; every write goes through its workspace's writer."""
+
+    def __init__(self, commands: Commands) -> None:
+        self.c = commands
+        self.ws = commands.ws
+
+    # -- reading and mapping -------------------------------------------------------------
+
+    def records(
+        self, records: Iterable[RawRecord], *, source: str | None = None, profile: str | None = None
+    ) -> IngestResult:
+        """Map and store records in batches of INGEST_BATCH, one transaction each."""
+        total = IngestResult()
+        batch: list[RawRecord] = []
+        for rec in records:
+            batch.append(rec)
+            if len(batch) >= INGEST_BATCH:
+                total.add(self._batch(batch, source, profile))
+                batch = []
+        if batch:
+            total.add(self._batch(batch, source, profile))
+        return total
+
+    def _batch(self, batch: list[RawRecord], source: str | None, profile: str | None) -> IngestResult:
+        items = self.map(batch, source, profile)
+        with self.ws.write() as w:
+            return self.store(w, items)
+
+    def alerts(self, alerts: Iterable[Alert]) -> IngestResult:
+        """Store alerts mapped elsewhere (tests, tools); each is its own record."""
+        items = []
+        for alert in alerts:
+            rec = RawRecord(alert.source, "alert", source_document(alert.raw), alert.raw)
+            items.append(self._identify(_Item(rec, alert), from_index=False))
+        with self.ws.write() as w:
+            return self.store(w, items)
+
+    def map(self, batch: list[RawRecord], source: str | None, profile: str | None) -> list[_Item]:
+        items: list[_Item] = []
+        for rec in batch:
+            if rec.error is not None or rec.doc is None:
+                items.append(_Item(rec, reason=rec.error or "no document"))
+                continue
+            try:
+                alert = map_document(
+                    rec.doc,
+                    source=source or rec.origin,
+                    raw=rec.raw,
+                    index=rec.index,
+                    doc_id=rec.doc_id,
+                    profile=profile,
+                )
+                items.append(self._identify(_Item(rec, alert), from_index=rec.doc_id is not None))
+            except MappingError as exc:
+                items.append(_Item(rec, reason=str(exc)))
+            except Exception as exc:  # noqa: BLE001 - a document no profile foresaw fails alone
+                items.append(_Item(rec, reason=f"cannot be read as an alert ({type(exc).__name__}: {exc})"))
+        return items
+
+    def _identify(self, item: _Item, *, from_index: bool) -> _Item:
+        assert item.alert is not None
+        item.digest = content_digest(item.record.doc)
+        item.key = alert_key(item.alert, item.record.doc, item.digest, from_index=from_index)
+        return item
+
+    # -- storing --------------------------------------------------------------------------
+
+    def _known(self, keys: list[str]) -> dict[str, _Known]:
+        known: dict[str, _Known] = {}
+        conn = self.ws.conn
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, digest in conn.execute(
+                f"SELECT dedup_key, digest FROM alert_content WHERE dedup_key IN ({marks})",  # noqa: S608
+                chunk,
+            ):
+                known.setdefault(key, _Known()).digests.add(digest)
+            sql = f"SELECT id, dedup_key, content_seq, source_status FROM alerts WHERE dedup_key IN ({marks})"  # noqa: S608
+            for alert_id, key, seq, status in conn.execute(sql, chunk):
+                k = known.setdefault(key, _Known())
+                k.alert_id, k.content_seq, k.source_status = alert_id, seq, status
+        return known
+
+    def store(self, w: Writer, items: list[_Item], *, namespace: str | None = None) -> IngestResult:
+        """Store mapped items and quarantine the rest, each record on its own: one that fails
+        is rolled back alone and quarantined with the reason. ``namespace`` prefixes keys."""
+        result = IngestResult()
+        conn = self.ws.conn
+        next_id = (conn.execute("SELECT max(id) FROM alerts").fetchone()[0] or 0) + 1
+        prefix = escape_surrogates(f"{namespace}|") if namespace else ""
+        known = self._known(sorted({prefix + it.key for it in items if it.alert is not None}))
+        for item in items:
+            alert = item.alert
+            if alert is None:
+                self._quarantine(w, item.record, item.reason or "unreadable", result)
+                continue
+            key = prefix + item.key
+            k = known.setdefault(key, _Known())
+            if item.digest in k.digests:
+                result.present += 1
+                continue
+            try:
+                with w.savepoint():
+                    if k.alert_id is None:
+                        self._new_alert(w, next_id, key, item, {})
+                        k.alert_id, k.content_seq = next_id, w.seq
+                        result.ingested += 1
+                        result.alert_ids.append(next_id)
+                        next_id += 1
+                    elif self._updates_in_place(alert):
+                        if self._own_write_back(k, item):
+                            result.present += 1
+                            continue
+                        self._update(w, k, item)
+                        k.content_seq = w.seq
+                        result.updated += 1
+                    else:
+                        unique = f"{key}#{item.digest.removeprefix('sha256:')[:16]}"
+                        extra = {"key": key, "collision_of": k.alert_id}
+                        self._new_alert(w, next_id, unique, item, extra)
+                        result.collisions += 1
+                        result.collided.append(
+                            f"{item.record.origin} {item.record.location}: key {key} of alert "
+                            f"{k.alert_id} with other content; stored as alert {next_id}"
+                        )
+                        result.alert_ids.append(next_id)
+                        next_id += 1
+            except sqlite3.OperationalError:
+                raise  # the workspace itself (locked, full, unwritable): not this record's fault
+            except Exception as exc:  # noqa: BLE001 - one bad record must never fail its batch
+                self._quarantine(w, item.record, f"could not be stored ({type(exc).__name__}: {exc})", result)
+                continue
+            k.digests.add(item.digest)
+        return result
+
+    def _updates_in_place(self, alert: Alert) -> bool:
+        prof = PROFILES.get(alert.profile)
+        return prof is not None and prof.updates_in_place
+
+    def _new_alert(self, w: Writer, alert_id: int, key: str, item: _Item, extra: dict[str, Any]) -> None:
+        alert = item.alert
+        assert alert is not None
+        pb = self.c.playbooks.match(alert)
+        summary = alert.summary()
+        head = {"dedup_key": key, "digest": item.digest, "playbook": _playbook_snapshot(pb, alert.severity)}
+        head.update(extra)
+        payload = {**head, "alert": {**summary, "raw": alert.raw}}
+        payload_json = None
+        if item.record.text is not None:
+            # Keep the source's own JSON text: exact evidence, and no re-encoding of the document.
+            payload_json = canonical_with(head, "alert", canonical_with(summary, "raw", item.record.text))
+        w.append(self.c.actor, "alert.ingested", f"alert:{alert_id}", payload, payload_json=payload_json)
+
+    def _update(self, w: Writer, k: _Known, item: _Item) -> None:
+        assert item.alert is not None and k.alert_id is not None
+        prof = PROFILES[item.alert.profile]
+        status = get(item.record.doc, prof.status_field) if prof.status_field else None
+        head = {
+            "digest": item.digest,
+            "changed": changed_fields(self._previous_document(k), item.record.doc),
+            "status": status if isinstance(status, str) else None,
+        }
+        payload = {**head, "raw": item.alert.raw}
+        text = item.record.text
+        payload_json = canonical_with(head, "raw", text) if text is not None else None
+        w.append(self.c.actor, "alert.updated", f"alert:{k.alert_id}", payload, payload_json=payload_json)
+
+    def _previous_document(self, k: _Known) -> Any:
+        event = self.ws.event(k.content_seq) if k.content_seq else None
+        if event is None:
+            return None
+        p = event.payload
+        return source_document(p["raw"] if event.action == "alert.updated" else p["alert"]["raw"])
+
+    def _own_write_back(self, k: _Known, item: _Item) -> bool:
+        """Whether the new version differs from the stored one only by the status triage wrote
+        back to the source (``alert.source_updated``): that change is ours, not news."""
+        assert item.alert is not None
+        field_name = PROFILES[item.alert.profile].status_field
+        doc = item.record.doc
+        if field_name is None or k.source_status is None or not isinstance(doc, dict):
+            return False
+        if get(doc, field_name) != k.source_status:
+            return False
+        before = self._previous_document(k)
+        if not isinstance(before, dict):
+            return False
+        return canonical(without_field(before, field_name)) == canonical(without_field(doc, field_name))
+
+    def _quarantine(self, w: Writer, rec: RawRecord, reason: str, result: IngestResult) -> None:
+        """Log unreadable input with its reason; the same bad record again is already present."""
+        origin, location, reason = _reason(rec.origin), _reason(rec.location), _reason(reason)
+        raw = rec.raw
+        try:
+            kept = canonical([rec.origin, rec.location, raw])
+        except (ValueError, TypeError, RecursionError):  # too deep to encode: keep it as text
+            raw = rec.text if rec.text is not None else "(not kept: nested too deeply to encode)"
+            kept = canonical([rec.origin, rec.location, raw])
+        key = hashlib.sha256(kept.encode("ascii")).hexdigest()
+        if self.ws.conn.execute("SELECT 1 FROM quarantine WHERE dedup_key = ?", (key,)).fetchone():
+            result.present += 1
+            return
+        qid = (self.ws.conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
+        w.append(
+            self.c.actor,
+            "input.quarantined",
+            f"quarantine:{qid}",
+            {"origin": origin, "location": location, "reason": reason, "raw": raw, "dedup_key": key},
+        )
+        result.quarantined += 1
+        result.problems.append(f"{origin} {location}: {reason}")
+
+
+def _playbook_snapshot(pb: Playbook | None, severity: Severity) -> dict[str, Any] | None:
+    if pb is None:
+        return None
+    target = pb.target_for(severity)
+    return {
+        "id": pb.id,
+        "version": pb.version,
+        "steps": [s.id for s in pb.steps],
+        "required": list(pb.required_steps),
+        "ack_within": int(target.acknowledge.total_seconds()),
+        "close_within": int(target.close.total_seconds()),
+    }
