@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import KINDS
-from .test_poll_servers import Triage, bulk, http, unique
+from .test_poll_servers import Triage, alert_doc, bulk, http, unique
 
 pytestmark = pytest.mark.integration
 
@@ -82,3 +82,31 @@ def test_documents_sharing_a_wazuh_id_and_a_lone_surrogate_all_land(
     assert len(accepted) >= 3  # the three Wazuh documents at least; the surrogate if the server took it
     assert t.run("alerts", "--status", "all").returncode == 0
     assert "INVALID" not in t.run("verify").stdout
+
+
+def test_an_index_that_maps_the_timestamp_as_text_does_not_stop_the_others(
+    server: tuple[str, str], tmp_path: Path
+) -> None:
+    kind, url = server
+    base = unique()
+    # documents whose timestamp is not a date make the server map it as text in their index
+    http(f"{url}/{base}-text", "PUT", {"mappings": {"properties": {"@timestamp": {"type": "text"}}}})
+    text_docs = [
+        {"@timestamp": "{timestamp}", "event": {"kind": "alert", "severity": 47}, "rule": {"name": "odd"}},
+        {
+            "@timestamp": "2026-10-01T00:00:00Z",
+            "event": {"kind": "alert", "severity": 47},
+            "rule": {"name": "ok"},
+        },
+    ]
+    bulk(url, [(f"{base}-text", f"t-{n}", d) for n, d in enumerate(text_docs)])
+    bulk(url, [(f"{base}-date", f"d-{n}", alert_doc(n)) for n in range(30)])
+    t = Triage(tmp_path, kind, url, f"{base}-*", page_size=10)
+    out = t.run("poll", "--once", "--json")
+    assert out.returncode == 1, out.stderr  # one template document is quarantined
+    report = json.loads(out.stdout)[0]
+    assert (report["ingested"], report["quarantined"]) == (31, 1), out.stderr
+    assert f"index {base}-text maps @timestamp as text" in out.stderr
+    again = json.loads(t.run("poll", "--once", "--json").stdout)[0]
+    assert again["ingested"] == 0 and again["present"] >= 2  # the untimed index is read again, harmlessly
+    assert {i for i, _ in t.stored()} == {f"{base}-text", f"{base}-date"}

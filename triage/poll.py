@@ -27,6 +27,10 @@ from triage.sources.search import Backend, SearchSourceConfig, backend_for
 
 # A sort value this far in the future means "no timestamp"; it must never become the cursor.
 _FUTURE_SLACK_MS = 24 * 3600 * 1000
+# Timestamp field types the server can sort and range by time (numbers are epoch times).
+_TIME_TYPES = frozenset(
+    {"date", "date_nanos", "long", "integer", "unsigned_long", "double", "float", "scaled_float"}
+)
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0
 
@@ -94,6 +98,7 @@ class Poller:
         self.stop = stop or threading.Event()
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.failures = 0
+        self._noted: set[str] = set()
 
     # -- one pass ----------------------------------------------------------------------
 
@@ -137,12 +142,51 @@ class Poller:
             {"_shard_doc": "asc"},
         ]
 
-    def pages(self, cursor: int | None) -> Iterator[list[dict[str, Any]]]:
-        """The hits of one pass, page by page, through a point in time."""
-        pit = self.backend.open_pit(self.cfg.index)
+    def untimed_indices(self) -> dict[str, str]:
+        """Indices of the pattern whose timestamp field is mapped as something that is neither
+        a date nor a number (text, keyword): the server cannot sort or range them by time, so
+        they are read whole on every pass instead of failing the pass for every index."""
+        try:
+            types = self.backend.field_types(self.cfg.index, self.cfg.timestamp_field)
+        except SourceError as exc:  # e.g. no privilege to read mappings: poll as before
+            self._note_once(f"cannot read the mapping of {self.cfg.timestamp_field} ({exc})")
+            return {}
+        return {index: kind for index, kind in sorted(types.items()) if kind not in _TIME_TYPES}
+
+    def _note_once(self, text: str) -> None:
+        if text not in self._noted:
+            self._noted.add(text)
+            self.report(f"{self.cfg.name}: note: {text}")
+
+    def _targets(self) -> list[tuple[str, bool]]:
+        """(index expression, read in time order) for one pass."""
+        untimed = self.untimed_indices()
+        if not untimed:
+            return [(self.cfg.index, True)]
+        for index, kind in untimed.items():
+            self._note_once(
+                f"index {index} maps {self.cfg.timestamp_field} as {kind}, not a date:"
+                " its documents are read on every pass"
+            )
+        parts = [p.strip() for p in self.cfg.index.split(",") if p.strip()]
+        if any("*" in p for p in parts):
+            timed = ",".join([*parts, *(f"-{i}" for i in untimed)])
+        else:
+            timed = ",".join(p for p in parts if p not in untimed)
+        return ([(timed, True)] if timed else []) + [(",".join(untimed), False)]
+
+    def pages(
+        self, cursor: int | None, index: str | None = None, *, timed: bool = True
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The hits of one pass over ``index`` (the source's pattern by default), page by page,
+        through a point in time; ``timed`` False reads all of it in shard order."""
+        pit = self.backend.open_pit(index or self.cfg.index)
         try:
             after: list[Any] | None = None
-            query, sort = self._query(cursor), self._sort()
+            if timed:
+                query, sort = self._query(cursor), self._sort()
+            else:
+                query, sort = self._query(None), [{"_shard_doc": "asc"}]
             while True:
                 page = self.backend.page(
                     pit, query=query, sort=sort, search_after=after, size=self.cfg.page_size
@@ -165,12 +209,12 @@ class Poller:
         result = PassResult(self.cfg.name)
         cursor = self.cursor()
         result.cursor_ms = cursor
-        for hits in self.pages(cursor):
+        for hits, timed in self._all_pages(cursor):
             records: list[RawRecord] = []
             for hit in hits:
                 where = f"{hit.get('_index')}/{hit.get('_id')}"
                 records.append(unwrap_hit(self.cfg.name, where, hit))
-                sort = hit.get("sort") or [None]
+                sort = (hit.get("sort") or [None]) if timed else [None]
                 ms = _ts_ms(sort[0])
                 if ms is not None:
                     result.newest_ms = ms if result.newest_ms is None else max(result.newest_ms, ms)
@@ -192,6 +236,13 @@ class Poller:
                 break
         result.seconds = time.monotonic() - started
         return result
+
+    def _all_pages(self, cursor: int | None) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        for index, timed in self._targets():
+            for hits in self.pages(cursor, index, timed=timed):
+                yield hits, timed
+            if self.stop.is_set():
+                return
 
     # -- write-back ---------------------------------------------------------------------
 

@@ -149,6 +149,8 @@ class Backend(Protocol):
 
     def close_pit(self, pit_id: str) -> None: ...
 
+    def field_types(self, index: str, field: str) -> dict[str, str]: ...
+
     def set_workflow_status(self, index: str, doc_id: str, status: str) -> None: ...
 
     def close(self) -> None: ...
@@ -224,6 +226,18 @@ class _Paging:
         return Page(list(resp["hits"]["hits"]), str(resp.get("pit_id") or pit_id))
 
 
+def _field_types(resp: Any, field: str) -> dict[str, str]:
+    """Index name -> the mapped type of ``field`` there, from a field-mapping answer (indices
+    that do not map the field are left out)."""
+    out: dict[str, str] = {}
+    for index, entry in dict(resp).items():
+        mapping = ((entry or {}).get("mappings") or {}).get(field) or {}
+        for leaf in (mapping.get("mapping") or {}).values():
+            if isinstance(leaf, dict) and isinstance(leaf.get("type"), str):
+                out[str(index)] = leaf["type"]
+    return out
+
+
 class ElasticBackend(_Paging):
     def __init__(self, cfg: SearchSourceConfig) -> None:
         from elasticsearch import Elasticsearch
@@ -269,6 +283,17 @@ class ElasticBackend(_Paging):
 
     def close_pit(self, pit_id: str) -> None:
         self._call("close the point in time", self.client.close_point_in_time, id=pit_id)
+
+    def field_types(self, index: str, field: str) -> dict[str, str]:
+        resp = self._call(
+            f"read the mapping of {field} in {index}",
+            self.client.indices.get_field_mapping,
+            index=index,
+            fields=field,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        return _field_types(resp, field)
 
     def set_workflow_status(self, index: str, doc_id: str, status: str) -> None:
         self._call(
@@ -339,6 +364,16 @@ class OpenSearchBackend(_Paging):
     def close_pit(self, pit_id: str) -> None:
         if pit_id != NO_INDEX:
             self._call("close the point in time", self.client.delete_pit, body={"pit_id": [pit_id]})
+
+    def field_types(self, index: str, field: str) -> dict[str, str]:
+        resp = self._call(
+            f"read the mapping of {field} in {index}",
+            self.client.indices.get_field_mapping,
+            index=index,
+            fields=field,
+            params={"ignore_unavailable": "true", "allow_no_indices": "true"},
+        )
+        return _field_types(resp, field)
 
     def set_workflow_status(self, index: str, doc_id: str, status: str) -> None:
         raise SourceError(f"source {self.name}: write-back is only for Elastic Security alert indices")
