@@ -227,3 +227,29 @@ def test_a_crafted_incident_event_cannot_put_its_keys_into_sql(ws: Workspace, cm
         ws.rebuild()
     assert queries.get_incident(ws, 1)["title"] == "Real title"
     assert projection.known_actions() >= {"alert.updated"}
+
+
+def test_opensearch_alerts_change_state_in_place_and_findings_do_not(ws: Workspace, cmds: Commands) -> None:
+    # shapes of the Security Analytics and threat-intelligence API documentation's examples
+    alert = {
+        "id": "906669ee", "trigger_id": "t1", "trigger_name": "regwarg", "state": "ACTIVE",
+        "ioc_value": "example-has00001", "ioc_type": "hashes", "severity": "high",
+        "start_time": 1722038395105,
+    }  # fmt: skip
+    acked = {**alert, "state": "ACKNOWLEDGED", "acknowledged_time": 1722038399000}
+    sa_alert = {
+        "detector_id": "detector_12345", "id": "alert_id_1", "trigger_name": "my_trigger",
+        "state": "ACTIVE", "severity": None, "start_time": "2022-10-13T20:39:04.995023Z",
+    }  # fmt: skip
+    finding = {
+        "detectorId": "b9ZN", "id": "35efb736", "queries": [{"id": "q", "name": "q", "tags": ["high"]}],
+        "timestamp": 1708647166500,
+    }  # fmt: skip
+    refound = {**finding, "timestamp": 1708647199999}
+    docs = [alert, acked, sa_alert, finding, refound]
+    records = [unwrap_hit("os", f"item {n}", d) for n, d in enumerate(docs, 1)]
+    result = cmds.ingest_records(records)
+    assert (result.ingested, result.updated, result.collisions, result.quarantined) == (3, 1, 1, 0)
+    rows = ws.conn.execute("SELECT title, severity, tags FROM alerts ORDER BY id").fetchall()
+    assert rows[0][:2] == ("regwarg: hashes example-has00001", "high")
+    assert rows[1][:2] == ("my_trigger", "medium") and "detector:detector_12345" in rows[1][2]

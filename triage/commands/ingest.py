@@ -226,7 +226,7 @@ class Ingest:
                         result.ingested += 1
                         result.alert_ids.append(next_id)
                         next_id += 1
-                    elif self._updates_in_place(alert):
+                    elif self._updates_in_place(alert, item.record.doc):
                         if self._own_write_back(k, item):
                             result.present += 1
                             continue
@@ -252,9 +252,9 @@ class Ingest:
             k.digests.add(item.digest)
         return result
 
-    def _updates_in_place(self, alert: Alert) -> bool:
+    def _updates_in_place(self, alert: Alert, doc: Any) -> bool:
         prof = PROFILES.get(alert.profile)
-        return prof is not None and prof.updates_in_place
+        return prof is not None and prof.rewrites(doc)
 
     def _new_alert(self, w: Writer, alert_id: int, key: str, item: _Item, extra: dict[str, Any]) -> None:
         alert = item.alert

@@ -123,12 +123,19 @@ class Profile:
     detect: Callable[[dict[str, Any]], bool]
     fields: Callable[[dict[str, Any]], dict[str, Any]]
     # Whether the source rewrites an alert in place (a new version under the same key is an
-    # update), and the field triage itself writes back there (a change of it alone is ours).
-    updates_in_place: bool = False
+    # update), for every document or by document, and the field triage itself writes back
+    # there (a change of it alone is ours).
+    updates_in_place: bool | Callable[[dict[str, Any]], bool] = False
     status_field: str | None = None
     # What else, besides its id, tells one document's origin from another's (a Wazuh id is
     # unique per manager only): part of the alert's key when no search index gives one.
     scope: Callable[[dict[str, Any]], str | None] | None = None
+
+    def rewrites(self, doc: Any) -> bool:
+        """Whether the source updates this document in place."""
+        if callable(self.updates_in_place):
+            return isinstance(doc, dict) and self.updates_in_place(doc)
+        return self.updates_in_place
 
 
 def _elastic_fields(doc: dict[str, Any]) -> dict[str, Any]:
@@ -310,23 +317,41 @@ def _opensearch_fields(doc: dict[str, Any]) -> dict[str, Any]:
             "techniques": techniques,
             "tags": other + ([detector] if detector else []),
         }
-    # Alerting plugin alert (.opendistro-alerting-alerts).
+    # Alerting plugin alert (.opendistro-alerting-alerts), a Security Analytics alert
+    # (detector_id) or a threat-intelligence alert or IOC finding (ioc_value).
+    detector = _text(first(doc, "detector_id", "detectorId"))
+    ioc = _text(doc.get("ioc_value"))
     sev = _text(doc.get("severity"))
-    if sev is None:
+    if sev is not None:
+        severity = _OS_ALERTING_SEVERITY.get(sev) or _severity(sev, "severity")
+    elif detector or ioc:
+        severity = Severity.MEDIUM  # their severity lives in the detector's trigger, not the alert
+    else:
         raise MappingError("field severity: missing (OpenSearch alerting uses 1 to 5)")
-    severity = _OS_ALERTING_SEVERITY.get(sev) or _severity(sev, "severity")
     monitor = _text(doc.get("monitor_name"))
     trigger = _text(doc.get("trigger_name"))
+    title = f"{monitor}: {trigger}" if monitor and trigger else (trigger or monitor)
+    if ioc:
+        title = f"{title or 'Threat intelligence'}: {_text(doc.get('ioc_type')) or 'IOC'} {ioc}"
+    tags = [t for t in (_text(doc.get("state")), _text(doc.get("ioc_type"))) if t]
     return {
         "doc_id": _text(doc.get("id")),
-        "rule_name": monitor,
-        "rule_id": _text(first(doc, "monitor_id", "trigger_id")),
-        "title": f"{monitor}: {trigger}" if monitor and trigger else (trigger or monitor),
+        "rule_name": monitor or trigger,
+        "rule_id": _text(first(doc, "monitor_id", "trigger_id", "detector_id", "detectorId")),
+        "title": title,
         "severity": severity,
         "risk_score": None,
-        "fired_at": _time(doc, "start_time", "last_notification_time", "@timestamp"),
-        "tags": [t for t in (_text(doc.get("state")),) if t],
+        "fired_at": _time(doc, "start_time", "last_notification_time", "timestamp", "@timestamp"),
+        "tags": tags + ([f"detector:{detector}"] if detector else []),
     }
+
+
+def _is_opensearch(d: dict[str, Any]) -> bool:
+    if "monitor_name" in d or "monitor_id" in d:
+        return "trigger_name" in d or "queries" in d or "related_doc_ids" in d or "ioc_value" in d
+    if "detector_id" in d or "detectorId" in d:  # Security Analytics alert or finding
+        return "trigger_name" in d or "queries" in d
+    return "ioc_value" in d and "trigger_name" in d  # threat-intelligence alert
 
 
 def _ecs_fields(doc: dict[str, Any]) -> dict[str, Any]:
@@ -410,11 +435,11 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "opensearch",
             "OpenSearch Alerting alerts and Security Analytics findings",
-            lambda d: (
-                ("monitor_name" in d or "monitor_id" in d)
-                and ("trigger_name" in d or "queries" in d or "related_doc_ids" in d)
-            ),
+            _is_opensearch,
             _opensearch_fields,
+            # Alerting and threat-intelligence alerts change state in place (ACTIVE,
+            # ACKNOWLEDGED, COMPLETED); findings are written once.
+            updates_in_place=lambda d: "state" in d,
         ),
         Profile(
             "ecs",
