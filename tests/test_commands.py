@@ -238,3 +238,17 @@ def test_every_successful_command_appends_exactly_one_event(ws: Workspace, cmds:
         before = event_count(ws)
         call()
         assert event_count(ws) == before + 1
+
+
+def test_text_that_is_not_utf8_is_refused_before_anything_is_written(ws: Workspace, cmds: Commands) -> None:
+    # bytes that are not UTF-8 on a command line arrive as lone surrogates (surrogateescape)
+    alert = ingest_one(cmds)
+    before = event_count(ws)
+    for action in (
+        lambda: cmds.escalate(alert, title="x\udcff"),
+        lambda: cmds.assign(alert, "bob\udcff"),
+        lambda: cmds.note(alert, "note \udcff"),
+    ):
+        with pytest.raises(CommandRejected, match="not UTF-8"):
+            action()
+    assert event_count(ws) == before

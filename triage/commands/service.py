@@ -20,6 +20,7 @@ from triage.store.workspace import KIND_EXERCISE, Event, Workspace, Writer
 
 _EXERCISE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_TEXT = 64 * 1024
 MAX_NAME = 128
 
@@ -30,6 +31,10 @@ def _text(value: str | None, what: str, *, limit: int = MAX_TEXT) -> str:
         raise CommandRejected(f"{what} is required")
     if len(value) > limit:
         raise CommandRejected(f"{what} is too long ({len(value)} characters, at most {limit})")
+    if _SURROGATE.search(value):
+        # what a terminal hands over as bytes that are not UTF-8 (Python keeps them as lone
+        # surrogates): no text can hold it, so it is refused before anything is written
+        raise CommandRejected(f"{what} holds bytes that are not UTF-8 text; type it again")
     return value
 
 
