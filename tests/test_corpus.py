@@ -6,10 +6,10 @@ again changes nothing; a month's evidence pack of that workspace verifies; and, 
 OpenSearch and Elasticsearch nodes, every document indexed is polled and accounted for the same
 way (a document the server refuses is listed as not indexable, never silently dropped).
 
-The documents are third-party material and are not committed (see SOURCES.md): they are found in
-$TRIAGE_CORPUS_DIR, tests/corpus/<format>/, or ../shared/corpus/ beside the clone, and each must
-have the SHA-256 that MANIFEST.sha256 records. ``python -m tests.test_corpus`` prints the counts
-by format.
+The documents are committed in tests/corpus/<format>/ with their provenance and licence in
+SOURCES.md; each must be there with the SHA-256 that MANIFEST.sha256 records, and every file there
+must be listed: a missing, altered or unlisted corpus file fails the tests. ``python -m
+tests.test_corpus`` prints the counts by format.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,7 +40,8 @@ from triage.store.workspace import Workspace
 from .conftest import ES_PASSWORD, ES_USER, KINDS
 
 HERE = Path(__file__).resolve().parent
-MANIFEST = HERE / "corpus" / "MANIFEST.sha256"
+CORPUS = HERE / "corpus"
+MANIFEST = CORPUS / "MANIFEST.sha256"
 FORMATS = ("elastic", "elastic-legacy", "wazuh", "suricata", "opensearch", "ecs", "other")
 OUTCOMES = ("ingested", "updated", "present", "collisions", "quarantined")
 
@@ -57,33 +57,39 @@ def manifest() -> list[tuple[str, str]]:
     return entries
 
 
-def corpus_dir() -> Path | None:
-    """The first place that holds the corpus: $TRIAGE_CORPUS_DIR, tests/corpus, ../shared/corpus."""
-    candidates = [Path(os.environ["TRIAGE_CORPUS_DIR"])] if os.environ.get("TRIAGE_CORPUS_DIR") else []
-    candidates += [HERE / "corpus", HERE.parent.parent / "shared" / "corpus"]
-    for base in candidates:
-        if any((base / rel).is_file() for rel, _ in manifest()):
-            return base
-    return None
-
-
 ENTRIES = manifest()
 
 
-@pytest.fixture(params=[rel for rel, _ in ENTRIES], ids=[rel for rel, _ in ENTRIES])
-def corpus_file(request: pytest.FixtureRequest) -> Path:
-    base = corpus_dir()
-    if base is None:
-        pytest.skip(
-            "the corpus documents are not here: set TRIAGE_CORPUS_DIR or place them in tests/corpus/ "
-            "or ../shared/corpus/ (tests/corpus/SOURCES.md says where each comes from)"
-        )
-    rel = str(request.param)
-    path = base / rel
-    assert path.is_file(), f"{rel} is listed in MANIFEST.sha256 but missing from {base}"
+def documented(rel: str) -> Path:
+    """The corpus file at `rel`, which must be in tests/corpus with the bytes MANIFEST.sha256 records."""
+    path = CORPUS / rel
+    assert path.is_file(), f"{rel} is listed in MANIFEST.sha256 but missing from {CORPUS}"
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert digest == dict(ENTRIES)[rel], f"{path} is not the documented file (sha256 {digest})"
     return path
+
+
+def every_corpus_file() -> list[Path]:
+    return [documented(rel) for rel, _ in ENTRIES]
+
+
+def test_the_manifest_lists_every_corpus_file_and_no_other() -> None:
+    assert ENTRIES, "MANIFEST.sha256 lists no corpus file"
+    on_disk = sorted(
+        str(p.relative_to(CORPUS))
+        for fmt in FORMATS
+        if (CORPUS / fmt).is_dir()
+        for p in (CORPUS / fmt).rglob("*")
+        if p.is_file()
+    )
+    assert on_disk == sorted(rel for rel, _ in ENTRIES), "corpus files and MANIFEST.sha256 differ"
+    every_corpus_file()
+
+
+@pytest.fixture(params=[rel for rel, _ in ENTRIES], ids=[rel for rel, _ in ENTRIES])
+def corpus_rel(request: pytest.FixtureRequest) -> str:
+    """A corpus file's path as MANIFEST.sha256 lists it; each test checks the file with documented()."""
+    return str(request.param)
 
 
 # -- accounting -------------------------------------------------------------------------------
@@ -127,8 +133,9 @@ def ingest_file(cmds: Commands, path: Path) -> tuple[IngestResult, int]:
 
 
 def test_every_record_is_accounted_for_and_taking_the_file_again_changes_nothing(
-    corpus_file: Path, tmp_path: Path, playbooks: PlaybookSet
+    corpus_rel: str, tmp_path: Path, playbooks: PlaybookSet
 ) -> None:
+    corpus_file = documented(corpus_rel)
     ws = Workspace.create(tmp_path / "ws.db")
     try:
         cmds = Commands(ws, playbooks, "corpus")
@@ -166,8 +173,9 @@ def settable_clock() -> Iterator[list[datetime]]:
 
 
 def test_the_months_evidence_pack_of_the_corpus_verifies(
-    corpus_file: Path, tmp_path: Path, playbooks: PlaybookSet, settable_clock: list[datetime]
+    corpus_rel: str, tmp_path: Path, playbooks: PlaybookSet, settable_clock: list[datetime]
 ) -> None:
+    corpus_file = documented(corpus_rel)
     key_path = tmp_path / "keys" / "anchor.key"
     anchoring.generate_key(key_path)
     key = anchoring.load_private_key(key_path)
@@ -290,8 +298,9 @@ def server(request: pytest.FixtureRequest, servers: dict[str, str]) -> tuple[str
 
 @pytest.mark.integration
 def test_every_indexed_document_is_polled_and_accounted_for(
-    corpus_file: Path, server: tuple[str, str], tmp_path: Path, playbooks: PlaybookSet
+    corpus_rel: str, server: tuple[str, str], tmp_path: Path, playbooks: PlaybookSet
 ) -> None:
+    corpus_file = documented(corpus_rel)
     kind, url = server
     indexed = index_corpus_files(url, [corpus_file])
     poll_and_account(kind, url, indexed, tmp_path, playbooks, corpus_file.name)
@@ -304,11 +313,8 @@ def test_the_whole_corpus_in_one_index_is_polled_and_accounted_for(
     """Documents of every format in one index, as a careless pattern or pipeline makes: the
     server refuses those whose fields conflict with what it mapped first, and they are listed;
     every document it took is polled and accounted for."""
-    base = corpus_dir()
-    if base is None:
-        pytest.skip("the corpus documents are not here (see tests/corpus/SOURCES.md)")
     kind, url = server
-    indexed = index_corpus_files(url, [base / rel for rel, _ in ENTRIES])
+    indexed = index_corpus_files(url, every_corpus_file())
     result = poll_and_account(kind, url, indexed, tmp_path, playbooks, "the whole corpus")
     print(f"{kind}: {indexed.documents} documents, {indexed.accepted} indexed, {result.counts()}")
 
@@ -316,13 +322,13 @@ def test_the_whole_corpus_in_one_index_is_polled_and_accounted_for(
 # -- the counts by format -------------------------------------------------------------------------
 
 
-def counts_by_format(base: Path, playbooks: PlaybookSet, tmp: Path) -> dict[str, Tally]:
+def counts_by_format(playbooks: PlaybookSet, tmp: Path) -> dict[str, Tally]:
     """File ingest of every corpus file into its own fresh workspace, summed by format."""
     tallies: dict[str, Tally] = {}
     for i, (rel, _) in enumerate(ENTRIES):
         ws = Workspace.create(tmp / f"ws-{i}.db")
         try:
-            result, records = ingest_file(Commands(ws, playbooks, "corpus"), base / rel)
+            result, records = ingest_file(Commands(ws, playbooks, "corpus"), documented(rel))
         finally:
             ws.close()
         tallies.setdefault(rel.split("/", 1)[0], Tally()).add(result, records)
@@ -345,10 +351,8 @@ def format_table(tallies: dict[str, Tally]) -> str:
 
 
 def test_counts_by_format_add_up(tmp_path: Path, playbooks: PlaybookSet) -> None:
-    base = corpus_dir()
-    if base is None:
-        pytest.skip("the corpus documents are not here (see tests/corpus/SOURCES.md)")
-    tallies = counts_by_format(base, playbooks, tmp_path)
+    tallies = counts_by_format(playbooks, tmp_path)
+    assert sum(t.files for t in tallies.values()) == len(ENTRIES)
     print("\n" + format_table(tallies))
     for fmt, t in tallies.items():
         assert sum(t.counts.values()) == t.records, fmt
@@ -359,8 +363,5 @@ if __name__ == "__main__":  # python -m tests.test_corpus
 
     from .conftest import PLAYBOOKS
 
-    found = corpus_dir()
-    if found is None:
-        sys.exit("the corpus documents are not here (see tests/corpus/SOURCES.md)")
     with tempfile.TemporaryDirectory() as tmpdir:
-        print(format_table(counts_by_format(found, PlaybookSet.from_directory(PLAYBOOKS), Path(tmpdir))))
+        print(format_table(counts_by_format(PlaybookSet.from_directory(PLAYBOOKS), Path(tmpdir))))
