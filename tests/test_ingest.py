@@ -34,6 +34,7 @@ def test_ndjson_hits_array_and_search_response(cli: Cli, tmp_path: Path) -> None
         "present": 0,
         "collisions": 0,
         "quarantined": 0,
+        "quarantined_before": 0,
         "problems": [],
         "collided": [],
     }
@@ -98,6 +99,7 @@ def test_bad_lines_are_quarantined_with_line_and_reason_and_the_rest_goes_on(
     # lines, are already present
     again = cli.json("ingest", str(path))
     assert (again["ingested"], again["present"], again["quarantined"]) == (0, 7, 0)
+    assert again["quarantined_before"] == 5  # of the 7 present
     assert len(cli.json("quarantine")) == 5
 
 

@@ -26,16 +26,14 @@ def _rows(ws: Workspace, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> li
     return out
 
 
-def list_alerts(
-    ws: Workspace,
-    *,
-    status: str = "open",
-    severities: list[str] | None = None,
-    assignee: str | None = None,
-    unassigned: bool = False,
-    incident: int | None = None,
-    limit: int | None = None,
-) -> list[dict[str, Any]]:
+def _filters(
+    status: str,
+    severities: list[str] | None,
+    assignee: str | None,
+    unassigned: bool,
+    incident: int | None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (empty, or with its keyword) and its arguments for the alert filters."""
     where: list[str] = []
     args: list[Any] = []
     if status == "open":
@@ -60,9 +58,22 @@ def list_alerts(
     if incident is not None:
         where.append("incident_id = ?")
         args.append(incident)
+    return (" WHERE " + " AND ".join(where) if where else ""), args
+
+
+def list_alerts(
+    ws: Workspace,
+    *,
+    status: str = "open",
+    severities: list[str] | None = None,
+    assignee: str | None = None,
+    unassigned: bool = False,
+    incident: int | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    where, args = _filters(status, severities, assignee, unassigned, incident)
     sql = "SELECT * FROM alerts"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    sql += where
     sql += (
         " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2"
         " WHEN 'low' THEN 3 ELSE 4 END, fired_at DESC, id DESC"
@@ -108,8 +119,20 @@ def list_quarantine(ws: Workspace) -> list[dict[str, Any]]:
     return _rows(ws, "SELECT * FROM quarantine ORDER BY id")
 
 
-def status_counts(ws: Workspace) -> dict[str, int]:
-    return dict(ws.conn.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall())
+def status_counts(
+    ws: Workspace,
+    *,
+    severities: list[str] | None = None,
+    assignee: str | None = None,
+    unassigned: bool = False,
+    incident: int | None = None,
+) -> dict[str, int]:
+    """Alerts per status among those the filters of ``list_alerts`` select (every status: the
+    status is what is counted); no filters count every alert."""
+    where, args = _filters("all", severities, assignee, unassigned, incident)
+    sql = "SELECT status, count(*) FROM alerts"
+    sql += where + " GROUP BY status"
+    return dict(ws.conn.execute(sql, args).fetchall())
 
 
 def describe_event(e: Event) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from triage.cli.context import Context, pass_ctx
-from triage.cli.params import json_option
+from triage.cli.params import json_option, signing_key_option
 from triage.cli.render import emit_json, emit_report
 from triage.config import anchor_file_path, signing_key_path
 from triage.errors import CommandRejected
@@ -27,7 +27,7 @@ def evidence_group() -> None:
 @month_option
 @click.option("--out", "out_dir", help="Pack directory to create (default: ./evidence-YYYY-MM).")
 @click.option("--zip", "make_zip", is_flag=True, help="Write one zip file (OUT.zip) instead of a directory.")
-@click.option("--key", "key_path", help="Private signing key (default: the configured signing_key).")
+@signing_key_option("Private signing key (default: the configured signing_key).")
 @click.option(
     "--exercises-dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from triage.domain.states import Disposition
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _ID_RE = re.compile(r"^(?:[A-Za-z]+-?)?#?(\d{1,12})$")
 
@@ -37,3 +40,26 @@ expect_option = click.option(
     default=None,
     help="Refuse if the alert changed since this event sequence number (optimistic concurrency).",
 )
+
+
+class RenamedOption(click.Option):
+    """An option whose ``old`` spellings still work (existing scripts) but are left out of
+    ``--help``, which shows only the current name."""
+
+    def __init__(self, *args: Any, old: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.old = old
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        shown, self.opts = self.opts, [o for o in self.opts if o not in self.old]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = shown
+
+
+def signing_key_option(help_text: str) -> Callable[[F], F]:
+    """``--signing-key`` (``signing_key`` in the config file); ``--key`` is its old spelling."""
+    return click.option(
+        "--signing-key", "--key", "key_path", cls=RenamedOption, old=("--key",), help=help_text
+    )

@@ -39,6 +39,7 @@ class IngestResult:
     present: int = 0  # the same content under the same key, received before
     collisions: int = 0  # a known key with other content, stored as an alert of its own
     quarantined: int = 0
+    quarantined_before: int = 0  # of ``present``: records quarantined when they were first read
     alert_ids: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "origin location: reason"
     collided: list[str] = field(default_factory=list)  # "origin location: what collided"
@@ -49,6 +50,7 @@ class IngestResult:
         self.present += other.present
         self.collisions += other.collisions
         self.quarantined += other.quarantined
+        self.quarantined_before += other.quarantined_before
         self.alert_ids.extend(other.alert_ids)
         self.problems.extend(other.problems)
         self.collided.extend(other.collided)
@@ -68,7 +70,12 @@ class IngestResult:
         }
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.counts(), "problems": self.problems, "collided": self.collided}
+        return {
+            **self.counts(),
+            "quarantined_before": self.quarantined_before,
+            "problems": self.problems,
+            "collided": self.collided,
+        }
 
     def summary(self) -> str:
         return (
@@ -318,6 +325,7 @@ class Ingest:
         key = hashlib.sha256(kept.encode("ascii")).hexdigest()
         if self.ws.conn.execute("SELECT 1 FROM quarantine WHERE dedup_key = ?", (key,)).fetchone():
             result.present += 1
+            result.quarantined_before += 1
             return
         qid = (self.ws.conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
         w.append(

@@ -25,6 +25,8 @@ from triage.errors import SigningError
 from triage.store.chain import GENESIS, canonical
 from triage.store.verify import Problem, VerifyReport
 
+NO_PUBLIC_KEY = "no public key (give --public-key or public_key in the config)"
+
 
 def key_id(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:16]
@@ -182,14 +184,6 @@ def verify_checkpoints(
             "to protect it against a rewrite of the whole file"
         )
         return
-    if trusted_key is None:
-        report.problems.append(
-            Problem(
-                None,
-                "no trusted public key to check checkpoint signatures; give --public-key "
-                "(the key recorded in the checkpoints cannot be trusted on its own)",
-            )
-        )
     trusted_id = key_id(trusted_key) if trusted_key else None
     groups: dict[int, dict[str, tuple[dict[str, Any], str]]] = {}
     for line, where in lines:
@@ -221,8 +215,20 @@ def verify_checkpoints(
         for line, (rec, where) in group.items():
             ok = _check_one(conn, rec, line, where, n, prevs, trusted_key, trusted_id, max_seq, report)
             n_ok = n_ok and ok
-        if n_ok:
+        if n_ok and trusted_key is None:
+            report.checkpoints_unchecked += 1  # agrees with the log, but its signature is unproven
+        elif n_ok:
             report.checkpoints_valid += 1
+    if trusted_key is None and report.checkpoints_total:
+        report.unchecked_reason = NO_PUBLIC_KEY
+        report.problems.append(
+            Problem(
+                None,
+                f"the signatures of {report.checkpoints_total} checkpoint"
+                f"{'s' if report.checkpoints_total != 1 else ''} could not be checked: {NO_PUBLIC_KEY}; "
+                "the key recorded in the checkpoints cannot be trusted on its own",
+            )
+        )
     report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
 
 
