@@ -40,3 +40,30 @@ def test_core_imports_no_ui_toolkit() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def _triage_modules_loaded_by(module: str) -> set[str]:
+    code = (
+        f"import sys\nimport {module}\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('triage'))))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(proc.stdout.strip().split(","))
+
+
+def test_the_pack_verifier_stands_alone() -> None:
+    """An auditor verifies a pack without a workspace: the verifier loads neither the exporter
+    nor the workspace store, and the pack format it shares with the exporter depends on
+    nothing but the chain's encoding (and ``triage.text``, the stdlib-only definition of the
+    characters a CSV cell shows escaped)."""
+    pack = _triage_modules_loaded_by("triage.evidence.pack")
+    allowed = {"triage.evidence", "triage.evidence.pack", "triage.store", "triage.store.chain", "triage.text"}
+    assert pack <= {"triage", *allowed}
+    loaded = _triage_modules_loaded_by("triage.evidence.verify")
+    for forbidden in (
+        "triage.evidence.export",
+        "triage.store.workspace",
+        "triage.commands",
+        "triage.sources",
+    ):
+        assert not {m for m in loaded if m == forbidden or m.startswith(forbidden + ".")}, forbidden

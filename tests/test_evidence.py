@@ -7,7 +7,9 @@ import base64
 import csv
 import hashlib
 import json
+import random
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,20 +19,25 @@ from typing import Any
 import click
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from triage import clock
 from triage.cli.main import cli as triage_cli
 from triage.commands import Commands
 from triage.errors import ArgumentError, CommandRejected, SigningError
 from triage.evidence import ExportRequest, export_pack, month_period, verify_pack
+from triage.evidence import pack as evidence_pack
 from triage.evidence.metrics import nearest_rank
 from triage.playbooks import PlaybookSet
 from triage.queries import get_alert
+from triage.sources.files import FileSource
 from triage.store import anchor as anchoring
 from triage.store.workspace import Workspace
 
 from .conftest import Cli, make_alert
 from .test_cli import _run
+from .test_profiles import ECS, ELASTIC_HIT
 
 OCT = "2026-10"
 OVERRIDE = "contained; documented in the ticket"
@@ -727,3 +734,321 @@ def test_export_sign_and_verify_through_the_cli(
     bad = cli("evidence", "verify", str(out), "--public-key", str(key) + ".pub")
     assert bad.exit_code == 1
     assert "FAIL alerts.csv: SHA-256 differs from the manifest" in bad.stdout and "INVALID" in bad.stdout
+
+
+# -- alerts ingested from NDJSON as exporters write it ------------------------------------
+
+
+def _ingest_ndjson(ws: Workspace, playbooks: PlaybookSet, path: Path, lines: list[str]) -> list[int]:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    result = Commands(ws, playbooks, "poller").ingest_records(FileSource(str(path)).records())
+    assert result.quarantined == 0, result.problems
+    return result.alert_ids
+
+
+def test_a_pack_of_alerts_ingested_from_non_canonical_ndjson_verifies(
+    ws: Workspace, playbooks: PlaybookSet, fake_clock: FakeClock, key_path: Path, tmp_path: Path
+) -> None:
+    """``json.dumps`` output (spaces, the writer's key order, non-ASCII, escapes such as
+    ``\\u00e9`` and ``\\/``) is kept byte-exact in the log; the pack built from it verifies."""
+    hit = {
+        "_source": {
+            **ELASTIC_HIT["_source"],
+            "message": "Zugriff verweigert für Jürgen — 拒否",
+            "url": "https://intranet.example/login",
+        },
+        "_index": ELASTIC_HIT["_index"],
+        "_id": "nd-1",
+    }
+    ecs = {
+        **ECS,
+        "message": 'caf\u00e9 \u2615 \U0001f512 \\ "quoted"',
+        "event": {**ECS["event"], "id": "nd-2"},
+    }
+    lines = [
+        json.dumps(hit),  # ASCII escapes, ", " and ": "
+        json.dumps(ecs, ensure_ascii=False, separators=(", ", " : ")),  # raw non-ASCII
+        json.dumps(hit | {"_id": "nd-3"}, indent=None).replace("/", "\\/"),  # escaped solidus
+        '{ "_id" : "nd-4" ,\t"_source" :' + json.dumps(hit["_source"]) + ', "_index": "x\\u00e9" }',
+        # the envelope's own markers, as keys and as text of the source's document
+        json.dumps(
+            ecs | {"event": {**ecs["event"], "id": "nd-5"}, "seq": 1, "payload": ',"seq":'},
+            separators=(",", ":"),
+        ),
+    ]
+    assert all(line != json.dumps(json.loads(line), sort_keys=True, separators=(",", ":")) for line in lines)
+    fake_clock.at(10, 3, 9)
+    ids = _ingest_ndjson(ws, playbooks, tmp_path / "alerts.ndjson", lines)
+    assert len(ids) == len(lines)
+    fake_clock.at(10, 3, 10)
+    Commands(ws, playbooks, "alice").acknowledge(ids[0])
+    key = anchoring.load_private_key(key_path)
+    fake_clock.at(11, 2)
+    pack = export_pack(ws, ExportRequest(month=OCT, out=tmp_path / "pack", key=key, actor="secops")).path
+    bodies = [json.loads(x)["body"] for x in (pack / "log.jsonl").read_text().splitlines()]
+    assert all(line in body for line, body in zip(lines, bodies, strict=False))  # byte-exact in the log
+    report = verify_pack(pack, anchoring.public_raw(key.public_key()))
+    assert report.ok, report.problems
+    assert report.summary().startswith("VALID") and report.events_checked == len(lines) + 1
+    # log.csv shows each payload as the log holds it: the source's own text, not re-encoded
+    rows = read_csv(pack / "log.csv")
+    assert all(evidence_pack.cell(line) in row["payload"] for line, row in zip(lines, rows, strict=False))
+
+
+# Any text but lone surrogates (what a lone one does at ingest is the ingest tests' concern):
+# controls, bidi overrides, zero-width characters, quotes, backslashes and astral characters.
+_TEXT = st.text(st.characters(codec=None, exclude_categories=("Cs",)), max_size=10)
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**20), max_value=10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=12,
+)
+_SHORT_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "/": "\\/",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def _json_string(rnd: random.Random, s: str) -> str:
+    """``s`` as a JSON string, each character written one of the ways JSON allows."""
+    out = []
+    for ch in s:
+        cp = ord(ch)
+        ways = [] if ch in '"\\' or cp < 0x20 else [ch]
+        if ch in _SHORT_ESCAPES:
+            ways.append(_SHORT_ESCAPES[ch])
+        if cp < 0x10000:
+            ways += [f"\\u{cp:04x}", f"\\u{cp:04X}"]
+        else:
+            hi, lo = 0xD800 + ((cp - 0x10000) >> 10), 0xDC00 + ((cp - 0x10000) & 0x3FF)
+            ways.append(f"\\u{hi:04x}\\u{lo:04X}")
+        out.append(rnd.choice(ways))
+    return '"' + "".join(out) + '"'
+
+
+def _json_text(rnd: random.Random, value: Any) -> str:
+    """``value`` as JSON text the way some other program might write it: any whitespace
+    between tokens (no newline: this is one NDJSON line), any key order, any escapes."""
+
+    def ws() -> str:
+        return "".join(rnd.choices(" \t\r", k=rnd.choice([0, 0, 0, 1, 2])))
+
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        return text.upper() if rnd.random() < 0.5 else text  # 1e-05 or 1E-05
+    if isinstance(value, str):
+        return _json_string(rnd, value)
+    if isinstance(value, list):
+        return "[" + ws() + ",".join(ws() + _json_text(rnd, v) + ws() for v in value) + ws() + "]"
+    keys = rnd.sample(list(value), len(value))
+    items = (ws() + _json_string(rnd, k) + ws() + ":" + ws() + _json_text(rnd, value[k]) + ws() for k in keys)
+    return "{" + ws() + ",".join(items) + ws() + "}"
+
+
+@st.composite
+def _ndjson_alert(draw: st.DrawFn, n: int) -> tuple[str, dict[str, Any]]:
+    """A minimal valid ECS or Elastic alert with arbitrary text and fields over it, as one
+    NDJSON line, and the document it decodes to."""
+    name = draw(st.text(st.characters(codec=None, exclude_categories=("Cs",)), min_size=1, max_size=20))
+    extra = draw(st.dictionaries(_TEXT, _JSON_VALUES, max_size=3))
+    stamp = f"2026-10-{draw(st.integers(1, 3)):02d}T{draw(st.integers(0, 23)):02d}:00:00Z"
+    if draw(st.booleans()):
+        doc: dict[str, Any] = {
+            "@timestamp": stamp,
+            "event": {
+                "kind": "alert",
+                "id": f"p-{n}",
+                "severity": draw(st.sampled_from([21, 47, 73, "high"])),
+            },
+            "rule": {"name": name, "id": draw(_TEXT)},
+            "message": draw(_TEXT),
+            "labels": extra,
+        }
+    else:
+        doc = {
+            "_index": ".internal.alerts-security.alerts-default-000001",
+            "_id": f"p-{n}",
+            "_source": {
+                "@timestamp": stamp,
+                "kibana.alert.uuid": f"p-{n}",
+                "kibana.alert.rule.name": name,
+                "kibana.alert.severity": draw(st.sampled_from(["low", "medium", "high", "critical"])),
+                "kibana.alert.reason": draw(_TEXT),
+                "labels": extra,
+            },
+        }
+    line = _json_text(draw(st.randoms(use_true_random=True)), doc).strip(" \t\r")
+    assert json.loads(line) == doc
+    return line, doc
+
+
+@st.composite
+def _ndjson_alerts(draw: st.DrawFn) -> list[str]:
+    return [draw(_ndjson_alert(n))[0] for n in range(draw(st.integers(1, 3)))]
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(evidence_pack.csv_rows(fh))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=_ndjson_alerts(), acknowledge=st.booleans())
+def test_any_ndjson_alerts_give_a_pack_that_verifies(
+    lines: list[str], acknowledge: bool, playbooks: PlaybookSet
+) -> None:
+    """Whatever whitespace, key order and escapes the source wrote: ingest, export and
+    verify give VALID, and the exporter and the verifier agree on every file."""
+    fc = FakeClock()
+    clock.set_clock(fc)
+    key = Ed25519PrivateKey.generate()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            ws = Workspace.create(Path(tmp) / "ws.db")
+            try:
+                fc.at(10, 3, 9)
+                ids = _ingest_ndjson(ws, playbooks, Path(tmp) / "in.ndjson", lines)
+                if acknowledge:
+                    fc.at(10, 3, 10)
+                    Commands(ws, playbooks, "alice").acknowledge(ids[0])
+                fc.at(11, 2, 9)
+                Commands(ws, playbooks, "ciso").sign_evidence(OCT, "Reviewed — “October” ✓")
+                req = ExportRequest(month=OCT, out=Path(tmp) / "pack", key=key, actor="secops")
+                pack = export_pack(ws, req).path
+                stored = [e.body for e in map(ws.event, range(1, ws.head()[0] + 1)) if e is not None]
+            finally:
+                ws.close()
+            report = verify_pack(pack, anchoring.public_raw(key.public_key()))
+            assert report.ok, report.problems
+            assert report.problem_count == 0 and report.summary().startswith("VALID")
+            # every file is listed and re-hashed, every event rechained
+            manifest = json.loads((pack / "manifest.json").read_text())
+            on_disk = {p.relative_to(pack).as_posix() for p in pack.rglob("*") if p.is_file()}
+            assert {f["path"] for f in manifest["files"]} == on_disk - evidence_pack.UNLISTED
+            assert report.files_checked == len(manifest["files"])
+            records = [json.loads(x) for x in (pack / "log.jsonl").read_text().splitlines()]
+            assert report.events_checked == len(records) == len(stored) - 1  # the sign-off is in November
+            # the log keeps the source's bytes; log.jsonl and log.csv are what the format builds from them
+            assert [r["body"] for r in records] == stored[:-1]
+            assert all(line in body for line, body in zip(lines, stored, strict=False))
+            built = [
+                evidence_pack.log_row(r["seq"], r["body"], json.loads(r["body"]), r["prev_hash"], r["hash"])
+                for r in records
+            ]
+            assert _rows(pack / "log.csv") == [evidence_pack.LOG_COLUMNS, *built]
+            assert (pack / "signoffs.jsonl").read_text().count("\n") == 1
+    finally:
+        clock.set_clock(None)
+
+
+def _many_events(ws: Workspace, playbooks: PlaybookSet, fc: FakeClock, key: Path, n: int) -> Path:
+    fc.at(10, 3, 9)
+    Commands(ws, playbooks, "poller").ingest([make_alert() for _ in range(n)])
+    fc.at(11, 2)
+    req = ExportRequest(month=OCT, out=key.parent / "many", key=anchoring.load_private_key(key), actor="x")
+    return export_pack(ws, req).path
+
+
+def test_more_than_50_problems_in_a_file_are_counted_not_dropped(
+    ws: Workspace, playbooks: PlaybookSet, fake_clock: FakeClock, key_path: Path, cli: Cli
+) -> None:
+    pack = _many_events(ws, playbooks, fake_clock, key_path, 120)
+    rows = _rows(pack / "log.csv")
+    for row in rows[1:]:
+        row[2] = "mallory"  # every event's actor
+    with open(pack / "log.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    report = verify_pack(pack)
+    row_problems = [p for p in report.problems if p.startswith("log.csv row")]
+    assert row_problems[0] == "log.csv row 2 (event 1): differs from log.jsonl"
+    assert len(row_problems) == 50  # MAX_PROBLEMS_PER_FILE listed ...
+    assert "... and 70 more problems in log.csv" in report.problems  # ... and the rest counted
+    assert report.problem_count == 1 + 120  # the changed file, and every row
+    assert report.summary().startswith("INVALID (121 problems)")
+    assert report.as_dict()["problems_not_listed"] == {"log.csv": 70}
+    # the command line shows it too
+    result = cli("evidence", "verify", str(pack))
+    assert result.exit_code == 1 and "FAIL ... and 70 more problems in log.csv" in result.stdout
+
+
+def test_problems_of_a_file_as_a_whole_are_listed_past_the_limit(
+    ws: Workspace, playbooks: PlaybookSet, fake_clock: FakeClock, key_path: Path
+) -> None:
+    pack = _many_events(ws, playbooks, fake_clock, key_path, 60)
+    records = [json.loads(x) for x in (pack / "log.jsonl").read_text().splitlines()]
+    for rec in records:
+        rec["actor"] = "mallory"  # every record's field, not its hashed body
+    (pack / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records[:-1]))  # the last dropped
+    problems = verify_pack(pack).problems
+    assert sum(p.endswith("the record's fields disagree with its hashed body") for p in problems) == 50
+    assert "... and 9 more problems in log.jsonl" in problems
+    # what is wrong with the file as a whole is always said, and each file has its own limit
+    assert "log.jsonl: 59 events, the manifest says 60" in problems
+    assert "log.jsonl: ends at event 59, the manifest says 60" in problems
+    assert any("not at the month-end head recorded in the manifest" in p for p in problems)
+    assert "log.csv: has more rows than log.jsonl" in problems
+    assert not any(p.startswith("log.csv row") for p in problems)  # its rows still match the bodies
+
+
+def test_a_manifest_of_another_format_version_is_refused(pack: Path, tmp_path: Path) -> None:
+    p = _copy(pack, tmp_path)
+    manifest = json.loads((p / "manifest.json").read_text())
+    (p / "manifest.json").write_text(json.dumps({**manifest, "version": 2}))
+    assert verify_pack(p).problems == [
+        "manifest.json is unreadable: pack format version 2 is not supported (only 1)"
+    ]
+    del manifest["log"]["prev_hash"]
+    (p / "manifest.json").write_text(json.dumps(manifest))
+    assert verify_pack(p).problems == ["manifest.json is unreadable: log.prev_hash is missing"]
+
+
+def test_log_csv_is_checked_row_for_row_and_as_a_whole(pack: Path, month: Month, tmp_path: Path) -> None:
+    p = _copy(pack, tmp_path)
+    rows = _rows(p / "log.csv")
+    with open(p / "log.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["seq", "when", *rows[0][2:]], *rows[1:-2]])
+    problems = verify_pack(p, pub_of(month)).problems
+    n = len(rows) - 1
+    assert problems == [
+        "log.csv: SHA-256 differs from the manifest: the file was changed",
+        "log.csv: the header is not " + ",".join(evidence_pack.LOG_COLUMNS),
+        f"log.csv: {n - 2} rows, log.jsonl has {n} records",
+    ]
+
+
+def test_an_alert_over_the_csv_field_limit_verifies(
+    ws: Workspace, playbooks: PlaybookSet, fake_clock: FakeClock, key_path: Path, tmp_path: Path
+) -> None:
+    """A payload cell over the csv module's default limit (128 KiB) is read back whole."""
+    doc = {**ECS, "message": "x" * 200_000}
+    fake_clock.at(10, 3, 9)
+    _ingest_ndjson(ws, playbooks, tmp_path / "big.ndjson", [json.dumps(doc)])
+    fake_clock.at(11, 2)
+    req = ExportRequest(month=OCT, out=tmp_path / "p", key=anchoring.load_private_key(key_path), actor="x")
+    report = verify_pack(export_pack(ws, req).path)
+    assert report.ok, report.problems
+
+
+def test_minutes_named_like_the_manifest_are_listed(month: Month, tmp_path: Path) -> None:
+    minutes = tmp_path / "minutes"
+    minutes.mkdir()
+    (minutes / "manifest.json").write_bytes(b"minutes of the ransomware tabletop\n")
+    pack = export(month, tmp_path / "p", exercises_dir=minutes)
+    manifest = json.loads((pack / "manifest.json").read_text())
+    assert "exercises/tt-2026-10/manifest.json" in {f["path"] for f in manifest["files"]}
+    report = verify_pack(pack, pub_of(month))
+    assert report.ok, report.problems

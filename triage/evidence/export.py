@@ -11,7 +11,6 @@ so memory does not grow with the size of the month.
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import json
 import os
@@ -29,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from triage.clock import format_ts, now_ts, parse_time, utc_now
 from triage.errors import CommandRejected, SigningError
-from triage.evidence import metrics, report
+from triage.evidence import metrics, pack, report
 from triage.evidence.period import Period, month_period
 from triage.evidence.replay import (
     AlertAsOf,
@@ -41,17 +40,11 @@ from triage.evidence.replay import (
     month_alerts,
 )
 from triage.store.anchor import key_id, public_raw
-from triage.store.chain import GENESIS, canonical
+from triage.store.chain import GENESIS
 from triage.store.verify import verify_workspace
 from triage.store.workspace import Workspace
 
-_js: Callable[[str], str] = json.encoder.encode_basestring_ascii
-
 PROGRESS_EVERY = 100_000
-PACK_FORMAT = "triage-evidence-pack"
-MANIFEST = "manifest.json"
-SIGNATURE = "manifest.sig"
-PUBLIC_KEY = "public_key.pem"
 
 # What counts as an analyst's work, by action.
 WORK = {
@@ -68,73 +61,6 @@ WORK = {
     "incident.updated": "incident_updates",
 }
 WORK_COLUMNS = sorted(set(WORK.values()))
-
-ALERT_COLUMNS = [
-    "id", "source", "index", "doc_id", "rule_name", "rule_id", "title", "severity_at_month_end",
-    "original_severity", "fired_at", "fired_in_month", "ingested_at", "ingest_seq",
-    "first_acknowledged_at", "first_acknowledged_by", "assignees", "status_at_month_end",
-    "closed_at", "closed_by", "disposition", "close_reason", "close_override", "reopened",
-    "playbook", "required_steps_done", "required_steps_total", "acknowledge_due",
-    "acknowledge_target", "close_due", "close_target", "time_to_acknowledge_s", "time_to_close_s",
-    "incident",
-]  # fmt: skip
-LOG_COLUMNS = ["seq", "ts", "actor", "action", "target", "exercise", "payload", "prev_hash", "hash"]
-BACKLOG_COLUMNS = [
-    "id", "severity", "status", "assignee", "rule", "title", "ingested_at", "age_at_month_end_s",
-    "acknowledge_due", "close_due", "received_this_month",
-]  # fmt: skip
-BREACH_COLUMNS = ["alert", "severity", "target", "due", "done_at", "late_by_s", "carried_over"]
-INCIDENT_COLUMNS = [
-    "id", "title", "severity", "status_at_month_end", "owner", "created_at", "created_by",
-    "closed_at", "alerts", "events", "timeline",
-]  # fmt: skip
-EXERCISE_COLUMNS = [
-    "exercise_id", "title", "started_at", "ended_at", "score", "minutes_sha256", "minutes_file",
-    "recorded_by", "recorded_at", "seq",
-]  # fmt: skip
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: object) -> str:
-    """A CSV cell that a spreadsheet shows as text: alert text is untrusted, and a cell
-    starting with ``=`` would be run as a formula. Such cells get a leading apostrophe
-    (the JSON Lines files keep every value exactly)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.3f}".rstrip("0").rstrip(".")
-    s = str(value)
-    return "'" + s if s.startswith(_FORMULA_START) else s
-
-
-def _row(values: list[object]) -> list[str]:
-    return [cell(v) for v in values]
-
-
-def log_line(seq: int, body: str, prev_hash: str, hash_: str, d: dict[str, Any]) -> str:
-    """One JSON Lines record of the log excerpt: the exact stored body (what the hash
-    covers) plus its decoded header fields for convenience. The same bytes as
-    ``canonical()`` of that record, built directly because it runs for every event."""
-    return (
-        f'{{"action":{_js(d["action"])},"actor":{_js(d["actor"])},"body":{_js(body)},'
-        f'"hash":{_js(hash_)},"prev_hash":{_js(prev_hash)},"seq":{int(seq)},'
-        f'"target":{_js(d["target"])},"ts":{_js(d["ts"])}}}'
-    )
-
-
-def payload_text(body: str, payload: Any) -> str:
-    """The payload's canonical text, cut from the canonical body when it is one (keys are
-    sorted, so it sits between ``"exercise"`` and ``"seq"``; neither marker can occur
-    unescaped inside a string), else encoded again."""
-    i, j = body.find(',"payload":'), body.rfind(',"seq":')
-    if 0 <= i < j:
-        text = body[i + 11 : j]
-        if len(text) > 1 and text[0] == "{":
-            return text
-    return canonical(payload)
 
 
 @dataclass
@@ -235,40 +161,30 @@ class _Exporter:
         insert = "INSERT INTO month_events VALUES (?, ?, ?, ?, ?, ?, ?)"
         pending: list[tuple[Any, ...]] = []
         keep("BEGIN")
-        with self.open_text("log.jsonl") as jl, self.open_text("log.csv") as cf:
-            w = csv.writer(cf)
-            w.writerow(LOG_COLUMNS)
+        with self.open_text(pack.LOG_JSONL) as jl, self.open_text(pack.LOG_CSV) as cf:
+            w = pack.csv_writer(cf)
+            w.writerow(pack.LOG_COLUMNS)
             cur = self.conn.execute(
                 "SELECT seq, body, prev_hash, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
                 (before, end),
             )
             for seq, body, prev_hash, hash_ in cur:
                 d = json.loads(body)
-                jl.write(log_line(seq, body, prev_hash, hash_, d))
+                jl.write(pack.log_line(seq, body, prev_hash, hash_, d))
                 jl.write("\n")
+                w.writerow(pack.log_row(seq, body, d, prev_hash, hash_))
                 payload, action, target, actor = d["payload"], d["action"], d["target"], d["actor"]
-                text = payload_text(body, payload)
                 exercise = d.get("exercise")
-                w.writerow(
-                    [
-                        seq,
-                        d["ts"],
-                        cell(actor),
-                        cell(action),
-                        cell(target),
-                        cell(exercise),
-                        text,
-                        prev_hash,
-                        hash_,
-                    ]
-                )
                 n += 1
                 if n % every == 0:
                     self.say(f"log: {n:,} events written (event {seq:,} of {end:,})")
                 marked = is_exercise(d)
                 if target.startswith("alert:"):
-                    if action == "alert.ingested":
-                        text = compact_ingest(payload)
+                    text = (
+                        compact_ingest(payload)
+                        if action == "alert.ingested"
+                        else pack.payload_text(body, payload)
+                    )
                     pending.append((int(target[6:]), seq, action, actor, d["ts"], exercise, text))
                     if len(pending) >= 5000:
                         self.scratch.executemany(insert, pending)
@@ -310,9 +226,9 @@ class _Exporter:
         every = max(1, self.req.progress_every // 10)
         sc = self.scratch
         sc.execute("BEGIN")
-        with self.open_text("alerts.csv") as fh:
-            w = csv.writer(fh)
-            w.writerow(ALERT_COLUMNS)
+        with self.open_text(pack.ALERTS_CSV) as fh:
+            w = pack.csv_writer(fh)
+            w.writerow(pack.ALERT_COLUMNS)
             for a in month_alerts(sc):
                 if a.exercise or a.ingested_at is None or a.fired_at is None:
                     continue
@@ -323,7 +239,7 @@ class _Exporter:
                 ack_s = _seconds(responded, a.ingested_at)
                 close_s = _seconds(closed, a.ingested_at)
                 w.writerow(
-                    _row(
+                    pack.cells(
                         [
                             a.id, a.source, a.index, a.doc_id, a.rule_name, a.rule_id, a.title,
                             a.severity, a.original_severity, fmt(a.fired_at),
@@ -388,16 +304,16 @@ class _Exporter:
         by_sev = dict.fromkeys(metrics.SEVERITIES, 0)
         by_status: dict[str, int] = {"new": 0, "acknowledged": 0}
         total = oldest = 0
-        with self.open_text("backlog.csv") as fh:
-            w = csv.writer(fh)
-            w.writerow(BACKLOG_COLUMNS)
+        with self.open_text(pack.BACKLOG_CSV) as fh:
+            w = pack.csv_writer(fh)
+            w.writerow(pack.BACKLOG_COLUMNS)
             for alert_id in self._open_at(end_seq):
                 a = alert_as_of(self.conn, alert_id, end_seq)
                 if a is None or a.exercise or a.ingested_at is None:
                     continue
                 age = int((self.end - a.ingested_at).total_seconds())
                 w.writerow(
-                    _row(
+                    pack.cells(
                         [
                             a.id, a.severity, a.status, a.assignee, a.rule, a.title, fmt(a.ingested_at), age,
                             fmt(a.ack_due), fmt(a.close_due), a.seq > before,
@@ -411,19 +327,19 @@ class _Exporter:
         return {"total": total, "by_severity": by_sev, "by_status": by_status, "oldest_age_s": oldest}
 
     def write_breaches(self) -> None:
-        with self.open_text("breaches.csv") as fh:
-            w = csv.writer(fh)
-            w.writerow(BREACH_COLUMNS)
+        with self.open_text(pack.BREACHES_CSV) as fh:
+            w = pack.csv_writer(fh)
+            w.writerow(pack.BREACH_COLUMNS)
             for b in metrics.iter_breaches(self.scratch):
-                w.writerow(_row([b[c] for c in BREACH_COLUMNS]))
+                w.writerow(pack.cells([b[c] for c in pack.BREACH_COLUMNS]))
 
     # -- incidents -----------------------------------------------------------------------
 
     def write_incidents(self, touched: set[int], end_seq: int) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        with self.open_text("incidents.csv") as fh:
-            w = csv.writer(fh)
-            w.writerow(INCIDENT_COLUMNS)
+        with self.open_text(pack.INCIDENTS_CSV) as fh:
+            w = pack.csv_writer(fh)
+            w.writerow(pack.INCIDENT_COLUMNS)
             ids = [
                 r[0]
                 for r in self.conn.execute(
@@ -434,10 +350,10 @@ class _Exporter:
                 inc = incident_as_of(self.conn, incident_id, end_seq)
                 if inc is None or (incident_id not in touched and inc.status != "open"):
                     continue
-                timeline = f"incidents/incident-{incident_id}.csv"
+                timeline = pack.incident_timeline(incident_id)
                 with self.open_text(timeline) as tf:
-                    tw = csv.writer(tf)
-                    tw.writerow(["seq", "ts", "actor", "action", "target", "payload", "hash"])
+                    tw = pack.csv_writer(tf)
+                    tw.writerow(pack.TIMELINE_COLUMNS)
                     for seq, body, hash_ in self.conn.execute(
                         "SELECT e.seq, e.body, e.hash FROM timeline t JOIN events e ON e.seq = t.seq"
                         " WHERE t.ref = ? AND t.seq <= ? ORDER BY t.seq",
@@ -446,19 +362,7 @@ class _Exporter:
                         d = json.loads(body)
                         if is_exercise(d):
                             continue
-                        tw.writerow(
-                            _row(
-                                [
-                                    seq,
-                                    d["ts"],
-                                    d["actor"],
-                                    d["action"],
-                                    d["target"],
-                                    canonical(d["payload"]),
-                                    hash_,
-                                ]
-                            )
-                        )
+                        tw.writerow(pack.timeline_row(seq, body, d, hash_))
                 row = {
                     "id": inc.id,
                     "title": inc.title,
@@ -472,7 +376,7 @@ class _Exporter:
                     "events": inc.events,
                     "timeline": timeline,
                 }
-                w.writerow(_row([row[c] for c in INCIDENT_COLUMNS]))
+                w.writerow(pack.cells([row[c] for c in pack.INCIDENT_COLUMNS]))
                 out.append(row)
         return out
 
@@ -498,9 +402,9 @@ class _Exporter:
 
     def write_exercises(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        with self.open_text("exercises.csv") as fh:
-            w = csv.writer(fh)
-            w.writerow(EXERCISE_COLUMNS)
+        with self.open_text(pack.EXERCISES_CSV) as fh:
+            w = pack.csv_writer(fh)
+            w.writerow(pack.EXERCISE_COLUMNS)
             for seq, body, _prev, _hash in self._ref_events("exercise:", "exercise;"):
                 d = json.loads(body)
                 if d["action"] != "exercise.recorded":
@@ -511,7 +415,7 @@ class _Exporter:
                 found = self._find_minutes(p["minutes_sha256"], p["exercise_id"])
                 minutes = ""
                 if found is not None:
-                    minutes = f"exercises/{p['exercise_id']}/{found.name}"
+                    minutes = pack.exercise_minutes(p["exercise_id"], found.name)
                     (self.dir / minutes).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(found, self.dir / minutes)
                 row = {
@@ -526,27 +430,20 @@ class _Exporter:
                     "recorded_at": d["ts"],
                     "seq": seq,
                 }
-                w.writerow(_row([row[c] for c in EXERCISE_COLUMNS]))
+                w.writerow(pack.cells([row[c] for c in pack.EXERCISE_COLUMNS]))
                 out.append(row)
         return out
 
-    def write_signoffs(self) -> list[dict[str, Any]]:
-        ref = f"evidence:{self.period.month}"
-        out: list[dict[str, Any]] = []
-        with self.open_text("signoffs.jsonl") as fh:
+    def write_signoffs(self) -> list[pack.SignoffEntry]:
+        ref = pack.signoff_target(self.period.month)
+        out: list[pack.SignoffEntry] = []
+        with self.open_text(pack.SIGNOFFS_JSONL) as fh:
             for seq, body, prev, hash_ in self._ref_events(ref, ref + "\x00"):
                 d = json.loads(body)
-                if d["action"] != "evidence.signed":
+                if d["action"] != pack.SIGNOFF_ACTION:
                     continue
-                fh.write(log_line(seq, body, prev, hash_, d) + "\n")
-                out.append(
-                    {
-                        "seq": seq,
-                        "signed_by": d["actor"],
-                        "signed_at": d["ts"],
-                        "statement": d["payload"]["statement"],
-                    }
-                )
+                fh.write(pack.log_line(seq, body, prev, hash_, d) + "\n")
+                out.append(pack.signoff_entry(seq, d))
         return out
 
     # -- checkpoints ---------------------------------------------------------------------
@@ -658,12 +555,12 @@ def _export(
             "signoffs": len(signoffs),
         }
     )
-    _dump_json(work / "metrics.json", figures)
+    _dump_json(work / pack.METRICS_JSON, figures)
     verification_doc = {"verified_at": now_ts(), **verification.as_dict(), "summary": verification.summary()}
-    _dump_json(work / "verification.json", verification_doc)
-    manifest: dict[str, Any] = {
-        "format": PACK_FORMAT,
-        "version": 1,
+    _dump_json(work / pack.VERIFICATION_JSON, verification_doc)
+    manifest: pack.Manifest = {
+        "format": pack.FORMAT,
+        "version": pack.VERSION,
         "workspace": ws.id,
         "month": period.month,
         "timezone": period.timezone,
@@ -671,7 +568,7 @@ def _export(
         "generated_at": now_ts(),
         "generated_by": req.actor,
         "log": {
-            "file": "log.jsonl",
+            "file": pack.LOG_JSONL,
             "first_seq": before + 1,
             "last_seq": end_seq,
             "events": log["events"],
@@ -688,26 +585,30 @@ def _export(
         "signoffs": signoffs,
         "key_id": key_id(pub),
         "public_key": base64.b64encode(pub).decode("ascii"),
+        "files": [],  # listed last, once every other file is written
     }
     report_data = report.ReportData(
         manifest=manifest,
         figures=figures,
         incidents=incidents,
         exercises=exercises,
-        breaches=_first_breaches(work / "breaches.csv", report.BREACHES_SHOWN),
+        breaches=_first_breaches(work / pack.BREACHES_CSV, report.BREACHES_SHOWN),
         verification=verification_doc,
     )
-    (work / "report.md").write_text(report.markdown(report_data), encoding="utf-8")
-    (work / "report.html").write_text(report.html(report_data), encoding="utf-8")
-    (work / PUBLIC_KEY).write_bytes(_public_pem(req.key))
-    files = sorted(p for p in work.rglob("*") if p.is_file() and p.name not in (MANIFEST, SIGNATURE))
+    (work / pack.REPORT_MD).write_text(report.markdown(report_data), encoding="utf-8")
+    (work / pack.REPORT_HTML).write_text(report.html(report_data), encoding="utf-8")
+    (work / pack.PUBLIC_KEY).write_bytes(_public_pem(req.key))
+    files = sorted(
+        (p.relative_to(work).as_posix(), p)
+        for p in work.rglob("*")
+        if p.is_file() and p.relative_to(work).as_posix() not in pack.UNLISTED
+    )
     manifest["files"] = [
-        {"path": p.relative_to(work).as_posix(), "sha256": _sha256_file(p), "bytes": p.stat().st_size}
-        for p in files
+        {"path": name, "sha256": _sha256_file(p), "bytes": p.stat().st_size} for name, p in files
     ]
-    data = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
-    (work / MANIFEST).write_bytes(data)
-    (work / SIGNATURE).write_text(
+    data = pack.manifest_bytes(manifest)
+    (work / pack.MANIFEST).write_bytes(data)
+    (work / pack.SIGNATURE).write_text(
         base64.b64encode(req.key.sign(data)).decode("ascii") + "\n", encoding="ascii"
     )
     return ExportResult(
@@ -725,10 +626,12 @@ def _export(
 def _first_breaches(path: Path, limit: int) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     with open(path, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
+        rows = pack.csv_rows(fh)
+        header = next(rows)
+        for row in rows:
             if len(out) >= limit:
                 break
-            out.append(row)
+            out.append(dict(zip(header, row, strict=True)))
     return out
 
 

@@ -13,6 +13,8 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from triage.evidence import pack
+
 SEVERITIES = ("critical", "high", "medium", "low", "informational")
 
 SCRATCH_DDL = """
@@ -105,7 +107,7 @@ def compute(conn: sqlite3.Connection, days: list[str]) -> dict[str, Any]:
         "breaches": {
             "total": sum(sum(v.values()) for v in breach_counts.values()),
             "by_target_and_severity": breach_counts,
-            "listed_in": "breaches.csv",
+            "listed_in": pack.BREACHES_CSV,
         },
     }
 

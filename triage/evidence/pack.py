@@ -1,0 +1,330 @@
+"""The evidence pack's format: one definition, imported by the exporter and the verifier.
+
+File names, the columns of every CSV, how a cell is encoded, how a ``log.jsonl`` line and a
+``log.csv`` row are built from an event, the manifest's keys and the format's name and
+version. The exporter writes with these functions and the verifier rebuilds with the same
+ones, so the two cannot drift apart. The verifier stands alone (an auditor runs it without a
+workspace): this module depends on nothing but ``triage.store.chain``, ``triage.text`` (which
+characters a cell shows escaped; standard library only) and the standard library.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, TypedDict
+
+from triage.store.chain import canonical
+from triage.text import printable
+
+if TYPE_CHECKING:
+    from _csv import Writer
+
+FORMAT = "triage-evidence-pack"
+VERSION = 1
+
+# -- file names ---------------------------------------------------------------------------
+
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+PUBLIC_KEY = "public_key.pem"
+LOG_JSONL = "log.jsonl"
+LOG_CSV = "log.csv"
+ALERTS_CSV = "alerts.csv"
+INCIDENTS_CSV = "incidents.csv"
+BREACHES_CSV = "breaches.csv"
+BACKLOG_CSV = "backlog.csv"
+EXERCISES_CSV = "exercises.csv"
+SIGNOFFS_JSONL = "signoffs.jsonl"
+METRICS_JSON = "metrics.json"
+VERIFICATION_JSON = "verification.json"
+REPORT_HTML = "report.html"
+REPORT_MD = "report.md"
+UNLISTED = frozenset({MANIFEST, SIGNATURE})  # the only files the manifest does not list
+# Every pack has these (listed in its manifest), whatever the month held.
+REQUIRED_FILES = (
+    ALERTS_CSV, LOG_JSONL, LOG_CSV, INCIDENTS_CSV, BREACHES_CSV, BACKLOG_CSV, EXERCISES_CSV,
+    SIGNOFFS_JSONL, METRICS_JSON, VERIFICATION_JSON, REPORT_HTML, REPORT_MD, PUBLIC_KEY,
+)  # fmt: skip
+
+
+def incident_timeline(incident_id: int) -> str:
+    """The file of one incident's timeline."""
+    return f"incidents/incident-{int(incident_id)}.csv"
+
+
+def exercise_minutes(exercise_id: str, file_name: str) -> str:
+    """Where an exercise's minutes are copied in."""
+    return f"exercises/{exercise_id}/{file_name}"
+
+
+# -- the columns of every CSV -------------------------------------------------------------
+
+ALERT_COLUMNS = [
+    "id", "source", "index", "doc_id", "rule_name", "rule_id", "title", "severity_at_month_end",
+    "original_severity", "fired_at", "fired_in_month", "ingested_at", "ingest_seq",
+    "first_acknowledged_at", "first_acknowledged_by", "assignees", "status_at_month_end",
+    "closed_at", "closed_by", "disposition", "close_reason", "close_override", "reopened",
+    "playbook", "required_steps_done", "required_steps_total", "acknowledge_due",
+    "acknowledge_target", "close_due", "close_target", "time_to_acknowledge_s", "time_to_close_s",
+    "incident",
+]  # fmt: skip
+LOG_COLUMNS = ["seq", "ts", "actor", "action", "target", "exercise", "payload", "prev_hash", "hash"]
+TIMELINE_COLUMNS = ["seq", "ts", "actor", "action", "target", "payload", "hash"]
+BACKLOG_COLUMNS = [
+    "id", "severity", "status", "assignee", "rule", "title", "ingested_at", "age_at_month_end_s",
+    "acknowledge_due", "close_due", "received_this_month",
+]  # fmt: skip
+BREACH_COLUMNS = ["alert", "severity", "target", "due", "done_at", "late_by_s", "carried_over"]
+INCIDENT_COLUMNS = [
+    "id", "title", "severity", "status_at_month_end", "owner", "created_at", "created_by",
+    "closed_at", "alerts", "events", "timeline",
+]  # fmt: skip
+EXERCISE_COLUMNS = [
+    "exercise_id", "title", "started_at", "ended_at", "score", "minutes_sha256", "minutes_file",
+    "recorded_by", "recorded_at", "seq",
+]  # fmt: skip
+
+# -- cells and CSV files ------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text: alert text is untrusted, so characters
+    that must not reach a reader as they are (controls, bidi overrides, zero-width
+    characters: ``triage.text``) are shown escaped (``\\u202e``), and a cell starting with
+    ``=`` would be run as a formula: such cells get a leading apostrophe (the JSON Lines
+    files keep every value exactly)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    s = printable(value)
+    return "'" + s if s.startswith(_FORMULA_START) else s
+
+
+def cells(values: Iterable[object]) -> list[str]:
+    return [cell(v) for v in values]
+
+
+def csv_writer(fh: IO[str]) -> Writer:
+    """Every CSV of the pack: RFC 4180 style (comma, double quotes, CRLF), UTF-8, opened
+    with ``newline=""``."""
+    return csv.writer(fh)
+
+
+# A payload cell holds the source's whole document, and a line may be up to 64 MiB (see
+# triage.sources.files): far over the csv module's default limit of 128 KiB a field.
+MAX_CELL_CHARS = 2**31 - 1
+
+
+def csv_rows(lines: Iterable[str]) -> Iterator[list[str]]:
+    """The rows of a pack CSV (header included), read as ``csv_writer`` wrote them."""
+    if csv.field_size_limit() < MAX_CELL_CHARS:
+        csv.field_size_limit(MAX_CELL_CHARS)  # process-wide; only ever raised
+    return csv.reader(lines)
+
+
+# -- the investigation log ----------------------------------------------------------------
+
+_js: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
+
+def log_line(seq: int, body: str, prev_hash: str, hash_: str, d: Mapping[str, Any]) -> str:
+    """One JSON Lines record of the log excerpt (``log.jsonl``, ``signoffs.jsonl``), without
+    its newline: the exact stored body (what the hash covers) plus its decoded header fields
+    ``d`` for convenience. The same bytes as ``canonical()`` of that record, built directly
+    because it runs for every event."""
+    return (
+        f'{{"action":{_js(d["action"])},"actor":{_js(d["actor"])},"body":{_js(body)},'
+        f'"hash":{_js(hash_)},"prev_hash":{_js(prev_hash)},"seq":{int(seq)},'
+        f'"target":{_js(d["target"])},"ts":{_js(d["ts"])}}}'
+    )
+
+
+def payload_text(body: str, payload: Any) -> str:
+    """The payload's text exactly as the stored body holds it (for an ingested alert, the
+    source's own JSON text as received: its spacing, key order and escapes), cut from the
+    body. The envelope around it is canonical, keys sorted: the payload follows the first
+    ``,"payload":`` (only action, actor and exercise come before it) and ends at the last
+    ``,"seq":`` (only target, ts and v come after it); inside a JSON string neither can
+    occur, its quotes being escaped. When the body is not shaped like that (only a damaged
+    one), ``payload``, what the body decodes to, encoded canonically."""
+    i, j = body.find(',"payload":'), body.rfind(',"seq":')
+    if 0 <= i < j:
+        text = body[i + 11 : j]
+        if len(text) > 1 and text[0] == "{":
+            return text
+    return canonical(payload)
+
+
+def log_row(seq: int, body: str, d: Mapping[str, Any], prev_hash: str, hash_: str) -> list[str]:
+    """One row of ``log.csv`` (``LOG_COLUMNS``) from an event's stored ``body`` and what it
+    decodes to (``d``). The exporter writes this row and the verifier rebuilds it from
+    ``log.jsonl`` with this same function; it needs nothing but the body."""
+    return cells(
+        [
+            seq,
+            d.get("ts"),
+            d.get("actor"),
+            d.get("action"),
+            d.get("target"),
+            d.get("exercise"),
+            payload_text(body, d.get("payload")),
+            prev_hash,
+            hash_,
+        ]
+    )
+
+
+def timeline_row(seq: int, body: str, d: Mapping[str, Any], hash_: str) -> list[str]:
+    """One row of an incident's timeline (``TIMELINE_COLUMNS``), encoded as in ``log.csv``."""
+    return cells(
+        [
+            seq,
+            d.get("ts"),
+            d.get("actor"),
+            d.get("action"),
+            d.get("target"),
+            payload_text(body, d.get("payload")),
+            hash_,
+        ]
+    )
+
+
+# -- sign-offs ----------------------------------------------------------------------------
+
+SIGNOFF_ACTION = "evidence.signed"
+
+
+def signoff_target(month: str) -> str:
+    return f"evidence:{month}"
+
+
+class SignoffEntry(TypedDict):
+    seq: int
+    signed_by: str
+    signed_at: str
+    statement: str
+
+
+def signoff_entry(seq: int, d: Mapping[str, Any]) -> SignoffEntry:
+    """The manifest's summary of one sign-off event (its body decoded: ``d``)."""
+    return {"seq": seq, "signed_by": d["actor"], "signed_at": d["ts"], "statement": d["payload"]["statement"]}
+
+
+# -- the manifest ------------------------------------------------------------------------
+
+
+class PeriodEntry(TypedDict):
+    start: str
+    end: str
+
+
+class LogEntry(TypedDict):
+    file: str
+    first_seq: int
+    last_seq: int
+    events: int
+    prev_hash: str
+
+
+class HeadEntry(TypedDict):
+    seq: int
+    hash: str
+
+
+class ChainEntry(TypedDict):
+    ok: bool
+    summary: str
+    problems: int
+
+
+class FileEntry(TypedDict):
+    path: str
+    sha256: str
+    bytes: int
+
+
+class Manifest(TypedDict):
+    """``manifest.json``: every key the exporter writes and the verifier reads."""
+
+    format: str
+    version: int
+    workspace: str
+    month: str
+    timezone: str
+    period: PeriodEntry
+    generated_at: str
+    generated_by: str
+    log: LogEntry
+    head_at_month_end: HeadEntry
+    head_at_export: HeadEntry
+    chain_verification: ChainEntry
+    checkpoints: list[dict[str, Any]]
+    signoffs: list[SignoffEntry]
+    key_id: str
+    public_key: str
+    files: list[FileEntry]
+
+
+def manifest_bytes(manifest: Manifest) -> bytes:
+    """The manifest as written (and signed): indented JSON, sorted keys, ASCII."""
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def _shape_problem(value: object, hint: Any, where: str) -> str | None:
+    """Why ``value`` does not have the type ``hint`` (a TypedDict, list, dict, str, int,
+    bool or Any), or None."""
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return None
+    if typing.is_typeddict(hint):
+        if not isinstance(value, dict):
+            return f"{where} is not an object"
+        for key, sub in typing.get_type_hints(hint).items():
+            if key not in value:
+                return f"{where}{key} is missing"
+            problem = _shape_problem(value[key], sub, f"{where}{key}.")
+            if problem:
+                return problem
+        return None
+    where = where.rstrip(".") or "the manifest"
+    if origin is list:
+        if not isinstance(value, list):
+            return f"{where} is not a list"
+        (item,) = typing.get_args(hint)
+        for i, v in enumerate(value):
+            problem = _shape_problem(v, item, f"{where}[{i}].")
+            if problem:
+                return problem
+        return None
+    if origin is dict:
+        return None if isinstance(value, dict) else f"{where} is not an object"
+    if hint is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else f"{where} is not an integer"
+    return None if isinstance(value, hint) else f"{where} is not a {hint.__name__}"
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_manifest(data: bytes) -> Manifest:
+    """The manifest of a pack of this format and version, checked to have every key with
+    its type; ValueError says what is wrong."""
+    doc = json.loads(data, parse_constant=_not_json)
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ValueError("not a triage evidence pack manifest")
+    if doc.get("version") != VERSION:
+        raise ValueError(f"pack format version {doc.get('version')!r} is not supported (only {VERSION})")
+    problem = _shape_problem(doc, Manifest, "")
+    if problem:
+        raise ValueError(problem)
+    return typing.cast(Manifest, doc)
