@@ -434,7 +434,7 @@ def _scripted(tmp_path: Path, playbooks: PlaybookSet, fixed: FixedClock) -> Work
         _alert_line(
             4,
             3,
-            rule="Impossible travel sign-in <img src=x> \x1b[31m",
+            rule="Impossible travel sign-in <img src=x> \x1b[31m \u202eevil\u202c\u200b\u2028",
             event={"kind": "alert", "id": "e-4", "severity": 47},
         ),
     ]
@@ -540,6 +540,12 @@ def test_the_minutes_match_a_scripted_exercise(
         assert "\x1b" not in text  # alert text is shown literally, never as markup or escapes
     assert "<img" not in md.replace("\\<img", "") and "\\<img src=x\\> \\\\x1b\\[31m" in md
     assert "<img" not in html_text and "&lt;img src=x&gt; \\x1b[31m" in html_text
+    # and nothing that spoofs (a bidi override, a zero-width character, a line separator)
+    assert (
+        "\\\\u202eevil\\\\u202c\\\\u200b\\\\u2028" in md and "\\u202eevil\\u202c\\u200b\\u2028" in html_text
+    )
+    for text in (md, html_text):
+        assert not {"\u202e", "\u202c", "\u200b", "\u2028"} & set(text)
     assert html_text.startswith("<!DOCTYPE html>") and "<style>" in html_text and 'src="http' not in html_text
 
 

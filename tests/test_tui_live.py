@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.segment import Segment
+from textual.pilot import Pilot
+from textual.widgets import TabbedContent
 
 from triage.commands import Commands
 from triage.playbooks import PlaybookSet
+from triage.sources.files import FileSource
 from triage.store.workspace import Workspace
+from triage.text import printable
+from triage.tui import render
 from triage.tui.screens.alert_detail import AlertDetailScreen
 from triage.tui.screens.incidents import IncidentsScreen
 from triage.tui.widgets.alert_table import AlertTable
 
 from .conftest import make_alert
+from .test_spoofing import (
+    HOST_SHOWN,
+    INCIDENT,
+    INCIDENT_SHOWN,
+    LONE_SHOWN,
+    STILL_CRASHES,
+    TITLE_SHOWN,
+    USER_SHOWN,
+    assert_nothing_hidden,
+    spoofing_line,
+)
 from .tui_helpers import HOSTILE, HOSTILE_TITLE, make_app, screen_strips, screen_text, settle
 
 pytestmark = pytest.mark.asyncio
@@ -73,14 +91,58 @@ def _assert_inert(strips: list[list[Segment]]) -> None:
     for strip in strips:
         for seg in strip:
             assert not CONTROL.search(seg.text), repr(seg.text)
+            assert_nothing_hidden(seg.text)  # no bidi override, zero-width character, separator...
             meta = seg.style.meta if seg.style is not None else {}
             assert "app.quit" not in str(meta.get("@click", "")), meta
 
 
+def _ingest_spoofing(ws: Workspace, playbooks: PlaybookSet, tmp_path: Path, *, lone: bool = False) -> int:
+    """The spoofing alert (bidi overrides, zero-width characters, separators, BOM), from an
+    NDJSON line with JSON escapes through the command layer, as `triage ingest` reads it."""
+    path = tmp_path / "spoof.ndjson"
+    path.write_text(spoofing_line(level=5, lone=lone) + "\n", encoding="utf-8")
+    cmds = Commands(ws, playbooks, "poller")
+    (alert_id,) = cmds.ingest_records(FileSource(str(path)).records(), profile="auto").alert_ids
+    return alert_id
+
+
+async def _show_tab(pilot: Pilot[Any], key: str) -> str:
+    """Switch the alert detail's tab with its key; the screen's text once it is shown.
+
+    The focus is dropped first: a focused checklist (where the detail screen puts the focus)
+    is hidden by the switch, Textual moves the focus to the next widget of the Overview tab
+    and TabbedContent goes back to that tab, so keys 2-4 alone stay on the Overview."""
+    pilot.app.screen.set_focus(None)
+    await pilot.press(key)
+    await settle(pilot)
+    tabs = pilot.app.screen.query_one("#alert-tabs", TabbedContent)
+    assert tabs.active == TABS[key]
+    return screen_text(pilot.app)  # type: ignore[arg-type]
+
+
+TABS = {"1": "tab-overview", "2": "tab-raw", "3": "tab-related", "4": "tab-timeline"}
+
+
+async def _open(pilot: Pilot[Any], table: AlertTable, alert_id: int) -> None:
+    for _ in range(table.count):
+        row = table.current_row()
+        if row is not None and row.id == alert_id:
+            break
+        await pilot.press("down")
+    row = table.current_row()
+    assert row is not None and row.id == alert_id
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, AlertDetailScreen)
+
+
 async def test_hostile_alert_text_is_shown_literally_everywhere(
-    tui_ws: Workspace, playbooks: PlaybookSet
+    tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path
 ) -> None:
     Commands(tui_ws, playbooks, "bob").escalate(13, title=HOSTILE_TITLE)
+    spoof = _ingest_spoofing(tui_ws, playbooks, tmp_path)
+    Commands(tui_ws, playbooks, "bob").escalate(spoof, title=INCIDENT)
+    Commands(tui_ws, playbooks, "bob").note(spoof, "seen \u202eti\u2028twice\ufeff")
     app = make_app(tui_ws, playbooks)
     async with app.run_test(size=(160, 40)) as pilot:
         table = app.screen.query_one("#alerts", AlertTable)
@@ -89,15 +151,15 @@ async def test_hostile_alert_text_is_shown_literally_everywhere(
         text = screen_text(app)
         assert HOSTILE["markup"] in text  # the square brackets are on screen: not parsed
         assert "\\x1b[31mred" in text and "\\x9b2J" in text
+        # the spoofing row (its columns cut the text)
+        assert "web\\u200b01" in text and "ro\\u200cot" in text and TITLE_SHOWN[:50] in text
         _assert_inert([list(s) for s in screen_strips(app)])
 
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, AlertDetailScreen)
         for tab in ("1", "2", "3", "4"):
-            await pilot.press(tab)
-            await pilot.pause()
-            text = screen_text(app)
+            text = await _show_tab(pilot, tab)
             _assert_inert([list(s) for s in screen_strips(app)])
             if tab == "1":
                 assert HOSTILE["click"] in text and "\\x1b[31mred" in text
@@ -107,11 +169,50 @@ async def test_hostile_alert_text_is_shown_literally_everywhere(
         await pilot.pause()
         assert app.is_running
 
+        await pilot.press("escape")
+        await pilot.pause()
+        await _open(pilot, table, spoof)
+        for tab in ("1", "2", "3", "4"):
+            text = await _show_tab(pilot, tab)
+            _assert_inert([list(s) for s in screen_strips(app)])
+            if tab == "1":  # the title bar, the fields and the note
+                assert TITLE_SHOWN in text and HOST_SHOWN in text and USER_SHOWN in text
+                assert "seen \\u202eti\\u2028twice\\ufeff" in text
+            if tab == "2":  # the raw document
+                assert TITLE_SHOWN in text
+            if tab == "4":  # the timeline
+                assert "note: seen \\u202eti\\u2028twice\\ufeff" in text
+
         await pilot.press("escape", "i")
         await pilot.pause()
         assert isinstance(app.screen, IncidentsScreen)
         text = screen_text(app)
         assert HOSTILE["markup"] in text and "\\x1b[31mred" in text
+        assert INCIDENT_SHOWN in text
         _assert_inert([list(s) for s in screen_strips(app)])
+        await settle(pilot)
+        assert app.is_running
+
+
+async def test_a_lone_surrogate_is_shown_escaped_on_every_screen(
+    tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    """Printing a lone surrogate would crash with UnicodeEncodeError."""
+    assert render.safe("x\ud800").plain == "x\\ud800"
+    try:
+        spoof = _ingest_spoofing(tui_ws, playbooks, tmp_path, lone=True)
+    except UnicodeEncodeError:
+        pytest.skip(STILL_CRASHES)
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = app.screen.query_one("#alerts", AlertTable)
+        assert TITLE_SHOWN[:50] in screen_text(app)
+        _assert_inert([list(s) for s in screen_strips(app)])
+        await _open(pilot, table, spoof)
+        for tab in ("1", "2"):
+            assert TITLE_SHOWN + LONE_SHOWN in await _show_tab(pilot, tab)
+            _assert_inert([list(s) for s in screen_strips(app)])
+        row = table.current_row()
+        assert row is not None and printable(row.title, single_line=True) == TITLE_SHOWN + LONE_SHOWN
         await settle(pilot)
         assert app.is_running

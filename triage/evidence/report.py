@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from triage.evidence import pack
 from triage.evidence.metrics import SEVERITIES
 from triage.text import printable
 
@@ -17,7 +18,7 @@ RULES_SHOWN = 20
 
 @dataclass
 class ReportData:
-    manifest: dict[str, Any]
+    manifest: pack.Manifest
     figures: dict[str, Any]
     incidents: list[dict[str, Any]]
     exercises: list[dict[str, Any]]
@@ -119,7 +120,9 @@ def _sections(d: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
     )
     total = f["breaches"]["total"]
     shown = (
-        f"first {len(d.breaches)} of {total}, all in breaches.csv" if total > len(d.breaches) else str(total)
+        f"first {len(d.breaches)} of {total}, all in {pack.BREACHES_CSV}"
+        if total > len(d.breaches)
+        else str(total)
     )
     out.append(
         (
@@ -195,7 +198,7 @@ def _facts(d: ReportData) -> list[tuple[str, str]]:
         ("Month", f"{m['month']} ({m['timezone']}): {m['period']['start']} to {m['period']['end']}"),
         ("Alerts received", str(f["alerts_total"]) if f["alerts_total"] else "no alerts this month"),
         ("Status at month end", ", ".join(f"{v} {k}" for k, v in f["alerts_by_status_at_month_end"].items())),
-        ("Investigation log", f"{log['events']} events ({excerpt}), in log.jsonl and log.csv"),
+        ("Investigation log", f"{log['events']} events ({excerpt}), in {pack.LOG_JSONL} and {pack.LOG_CSV}"),
         (
             "Chain head at month end",
             f"event {m['head_at_month_end']['seq']}, {m['head_at_month_end']['hash']}",
@@ -217,8 +220,10 @@ def _facts(d: ReportData) -> list[tuple[str, str]]:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|#!~])")
 
 
-def md(value: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", value)
+def md(value: object) -> str:
+    """Markdown text: hidden characters escaped (``triage.text``), on one line, and no
+    character that Markdown would read as syntax."""
+    return _MD_SPECIAL.sub(r"\\\1", printable(value, single_line=True))
 
 
 def markdown(d: ReportData) -> str:
@@ -241,10 +246,10 @@ def markdown(d: ReportData) -> str:
 
 
 VERIFY_TEXT = (
-    "manifest.json lists the SHA-256 of every file and is signed (manifest.sig) with the Ed25519 key "
-    "that signs the log's checkpoints; public_key.pem is that key. Run `triage evidence verify PACK "
-    "--public-key KEY.pem` with the public key you obtained from us separately: it re-hashes every "
-    "file, checks the signatures and recomputes the hash chain of log.jsonl."
+    f"{pack.MANIFEST} lists the SHA-256 of every file and is signed ({pack.SIGNATURE}) with the Ed25519"
+    f" key that signs the log's checkpoints; {pack.PUBLIC_KEY} is that key. Run `triage evidence verify"
+    " PACK --public-key KEY.pem` with the public key you obtained from us separately: it re-hashes every"
+    f" file, checks the signatures and recomputes the hash chain of {pack.LOG_JSONL}."
 )
 
 
@@ -261,7 +266,8 @@ svg text{font:11px system-ui,sans-serif}
 
 
 def e(value: object) -> str:
-    return _html.escape(str(value), quote=True)
+    """HTML text: hidden characters escaped (``triage.text``), then HTML-escaped."""
+    return _html.escape(printable(value), quote=True)
 
 
 def bar_chart(values: list[tuple[str, float]], *, title: str, unit: str = "", width: int = 900) -> str:

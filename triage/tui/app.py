@@ -162,7 +162,9 @@ class TriageApp(App[None]):
     def on_exercise_failed(self, message: ExerciseFailed) -> None:
         assert self.exercise is not None
         self.exercise.failure = message.problem
-        self.notify(message.problem, title="The replay stopped", severity="error", timeout=30, markup=False)
+        self.notify(
+            printable(message.problem), title="The replay stopped", severity="error", timeout=30, markup=False
+        )
         self._show_exercise()
 
     def _show_exercise(self) -> None:

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from triage.errors import Conflict, TriageError
+from triage.text import printable
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertCall, CommandsFinished, Outcome, Request, WorkspaceAdvanced
 
@@ -83,12 +84,12 @@ class TriageScreen(Screen[None]):
             self.notify(f"{verb.capitalize()} {noun} {ids}", title="Logged")
         for text in outcome.conflicts:
             self.notify(
-                f"{text}. The screen has been reloaded: check it and try again.",
+                f"{printable(text)}. The screen has been reloaded: check it and try again.",
                 title="Conflict: someone else changed this alert",
                 severity="error",
                 timeout=10,
                 markup=False,  # command messages can quote what an analyst typed
             )
         for text in outcome.refused:
-            self.notify(text, title="Refused", severity="warning", timeout=8, markup=False)
+            self.notify(printable(text), title="Refused", severity="warning", timeout=8, markup=False)
         self.reload()

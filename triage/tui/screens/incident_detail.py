@@ -17,6 +17,7 @@ from triage import queries
 from triage.commands import Commands
 from triage.errors import NotFound
 from triage.store.workspace import Event
+from triage.text import printable
 from triage.tui import render
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen
@@ -95,7 +96,7 @@ class IncidentDetailScreen(TriageScreen):
         for e in events:
             timeline.append(f"{e.seq:>7}  {render.when(e.ts)}  ", style="dim")
             timeline.append_text(render.safe(e.actor, "bold", limit=40))
-            timeline.append(f"  {e.target}  ", style="dim")
+            timeline.append(f"  {printable(e.target, single_line=True)}  ", style="dim")
             timeline.append_text(render.safe(queries.describe_event(e), limit=300))
             timeline.append("\n")
         self.query_one("#incident-timeline", Static).update(timeline)

@@ -14,6 +14,7 @@ from triage import queries
 from triage.commands import Commands
 from triage.queue import SORT_KEYS, Queue, QueueView
 from triage.store.workspace import Event
+from triage.text import printable
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen
 from triage.tui.screens.base import TriageScreen
@@ -52,7 +53,11 @@ class QueueScreen(TriageScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Text.assemble(("triage", "bold"), "  queue  ", (f"analyst: {self.backend.analyst}", "dim")),
+            Text.assemble(
+                ("triage", "bold"),
+                "  queue  ",
+                (f"analyst: {printable(self.backend.analyst, single_line=True)}", "dim"),
+            ),
             classes="title-bar",
         )
         if self.backend.exercise is not None:
