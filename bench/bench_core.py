@@ -50,6 +50,7 @@ if str(ROOT) not in sys.path:  # run from anywhere, even without the editable in
     sys.path.insert(0, str(ROOT))
 
 from triage.commands import Commands  # noqa: E402
+from triage.config import bundled  # noqa: E402
 from triage.playbooks import PlaybookSet  # noqa: E402
 from triage.sources.base import unwrap_hit  # noqa: E402
 from triage.sources.files import FileSource  # noqa: E402
@@ -779,7 +780,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t_start = time.perf_counter()
     try:
-        playbooks = PlaybookSet.from_directory(ROOT / "playbooks")
+        playbooks = PlaybookSet.from_directory(bundled("playbooks"))
         print(
             f"bench_core: python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, "
             f"{len(playbooks)} playbooks, workdir {work}"

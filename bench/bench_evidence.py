@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:  # run from anywhere, even without the editable in
 
 from triage import clock  # noqa: E402
 from triage.clock import format_ts  # noqa: E402
+from triage.config import bundled  # noqa: E402
 from triage.domain.alert import Severity  # noqa: E402
 from triage.playbooks import PlaybookSet  # noqa: E402
 from triage.store import anchor as anchoring  # noqa: E402
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         work, cleanup = Path(tempfile.mkdtemp(prefix="bench_evidence-")), True
     try:
-        playbooks = PlaybookSet.from_directory(ROOT / "playbooks")
+        playbooks = PlaybookSet.from_directory(bundled("playbooks"))
         key = work / "anchor.key"
         anchoring.generate_key(key)
         db = work / "month.db"

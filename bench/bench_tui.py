@@ -47,6 +47,7 @@ if str(ROOT) not in sys.path:  # run from anywhere, even without the editable in
     sys.path.insert(0, str(ROOT))
 
 from triage.commands import Commands  # noqa: E402
+from triage.config import bundled  # noqa: E402
 from triage.domain.alert import Alert  # noqa: E402
 from triage.playbooks import PlaybookSet  # noqa: E402
 from triage.store.workspace import Workspace  # noqa: E402
@@ -73,7 +74,7 @@ def log(msg: str) -> None:
 
 def build(path: Path, n: int, seed: int = 7) -> None:
     rnd = random.Random(seed)
-    playbooks = PlaybookSet.from_directory(ROOT / "playbooks")
+    playbooks = PlaybookSet.from_directory(bundled("playbooks"))
     ws = Workspace.create(path)
     cmds = Commands(ws, playbooks, "poller")
     t0 = time.perf_counter()
@@ -129,7 +130,7 @@ async def measure(path: Path) -> dict[str, Any]:
     from triage.tui.screens.queue import QueueScreen
     from triage.tui.widgets.alert_table import AlertTable
 
-    playbooks = PlaybookSet.from_directory(ROOT / "playbooks")
+    playbooks = PlaybookSet.from_directory(bundled("playbooks"))
     now = datetime(2026, 10, 1, tzinfo=UTC)
     rss_before = rss_mb()
     t0 = time.perf_counter()

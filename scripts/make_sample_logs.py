@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the recorded alert streams in sample_logs/ (deterministic: same bytes every run).
+"""Write the recorded alert streams in triage/data/sample_logs/ (deterministic: same bytes every run).
 
     python scripts/make_sample_logs.py [OUT_DIR]
 
@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# Package data: shipped in the wheel and found through importlib.resources (triage.config.bundled).
+SAMPLE_LOGS = ROOT / "triage" / "data" / "sample_logs"
 START = datetime(2026, 10, 1, tzinfo=UTC)
 
 HOSTS = ["web-01", "web-02", "api-01", "api-02", "db-01", "bastion-01", "ci-runner-03", "vpn-gw-01"]
@@ -615,7 +617,7 @@ def dump_lines(docs: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(d, separators=(",", ":"), ensure_ascii=False) + "\n" for d in docs)
 
 
-# -- tabletop scenarios (sample_logs/scenarios/<name>/) -------------------------------------------
+# -- tabletop scenarios (triage/data/sample_logs/scenarios/<name>/) --------------------------------
 #
 # Each scenario is a recorded stream in several real formats, one file per format, and a
 # scenario.yaml with what the exercise expects. The true positives form one attack; the noise
@@ -1421,7 +1423,7 @@ SCENARIOS: dict[str, Callable[[], dict[str, str]]] = {
 
 
 def main(argv: list[str]) -> int:
-    out_dir = Path(argv[1]) if len(argv) > 1 else ROOT / "sample_logs"
+    out_dir = Path(argv[1]) if len(argv) > 1 else SAMPLE_LOGS
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "elastic-security-alerts.ndjson": dump_lines(elastic_alerts(Gen(1))),

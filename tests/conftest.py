@@ -21,8 +21,8 @@ from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
-PLAYBOOKS = ROOT / "playbooks"
-SAMPLES = ROOT / "sample_logs"
+PLAYBOOKS = ROOT / "triage" / "data" / "playbooks"
+SAMPLES = ROOT / "triage" / "data" / "sample_logs"
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
-"""The bundled sample_logs/: real formats that ingest cleanly and exercise every playbook."""
+"""The bundled sample_logs (triage/data/): real formats that ingest cleanly and exercise every playbook."""
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -9,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from triage.commands import Commands, IngestResult
+from triage.config import bundled
 from triage.domain.states import Disposition
 from triage.playbooks import PlaybookSet
 from triage.sources.files import FileSource
 from triage.store.workspace import Workspace
 from triage.tabletop.scenario import load as load_scenario
 
-from .conftest import ROOT, SAMPLES
+from .conftest import PLAYBOOKS, ROOT, SAMPLES
 
 EXPECTED_PROFILE = {
     "elastic-security-alerts.ndjson": "elastic",
@@ -69,6 +71,12 @@ def test_every_playbook_gets_alerts_and_noise_and_duplicates_are_there(
     for path in _files():
         again.add(cmds.ingest_records(FileSource(str(path)).records()))
     assert again.records == again.present == total.records
+
+
+def test_the_committed_files_are_the_bundled_ones_and_where_the_generator_writes() -> None:
+    assert bundled("sample_logs") == SAMPLES and bundled("playbooks") == PLAYBOOKS
+    generator = runpy.run_path(str(ROOT / "scripts" / "make_sample_logs.py"))  # defines, writes nothing
+    assert generator["SAMPLE_LOGS"] == SAMPLES
 
 
 def test_the_generator_reproduces_the_committed_files(tmp_path: Path) -> None:

@@ -6,17 +6,21 @@ the per-user default. For the analyst: ``--analyst``, ``TRIAGE_ANALYST``, the OS
 
 from __future__ import annotations
 
+import atexit
+import functools
 import getpass
 import os
+import shutil
+import tempfile
 import tomllib
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from triage.errors import ConfigError
 from triage.sources.search import SearchSourceConfig
-
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -151,12 +155,38 @@ def resolve_playbooks(cli_value: str | None, settings: Settings) -> Path:
     return bundled("playbooks")
 
 
+BUNDLED = ("playbooks", "sample_logs")
+
+
+@functools.cache
 def bundled(name: str) -> Path:
-    """``playbooks/`` and ``sample_logs/`` shipped with triage (source checkout or install)."""
-    for candidate in (PACKAGE_ROOT / name, Path(__file__).resolve().parent / "_data" / name):
-        if candidate.exists():
-            return candidate
-    return PACKAGE_ROOT / name
+    """The folder ``name`` (``playbooks`` or ``sample_logs``) of the data shipped inside the
+    package, ``triage/data/``: the same files in a checkout, an editable install and a wheel.
+
+    Found through ``importlib.resources``. Installed by pip or pipx the package is a folder
+    and this is its path; imported from a zip archive, the files are copied once to a
+    temporary folder (removed at exit), since playbooks, scenarios and samples are read as files.
+    """
+    if name not in BUNDLED:
+        raise ValueError(f"no bundled folder {name!r} (known: {', '.join(BUNDLED)})")
+    folder = resources.files("triage").joinpath("data", name)
+    if isinstance(folder, Path):
+        return folder
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: the bundled {name} are missing from this installation of triage")
+    copy = Path(tempfile.mkdtemp(prefix=f"triage-{name}-"))
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    _copy_tree(folder, copy)
+    return copy
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            (target / entry.name).mkdir()
+            _copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
 
 
 def signing_key_path(cli_value: str | None, settings: Settings) -> Path:

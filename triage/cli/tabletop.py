@@ -12,6 +12,7 @@ from typing import Literal
 import click
 
 from triage.cli.context import Context, pass_ctx
+from triage.cli.tui import check_terminal_app, on_a_terminal, run_guarded
 from triage.clock import format_ts
 from triage.config import bundled, data_dir
 from triage.errors import ArgumentError, CommandRejected, ScenarioError, WorkspaceError
@@ -159,7 +160,7 @@ def _controls(replay: Replay) -> None:
             elif line:
                 click.echo(f"controls: {CONTROLS}", err=True)
         except (ValueError, ArgumentError, CommandRejected) as exc:
-            click.echo(f"triage: {exc}", err=True)
+            click.echo(f"triage: {printable(exc, single_line=True)}", err=True)
 
 
 @tabletop_group.command("run")
@@ -241,7 +242,7 @@ def run_cmd(
     ex_id = exercise_id or default_exercise_id(loaded)
     path = Path(workspace_path).expanduser() if workspace_path else data_dir() / "exercises" / f"{ex_id}.db"
     sink = IndexSink(target, url, index) if target and url and index else None
-    if not no_tui and sink is None and sys.stdin.isatty() and sys.stdout.isatty():
+    if not no_tui and sink is None and on_a_terminal():
         _run_in_app(c, loaded, path, ex_id, 0.0 if unlimited else speed, _participants(participants))
         return
     exercise = Exercise.create(
@@ -300,6 +301,7 @@ def _run_in_app(
     from triage.tui import TriageApp  # Textual is loaded only when the app runs
     from triage.tui.exercise import ExerciseControl
 
+    check_terminal_app()
     exercise = Exercise.create(
         scenario,
         path,
@@ -313,9 +315,11 @@ def _run_in_app(
     control = ExerciseControl(exercise)
     with Workspace.open(path) as ws:
         app = TriageApp(ws, Commands(ws, c.playbooks, c.analyst), c.playbooks, c.analyst, exercise=control)
-        app.run()
-        control.stop()
-        control.done.wait(30)  # the end of the exercise is logged before we go
+        try:
+            run_guarded(app)
+        finally:
+            control.stop()
+            control.done.wait(30)  # the end of the exercise is logged before we go
     _say(f"exercise {ex_id} in {path}")
     if control.finished is not None:
         state = "stopped" if control.finished.stopped else "finished"
