@@ -80,7 +80,7 @@ def test_refusals_and_bad_files_are_one_line(tmp_path: Path) -> None:
         (("close", "7", "-d", "true_positive", "-r", "x"), 3, "no alert 7"),
         (("--config", str(tmp_path / "missing.toml"), "alerts"), 2, "config file not found"),
         (("--playbooks", str(tmp_path), "alerts"), 0, ""),
-        (("ingest", str(tmp_path)), 2, "cannot read"),
+        (("ingest", str(tmp_path)), 1, "is a directory (give --recursive"),
     ]:
         proc = _run(tmp_path, *args)
         assert proc.returncode == code, (args, proc.stderr)
@@ -138,13 +138,6 @@ def test_analyst_flow_through_the_cli(cli: Cli, tmp_path: Path) -> None:
     assert cli("rebuild", "--check").exit_code == 0
 
 
-def _samples() -> list[Path]:
-    from .conftest import SAMPLES
-
-    return sorted(p for p in SAMPLES.glob("*") if p.suffix in (".json", ".ndjson"))
-
-
-@pytest.mark.skipif(not _samples(), reason="sample_logs/ holds no sample alert files in this checkout")
 def test_demo_runs_on_the_bundled_samples(cli: Cli) -> None:
     result = cli("demo", "--print")
     assert result.exit_code == 0, result.output

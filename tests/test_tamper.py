@@ -36,7 +36,7 @@ class Lab:
         self.anchors = tmp / "shipped" / "anchors.jsonl"
         self.playbooks = playbooks
         assert cli("init").exit_code == 0
-        assert cli("keygen", "--key", str(self.key)).exit_code == 0
+        assert cli("keygen", "--signing-key", str(self.key)).exit_code == 0
 
     def history(self, n: int = 6) -> None:
         ws = Workspace.open(self.db)
@@ -50,11 +50,13 @@ class Lab:
             ws.close()
 
     def anchor(self) -> None:
-        result = self.cli("anchor", "--key", str(self.key), "--out", str(self.anchors))
+        result = self.cli("anchor", "--signing-key", str(self.key), "--anchor-file", str(self.anchors))
         assert result.exit_code == 0, result.output
 
     def verify(self) -> tuple[int, str]:
-        result = self.cli("verify", "--anchors", str(self.anchors), "--public-key", str(self.key) + ".pub")
+        result = self.cli(
+            "verify", "--anchor-file", str(self.anchors), "--public-key", str(self.key) + ".pub"
+        )
         return result.exit_code, result.stdout
 
     def max_seq(self) -> int:
@@ -174,12 +176,14 @@ def test_chain_recomputed_from_scratch_without_the_key_is_caught(lab: Lab) -> No
             )
             prev = digest
     rogue_key = lab.key.parent / "rogue.key"
-    assert lab.cli("keygen", "--key", str(rogue_key)).exit_code == 0
+    assert lab.cli("keygen", "--signing-key", str(rogue_key)).exit_code == 0
     rogue_anchors = lab.anchors.parent / "rogue.jsonl"
-    assert lab.cli("anchor", "--key", str(rogue_key), "--out", str(rogue_anchors)).exit_code == 0
+    assert (
+        lab.cli("anchor", "--signing-key", str(rogue_key), "--anchor-file", str(rogue_anchors)).exit_code == 0
+    )
     # Internally consistent again:
     code, out = (
-        lab.cli("verify", "--anchors", str(rogue_anchors), "--public-key", str(rogue_key) + ".pub").exit_code,
+        lab.cli("verify", "--anchor-file", str(rogue_anchors), "--public-key", f"{rogue_key}.pub").exit_code,
         "",
     )
     assert code == 0
@@ -200,7 +204,7 @@ def test_forged_checkpoint_in_the_anchor_file_is_caught(lab: Lab) -> None:
 
 def test_verify_without_a_trusted_key_does_not_pass_checkpoints(lab: Lab) -> None:
     (lab.key.parent / "anchor.key.pub").rename(lab.key.parent / "elsewhere.pub")
-    result = lab.cli("verify", "--anchors", str(lab.anchors))
+    result = lab.cli("verify", "--anchor-file", str(lab.anchors))
     assert result.exit_code == 1
     assert "could not be checked: no public key (give --public-key" in result.stdout
     assert "1 of 1 checkpoints valid" not in result.stdout  # an unchecked signature is not valid

@@ -9,8 +9,10 @@ import click
 
 from triage import queries
 from triage.cli.context import Context, pass_ctx
-from triage.cli.params import ALERT_ID, INCIDENT_ID, json_option
+from triage.cli.inputs import IngestRun, ingest_paths
+from triage.cli.params import ALERT_ID, INCIDENT_ID, RenamedOption, json_option, signing_key_option
 from triage.cli.render import emit_json, emit_report, table
+from triage.cli.tui import on_a_terminal, run_app
 from triage.clock import format_ts, parse_time
 from triage.commands import IngestResult
 from triage.config import anchor_file_path, bundled, signing_key_path
@@ -32,19 +34,33 @@ def init_cmd(c: Context) -> None:
     click.echo(f"created workspace {ws.id} at {printable(ws.path)}")
 
 
-def _print_ingest(result: IngestResult, as_json: bool) -> None:
+def _print_ingest(result: IngestResult, as_json: bool, run: IngestRun | None = None) -> None:
     if as_json:
-        emit_json(result.as_dict())
+        emit_json(run.as_dict() if run is not None else result.as_dict())
         return
+    for error in run.errors if run is not None else ():
+        click.echo(f"triage: error: {printable(str(error), single_line=True, limit=400)}", err=True)
     for problem in result.problems:
         click.echo(f"quarantined: {printable(problem, single_line=True, limit=400)}", err=True)
     for collided in result.collided:
         click.echo(f"collision: {printable(collided, single_line=True, limit=400)}", err=True)
+    for note in run.notes if run is not None else ():
+        click.echo(f"note: {printable(note, single_line=True, limit=400)}", err=True)
+    if result.quarantined_before:
+        n = result.quarantined_before
+        were = "record was" if n == 1 else "records were"
+        click.echo(f"note: {n} {were} quarantined before (triage quarantine lists them)", err=True)
     click.echo(result.summary())
 
 
 @click.command("ingest")
 @click.argument("files", nargs=-1, required=True)
+@click.option(
+    "-r",
+    "--recursive",
+    is_flag=True,
+    help="Ingest the *.json, *.ndjson and *.jsonl files in directories, at any depth, in sorted order.",
+)
 @click.option(
     "--profile",
     type=click.Choice(["auto", *PROFILES]),
@@ -55,17 +71,20 @@ def _print_ingest(result: IngestResult, as_json: bool) -> None:
 @click.option("--source", help="Source name recorded on the alerts (default: the file name).")
 @json_option
 @pass_ctx
-def ingest_cmd(c: Context, files: tuple[str, ...], profile: str, source: str | None, as_json: bool) -> None:
+def ingest_cmd(
+    c: Context, files: tuple[str, ...], recursive: bool, profile: str, source: str | None, as_json: bool
+) -> None:
     """Ingest recorded alerts from FILES (NDJSON, a JSON array, search hits; - for stdin).
 
     The same alert twice is stored once. Lines or documents that cannot be read or
-    mapped are quarantined with their location and reason, and the exit code is 1.
+    mapped are quarantined with their location and reason. Every file is processed: one
+    that cannot be read (or a directory, without --recursive) is reported and the rest go
+    on. The summary line always prints; the exit code is 1 if a file could not be read or
+    a record is quarantined (now or before), else 0.
     """
-    total = IngestResult()
-    for path in files:
-        total.add(c.commands.ingest_records(FileSource(path).records(), source=source, profile=profile))
-    _print_ingest(total, as_json)
-    if total.quarantined:
+    run = ingest_paths(c.commands, files, recursive=recursive, source=source, profile=profile)
+    _print_ingest(run.result, as_json, run)
+    if not run.ok:
         raise click.exceptions.Exit(1)
 
 
@@ -88,22 +107,26 @@ def quarantine_cmd(c: Context, as_json: bool) -> None:
     )
 
 
-def _ts_option(value: str | None) -> str | None:
+def _ts_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A time option's value as a stored timestamp; an error names the option with an example."""
     if value is None:
         return None
     try:
         return format_ts(parse_time(value))
     except ValueError:
+        name = param.opts[0] if param.opts else param.name
         raise click.BadParameter(
-            f"{value!r} is not a date or time (e.g. 2026-10-01 or 2026-10-01T12:00Z)"
+            f"{value!r} is not a date or time (e.g. {name} 2026-10-01 or {name} 2026-10-01T12:00Z)",
+            ctx=ctx,
+            param=param,
         ) from None
 
 
 @click.command("log")
 @click.option("--alert", type=ALERT_ID, help="Only events about this alert.")
 @click.option("--incident", type=INCIDENT_ID, help="Only events about this incident.")
-@click.option("--since", help="From this UTC time (inclusive).")
-@click.option("--until", help="Up to this UTC time (exclusive).")
+@click.option("--since", callback=_ts_option, help="From this UTC time (inclusive), e.g. 2026-10-01.")
+@click.option("--until", callback=_ts_option, help="Up to this UTC time (exclusive), e.g. 2026-10-01T12:00Z.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
 @json_option
 @pass_ctx
@@ -122,7 +145,7 @@ def log_cmd(
     ref = (
         f"alert:{alert}" if alert is not None else (f"incident:{incident}" if incident is not None else None)
     )
-    for e in c.ws.events(ref=ref, since=_ts_option(since), until=_ts_option(until), limit=limit):
+    for e in c.ws.events(ref=ref, since=since, until=until, limit=limit):
         if as_json:
             import json
 
@@ -130,7 +153,7 @@ def log_cmd(
         else:
             click.echo(
                 f"{e.seq:>7}  {e.ts}  {printable(e.actor, single_line=True):<12} "
-                f"{e.target:<14} {_describe(e)}  {e.hash[:12]}"
+                f"{printable(e.target, single_line=True):<14} {_describe(e)}  {e.hash[:12]}"
             )
 
 
@@ -148,12 +171,19 @@ def _trusted_key(c: Context, public_key: str | None) -> bytes | None:
 
 @click.command("verify")
 @click.option(
+    "--anchor-file",
     "--anchors",
     "anchor_files",
+    cls=RenamedOption,
+    old=("--anchors",),
     multiple=True,
-    help="Anchor file(s) with signed checkpoints (default: the configured one, if it exists).",
+    help="Anchor file with signed checkpoints; repeatable (default: the configured anchor_file, if any).",
 )
-@click.option("--public-key", help="The trusted public key (PEM) that signed the checkpoints.")
+@click.option(
+    "--public-key",
+    help="The trusted public key (PEM) that signed the checkpoints (default: the configured public_key, "
+    "else the .pub beside the signing key).",
+)
 @json_option
 @pass_ctx
 def verify_cmd(c: Context, anchor_files: tuple[str, ...], public_key: str | None, as_json: bool) -> None:
@@ -172,7 +202,7 @@ def verify_cmd(c: Context, anchor_files: tuple[str, ...], public_key: str | None
 
 
 @click.command("keygen")
-@click.option("--key", "key_path", help="Where to write the private key (default: configured signing_key).")
+@signing_key_option("Where to write the private key (default: the configured signing_key).")
 @pass_ctx
 def keygen_cmd(c: Context, key_path: str | None) -> None:
     """Create the Ed25519 key that signs checkpoints (keep it outside the workspace)."""
@@ -182,8 +212,15 @@ def keygen_cmd(c: Context, key_path: str | None) -> None:
 
 
 @click.command("anchor")
-@click.option("--key", "key_path", help="Private signing key (default: configured signing_key).")
-@click.option("--out", "out_path", help="Anchor file to append to (default: configured anchor_file).")
+@signing_key_option("Private signing key (default: the configured signing_key).")
+@click.option(
+    "--anchor-file",
+    "--out",
+    "out_path",
+    cls=RenamedOption,
+    old=("--out",),
+    help="Anchor file to append to (default: the configured anchor_file).",
+)
 @json_option
 @pass_ctx
 def anchor_cmd(c: Context, key_path: str | None, out_path: str | None, as_json: bool) -> None:
@@ -250,8 +287,6 @@ def playbooks_cmd(c: Context, as_json: bool) -> None:
 @pass_ctx
 def demo_cmd(c: Context, keep: bool, print_queue: bool) -> None:
     """Load the bundled sample alerts into a throw-away workspace and open the terminal app on it."""
-    import sys
-
     from triage.cli.alerts import alerts_cmd
     from triage.commands import Commands
 
@@ -273,10 +308,8 @@ def demo_cmd(c: Context, keep: bool, print_queue: bool) -> None:
     c.db_option = str(tmp / "demo.db")
     c._ws = ws
     c._commands = commands
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    interactive = on_a_terminal()
     if not print_queue and interactive:
-        from triage.cli.tui import run_app
-
         run_app(c)
     click.echo(f"demo workspace: {tmp / 'demo.db'}" if keep else "demo workspace (temporary)")
     _print_ingest(total, False)

@@ -20,7 +20,7 @@ def _done(event: Event, as_json: bool, message: str) -> None:
     if as_json:
         emit_json(event.as_dict())
     else:
-        click.echo(f"{message} (event {event.seq})")
+        click.echo(f"{printable(message, single_line=True)} (event {event.seq})")  # can quote what was typed
 
 
 @click.command("alerts")
@@ -53,15 +53,13 @@ def alerts_cmd(
     as_json: bool,
 ) -> None:
     """List alerts, most severe and newest first."""
-    rows = queries.list_alerts(
-        c.ws,
-        status=status,
-        severities=list(severities),
-        assignee=c.analyst if mine else assignee,
-        unassigned=unassigned,
-        incident=incident,
-        limit=limit,
-    )
+    filters: dict[str, Any] = {
+        "severities": list(severities),
+        "assignee": c.analyst if mine else assignee,
+        "unassigned": unassigned,
+        "incident": incident,
+    }
+    rows = queries.list_alerts(c.ws, status=status, limit=limit, **filters)
     if as_json:
         emit_json(rows)
         return
@@ -86,7 +84,7 @@ def alerts_cmd(
         ["ID", "SEVERITY", "STATUS", "ASSIGNEE", "AGE", "DUE", "PLAYBOOK", "HOST", "TITLE"],
         widths={3: 16, 7: 24, 8: 70},
     )
-    counts = queries.status_counts(c.ws)
+    counts = queries.status_counts(c.ws, **filters)  # the same filters, every status
     click.echo(
         f"{len(rows)} shown; "
         + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("new", "acknowledged", "closed"))

@@ -11,7 +11,9 @@ import click
 from triage import __version__
 from triage.cli import admin, alerts, evidence, sources, tabletop, tui
 from triage.cli.context import Context
+from triage.cli.usage import global_option_hint
 from triage.errors import TriageError
+from triage.text import printable
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,7 +26,7 @@ from triage.errors import TriageError
 @click.option(
     "--config", "config_path", help="Config file (default: $TRIAGE_CONFIG or ~/.config/triage/config.toml)."
 )
-@click.option("--playbooks", "playbooks_dir", help="Playbook directory (default: the bundled playbooks/).")
+@click.option("--playbooks", "playbooks_dir", help="Playbook directory (default: the bundled playbooks).")
 @click.version_option(__version__, prog_name="triage")
 @click.pass_context
 def cli(
@@ -62,6 +64,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("triage: aborted", err=True)
         sys.exit(130)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # `triage` (or `triage evidence`) alone asks for the help: not an error.
+        click.echo(exc.ctx.get_help(), color=exc.ctx.color)
+        sys.exit(0)
+    except click.NoSuchOption as exc:
+        exc.message = global_option_hint(cli, exc, sys.argv[1:] if argv is None else argv) or exc.message
+        exc.show()
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -70,12 +80,12 @@ def main(argv: list[str] | None = None) -> None:
     except TriageError as exc:
         lines = str(exc).splitlines() or [type(exc).__name__]
         for problem in getattr(exc, "problems", None) or lines:
-            click.echo(f"triage: error: {problem}", err=True)
+            click.echo(f"triage: error: {printable(problem, single_line=True)}", err=True)
         sys.exit(exc.exit_code)
     except sqlite3.Error as exc:
         if debug:
             raise
-        click.echo(f"triage: error: workspace database: {exc}", err=True)
+        click.echo(f"triage: error: workspace database: {printable(exc, single_line=True)}", err=True)
         sys.exit(2)
     except BrokenPipeError:
         # Output piped into `head` and friends: not an error.
@@ -89,7 +99,8 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         click.echo(
-            f"triage: internal error: {type(exc).__name__}: {exc} (set TRIAGE_DEBUG=1 for details)",
+            f"triage: internal error: {type(exc).__name__}: {printable(exc, single_line=True)}"
+            " (set TRIAGE_DEBUG=1 for details)",
             err=True,
         )
         sys.exit(70)
