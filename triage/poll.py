@@ -148,8 +148,11 @@ class Poller:
         they are read whole on every pass instead of failing the pass for every index."""
         try:
             types = self.backend.field_types(self.cfg.index, self.cfg.timestamp_field)
-        except SourceError as exc:  # e.g. no privilege to read mappings: poll as before
-            self._note_once(f"cannot read the mapping of {self.cfg.timestamp_field} ({exc})")
+        except SourceError as exc:
+            # No privilege to read mappings: poll as before, and say why once. Any other failure
+            # (down, bad credentials, no index) is the pass's own to report, once.
+            if "(HTTP 403)" in str(exc):
+                self._note_once(f"cannot read the mapping of {self.cfg.timestamp_field} ({exc})")
             return {}
         return {index: kind for index, kind in sorted(types.items()) if kind not in _TIME_TYPES}
 
