@@ -27,6 +27,7 @@ import pytest
 from triage.playbooks import PlaybookSet
 
 from .conftest import ROOT, SAMPLES
+from .tmux_helpers import Tmux, needs_tmux
 
 pytestmark = pytest.mark.slow  # builds a wheel (a few seconds, setuptools from PyPI or pip's cache)
 
@@ -268,18 +269,9 @@ def test_imported_from_the_zipped_wheel_the_data_is_still_found(installed: Insta
 
 # -- the terminal app, in a real terminal -------------------------------------------------------
 
-needs_tmux = pytest.mark.skipif(
-    shutil.which("tmux") is None, reason="tmux is not installed (scripts/setup installs it)"
-)
 
-
-class Tmux:
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-
-    def __call__(self, *args: str) -> str:
-        proc = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=False)
-        return proc.stdout
+class AppTmux(Tmux):
+    """The installed command in an 80x24 terminal, started from outside the checkout."""
 
     def start(self, installed: Installed, command: str, done: Path) -> None:
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in installed.env.items() if k in ENV_FOR_TMUX)
@@ -289,19 +281,6 @@ class Tmux:
         cd = f"cd {shlex.quote(str(installed.run))}"
         line = f"{cd}; unset {unset}; env {env} {command}; echo $? > {done}; sleep 30"
         self("new-session", "-d", "-s", "app", "-x", "80", "-y", "24", line)
-
-    def screen(self) -> str:
-        return self("capture-pane", "-p", "-J", "-t", "app")  # -J: a wrapped line comes back as one
-
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        shown = ""
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{shown}")
 
 
 ENV_FOR_TMUX = (
@@ -323,14 +302,14 @@ def _exit_code(done: Path, timeout: float = 20.0) -> str:
 
 
 @pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[Tmux]:
-    t = Tmux(f"triage-installed-{os.getpid()}-{tmp_path.name}")
+def tmux(tmp_path: Path) -> Iterator[AppTmux]:
+    t = AppTmux(f"triage-installed-{os.getpid()}-{tmp_path.name}", "app", join_lines=True)
     yield t
     t("kill-server")
 
 
 @needs_tmux
-def test_demo_opens_the_terminal_app_at_80x24(installed: Installed, tmux: Tmux, tmp_path: Path) -> None:
+def test_demo_opens_the_terminal_app_at_80x24(installed: Installed, tmux: AppTmux, tmp_path: Path) -> None:
     done = tmp_path / "exit-code"
     tmux.start(installed, f"{shlex.quote(str(installed.triage))} demo", done)
     screen = tmux.wait_for("SEVERITY")  # the queue's header; at 80 columns "N in view" is cut off
@@ -345,7 +324,7 @@ def test_demo_opens_the_terminal_app_at_80x24(installed: Installed, tmux: Tmux, 
 
 @needs_tmux
 def test_a_missing_stylesheet_is_one_line_and_exit_2(
-    installed: Installed, tmux: Tmux, tmp_path: Path
+    installed: Installed, tmux: AppTmux, tmp_path: Path
 ) -> None:
     db = tmp_path / "ws.db"
     _check(installed("init", env={**installed.env, "TRIAGE_DB": str(db)}))

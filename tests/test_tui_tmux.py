@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -15,38 +13,15 @@ import pytest
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
 
+from .tmux_helpers import Tmux, needs_tmux
 from .tui_helpers import HOSTILE, build_workspace
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("tmux") is None, reason="tmux is not installed (scripts/setup installs it)"
-)
-
-
-class Tmux:
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-
-    def __call__(self, *args: str) -> str:
-        proc = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=False)
-        return proc.stdout
-
-    def screen(self) -> str:
-        return self("capture-pane", "-p", "-t", "tui")
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        deadline = time.monotonic() + timeout
-        shown = ""
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{shown}")
+pytestmark = needs_tmux
 
 
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Tmux]:
-    t = Tmux(f"triage-test-{os.getpid()}-{tmp_path.name}")
+    t = Tmux(f"triage-test-{os.getpid()}-{tmp_path.name}", "tui")
     yield t
     t("kill-server")
 
