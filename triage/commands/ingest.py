@@ -268,7 +268,7 @@ class Ingest:
         assert alert is not None
         pb = self.c.playbooks.match(alert)
         summary = alert.summary()
-        head = {"dedup_key": key, "digest": item.digest, "playbook": _playbook_snapshot(pb, alert.severity)}
+        head = {"dedup_key": key, "digest": item.digest, "playbook": playbook_snapshot(pb, alert.severity)}
         head.update(extra)
         payload = {**head, "alert": {**summary, "raw": alert.raw}}
         payload_json = None
@@ -338,7 +338,9 @@ class Ingest:
         result.problems.append(f"{origin} {location}: {reason}")
 
 
-def _playbook_snapshot(pb: Playbook | None, severity: Severity) -> dict[str, Any] | None:
+def playbook_snapshot(pb: Playbook | None, severity: Severity) -> dict[str, Any] | None:
+    """What an alert records of its playbook when it is ingested: the steps and the targets
+    for its severity, so later changes to the playbook file never rewrite its history."""
     if pb is None:
         return None
     target = pb.target_for(severity)
