@@ -12,7 +12,7 @@ CORE = [
     "triage.store.anchor",
     "triage.commands",
     "triage.sources.files",
-    "triage.sources.profiles",
+    "triage.mapping.registry",
     "triage.playbooks",
     "triage.queries",
     "triage.queue",

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from triage.clock import parse_time
 from triage.domain.alert import Alert, Severity
 from triage.errors import MappingError
-from triage.sources.lookup import first, get, has_prefix
+from triage.mapping.lookup import first, get, has_prefix
 
 _TECH_RE = re.compile(r"^T\d{4}(\.\d{3})?$", re.IGNORECASE)
 

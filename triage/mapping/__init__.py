@@ -1,0 +1,1 @@
+"""Mapping: each source format's documents in, one normalised ``Alert`` out."""
