@@ -51,7 +51,7 @@ if str(ROOT) not in sys.path:  # run from anywhere, even without the editable in
 
 from triage.commands import Commands  # noqa: E402
 from triage.config import bundled  # noqa: E402
-from triage.mapping.registry import map_document  # noqa: E402
+from triage.mapping import map_document  # noqa: E402
 from triage.playbooks import PlaybookSet  # noqa: E402
 from triage.sources.base import unwrap_hit  # noqa: E402
 from triage.sources.files import FileSource  # noqa: E402

@@ -12,7 +12,7 @@ CORE = [
     "triage.store.anchor",
     "triage.commands",
     "triage.sources.files",
-    "triage.mapping.registry",
+    "triage.mapping",
     "triage.playbooks",
     "triage.queries",
     "triage.queue",

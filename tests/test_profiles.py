@@ -9,8 +9,8 @@ import pytest
 
 from triage.domain.alert import Severity
 from triage.errors import MappingError
+from triage.mapping import detect, map_document
 from triage.mapping.lookup import get
-from triage.mapping.registry import detect, map_document
 
 ELASTIC_HIT: dict[str, Any] = {
     "_index": ".internal.alerts-security.alerts-default-000001",

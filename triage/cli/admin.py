@@ -17,7 +17,7 @@ from triage.clock import format_ts, parse_time
 from triage.commands import IngestResult
 from triage.config import anchor_file_path, bundled, signing_key_path
 from triage.errors import ConfigError, InputError, SigningError
-from triage.mapping.registry import PROFILES
+from triage.mapping import PROFILES
 from triage.sources.files import FileSource
 from triage.store import anchor as anchoring
 from triage.store.verify import verify_workspace

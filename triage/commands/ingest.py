@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from triage.domain.alert import Alert, Severity, escape_surrogates
 from triage.errors import MappingError
+from triage.mapping import PROFILES, map_document
 from triage.mapping.lookup import get
-from triage.mapping.registry import PROFILES, map_document
 from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
 from triage.store.chain import canonical, canonical_with

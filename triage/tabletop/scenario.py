@@ -31,7 +31,7 @@ from triage import yamldoc
 from triage.domain.alert import Alert
 from triage.domain.states import Disposition
 from triage.errors import InputError, MappingError, ScenarioError
-from triage.mapping.registry import map_document
+from triage.mapping import map_document
 from triage.sources.base import RawRecord
 from triage.sources.files import FileSource
 
