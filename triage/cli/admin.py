@@ -12,7 +12,7 @@ from triage.app import integrity
 from triage.cli.context import Context, pass_ctx
 from triage.cli.inputs import IngestRun, ingest_paths
 from triage.cli.params import ALERT_ID, INCIDENT_ID, RenamedOption, json_option, signing_key_option
-from triage.cli.render import emit_json, emit_report, table
+from triage.cli.render import describe, emit_json, emit_report, table
 from triage.cli.tui import on_a_terminal, run_app
 from triage.clock import format_ts, parse_time
 from triage.commands import IngestResult
@@ -139,8 +139,6 @@ def log_cmd(
     as_json: bool,
 ) -> None:
     """Print the investigation log (JSON Lines with --json)."""
-    from triage.cli.alerts import _describe
-
     ref = (
         f"alert:{alert}" if alert is not None else (f"incident:{incident}" if incident is not None else None)
     )
@@ -152,7 +150,7 @@ def log_cmd(
         else:
             click.echo(
                 f"{e.seq:>7}  {e.ts}  {printable(e.actor, single_line=True):<12} "
-                f"{printable(e.target, single_line=True):<14} {_describe(e)}  {e.hash[:12]}"
+                f"{printable(e.target, single_line=True):<14} {describe(e)}  {e.hash[:12]}"
             )
 
 
