@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from triage.config import Settings, anchor_file_path, signing_key_path
 from triage.errors import ConfigError, SigningError
 from triage.store import anchor as anchoring
@@ -27,6 +29,16 @@ class Anchored:
 
     record: dict[str, Any]
     anchor_file: Path
+
+
+def signing_key(settings: Settings, key_path: str | None = None) -> Ed25519PrivateKey:
+    """The private key that signs checkpoints and packs (default: the configured one)."""
+    return anchoring.load_private_key(signing_key_path(key_path, settings))
+
+
+def default_anchor_file(settings: Settings, db_path: Path) -> Path:
+    """The anchor file of the workspace at ``db_path``: the configured one, else beside it."""
+    return anchor_file_path(None, settings, db_path)
 
 
 def trusted_key(settings: Settings, public_key: Path | None = None) -> bytes | None:
@@ -56,7 +68,7 @@ def verify(
     the configured anchor file, if it exists) with the trusted key."""
     files = list(anchor_files)
     if not files:
-        default = anchor_file_path(None, settings, db_path)
+        default = default_anchor_file(settings, db_path)
         if default.exists():
             files = [default]
     return verify_workspace(ws.conn, ws.id, anchor_files=files, public_key=trusted_key(settings, public_key))
@@ -80,7 +92,7 @@ def anchor(
     (defaults: the configured ones); the anchor file cannot be the workspace itself. The
     workspace is opened once the key is loaded and the anchor file checked, so their problems
     are reported first."""
-    key = anchoring.load_private_key(signing_key_path(key_path, settings))
+    key = signing_key(settings, key_path)
     target = anchor_file_path(anchor_file, settings, db_path)
     try:
         if target.resolve() == db_path.resolve():
