@@ -52,10 +52,10 @@ if str(ROOT) not in sys.path:  # run from anywhere, even without the editable in
 from triage.commands import Commands  # noqa: E402
 from triage.commands.ingest import playbook_snapshot  # noqa: E402
 from triage.config import bundled  # noqa: E402
+from triage.mapping import map_document  # noqa: E402
 from triage.playbooks import PlaybookSet  # noqa: E402
 from triage.sources.base import unwrap_hit  # noqa: E402
 from triage.sources.files import FileSource  # noqa: E402
-from triage.sources.profiles import map_document  # noqa: E402
 from triage.store.chain import GENESIS, canonical, chain_hash  # noqa: E402
 from triage.store.identity import content_digest  # noqa: E402
 from triage.store.verify import verify_chain  # noqa: E402

@@ -1,40 +1,74 @@
-"""The core never imports a UI toolkit (the TUI and CLI are thin shells over it)."""
+"""The layers hold and the core never imports a UI toolkit (the TUI and CLI are thin shells over it).
+
+The rules are the import-linter contracts in ``pyproject.toml``; these tests run them, check
+that they name every part of ``triage`` (a new package cannot slip past them), and import the
+whole core to see that no UI toolkit is loaded at run time either.
+"""
 
 from __future__ import annotations
 
+import os
+import pkgutil
+import re
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
-CORE = [
-    "triage.domain",
-    "triage.store.workspace",
-    "triage.store.verify",
-    "triage.store.anchor",
-    "triage.commands",
-    "triage.sources.files",
-    "triage.sources.profiles",
-    "triage.playbooks",
-    "triage.queries",
-    "triage.queue",
-    "triage.clock",
-    "triage.text",
-    "triage.errors",
-    "triage.config",
-    "triage.evidence",
-    "triage.evidence.export",
-    "triage.evidence.verify",
-    "triage.tabletop.scenario",
-    "triage.tabletop.replay",
-    "triage.tabletop.exercise",
-    "triage.tabletop.sinks",
-    "triage.tabletop.report",
-]
+import triage
+
+ROOT = Path(__file__).resolve().parent.parent
+SHELLS = {"triage.cli", "triage.tui"}
+NOT_LAYERED = {"triage.__main__", "triage.data"}  # the entry point (a shell) and package data
+
+
+def _contracts() -> dict[str, dict[str, object]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {c["type"]: c for c in config["tool"]["importlinter"]["contracts"]}
+
+
+def _top_level() -> set[str]:
+    return {f"triage.{m.name}" for m in pkgutil.iter_modules(triage.__path__)} - NOT_LAYERED
+
+
+def test_the_import_contracts_are_kept() -> None:
+    linter = Path(sys.executable).with_name("lint-imports")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([str(linter)], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "broken" in proc.stdout and " 0 broken" in proc.stdout
+
+
+def test_the_layers_name_every_part_of_triage() -> None:
+    layers = _contracts()["layers"]["layers"]
+    assert isinstance(layers, list)
+    named = [name for layer in layers for name in re.split(r"\s*[|:]\s*", layer)]
+    assert len(named) == len(set(named)), "a module in two layers"
+    assert set(named) == _top_level()
+    assert layers[-2] == "triage.domain", "domain is the bottom of the product (only leaf modules below)"
+
+
+def test_the_ui_toolkit_contract_names_the_whole_core() -> None:
+    forbidden = _contracts()["forbidden"]
+    assert set(forbidden["source_modules"]) == _top_level() - SHELLS  # type: ignore[arg-type]
+    assert set(forbidden["forbidden_modules"]) == {"textual", "rich"}  # type: ignore[arg-type]
+
+
+def _core_modules() -> list[str]:
+    found = []
+    for m in pkgutil.walk_packages(triage.__path__, "triage."):
+        top = ".".join(m.name.split(".")[:2])
+        if top not in SHELLS and top not in NOT_LAYERED:
+            found.append(m.name)
+    return sorted(found)
 
 
 def test_core_imports_no_ui_toolkit() -> None:
+    core = _core_modules()
+    assert {"triage.mapping.registry", "triage.app.poller", "triage.store.anchor"} <= set(core)
     code = (
         "import sys\n"
-        + "".join(f"import {m}\n" for m in CORE)
+        + "".join(f"import {m}\n" for m in core)
         + "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         + "print(','.join(bad))\n"
     )

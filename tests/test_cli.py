@@ -76,8 +76,8 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, args: tuple[str, 
 def test_refusals_and_bad_files_are_one_line(tmp_path: Path) -> None:
     assert _run(tmp_path, "init").returncode == 0
     for args, code, message in [
-        (("ack", "7"), 3, "no alert 7"),
-        (("close", "7", "-d", "true_positive", "-r", "x"), 3, "no alert 7"),
+        (("ack", "7"), 4, "no alert 7"),
+        (("close", "7", "-d", "true_positive", "-r", "x"), 4, "no alert 7"),
         (("--config", str(tmp_path / "missing.toml"), "alerts"), 2, "config file not found"),
         (("--playbooks", str(tmp_path), "alerts"), 0, ""),
         (("ingest", str(tmp_path)), 1, "is a directory (give --recursive"),

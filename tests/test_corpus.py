@@ -27,10 +27,10 @@ from typing import Any
 import pytest
 
 from triage import clock
+from triage.app.poller import Poller
 from triage.commands import Commands, IngestResult
 from triage.evidence import ExportRequest, export_pack, verify_pack
 from triage.playbooks import PlaybookSet
-from triage.poll import Poller
 from triage.sources.base import RawRecord
 from triage.sources.files import FileSource
 from triage.sources.search import SearchSourceConfig

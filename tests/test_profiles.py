@@ -9,8 +9,8 @@ import pytest
 
 from triage.domain.alert import Severity
 from triage.errors import MappingError
-from triage.sources.lookup import get
-from triage.sources.profiles import detect, map_document
+from triage.mapping import detect, map_document
+from triage.mapping.lookup import get
 
 ELASTIC_HIT: dict[str, Any] = {
     "_index": ".internal.alerts-security.alerts-default-000001",

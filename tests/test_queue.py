@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from triage import queries
 from triage.commands import Commands
 from triage.errors import CommandRejected
-from triage.queue import SORT_KEYS, Queue, QueueView, related_alerts
+from triage.queue import LISTING_SORT, SORT_KEYS, Queue, QueueView, related_alerts
 from triage.store.workspace import Workspace
 
 from .conftest import make_alert
@@ -162,3 +163,49 @@ def test_search_answers_follow_new_events(ws: Workspace, filled: list[int], cmds
     plain = q.status_counts(QueueView(analyst="alice", status="mine"))  # no text: indexed queries
     assert counts["mine"] == 2 and counts["all"] == 4 and plain["all"] == 5
     assert q.position(view, filled[0]) is None
+
+
+RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "informational": 4}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"status": "all"},
+        {"status": "closed"},
+        {"status": "all", "severities": ["high", "crit"]},
+        {"status": "all", "assignee": "alice"},
+        {"status": "open", "unassigned": True},
+        {"status": "all", "unassigned": True, "assignee": "bob"},  # unassigned wins, as in the CLI
+        {"status": "all", "incident": "escalated"},
+    ],
+)
+def test_the_listing_and_the_queue_read_one_model(
+    ws: Workspace, cmds: Commands, filled: list[int], filters: dict[str, object]
+) -> None:
+    incident = cmds.escalate(filled[1]).payload["incident"]
+    cmds.link(filled[2], incident)
+    kw = {**filters, "incident": incident} if filters.get("incident") else dict(filters)
+    listed = queries.list_alerts(ws, **kw)  # type: ignore[arg-type]
+    view = QueueView(
+        status=str(kw.get("status", "open")),
+        severity=tuple(kw.get("severities") or ()),  # type: ignore[arg-type]
+        assignee=kw.get("assignee"),  # type: ignore[arg-type]
+        unassigned=bool(kw.get("unassigned")),
+        incident=kw.get("incident"),  # type: ignore[arg-type]
+        sort=LISTING_SORT,
+    )
+    queued = Queue(ws.conn).page(view, 0, 100)
+    assert [r["id"] for r in listed] == [r.id for r in queued]
+    # the listing's order: most severe first, then the newest fired, then the newest id
+    expected = sorted(listed, key=lambda r: (-RANK[r["severity"]], r["fired_at"], r["id"]), reverse=True)
+    assert [r["id"] for r in listed] == [r["id"] for r in expected]
+    counts = queries.status_counts(
+        ws,
+        **{k: v for k, v in kw.items() if k != "status"},  # type: ignore[arg-type]
+    )
+    every = Queue(ws.conn).status_counts(view)
+    assert {s: counts.get(s, 0) for s in ("new", "acknowledged", "closed")} == {
+        s: every[s] for s in ("new", "acknowledged", "closed")
+    }

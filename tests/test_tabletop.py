@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from triage import clock
+from triage.clock import ManualClock, RealClock
 from triage.commands import Commands
 from triage.errors import CommandRejected, ScenarioError, WorkspaceError
 from triage.evidence import ExportRequest, export_pack
@@ -27,8 +28,6 @@ from triage.tabletop.replay import (
     AlertsReplayed,
     Delivery,
     InjectDue,
-    ManualClock,
-    RealClock,
     Replay,
     ReplayEvent,
     ReplayFinished,

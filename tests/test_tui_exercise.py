@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from triage.clock import ManualClock
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import KIND_EXERCISE, Workspace
-from triage.tabletop.replay import ManualClock
 from triage.tui.screens.help import HelpScreen
 from triage.tui.screens.injects import InjectsScreen
 from triage.tui.widgets.alert_table import AlertTable

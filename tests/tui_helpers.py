@@ -13,11 +13,11 @@ from textual.pilot import Pilot
 from textual.strip import Strip
 
 from triage import clock
+from triage.clock import Clock
 from triage.commands import Commands
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Event, Workspace
 from triage.tabletop.exercise import Exercise
-from triage.tabletop.replay import Clock
 from triage.tabletop.scenario import load as load_scenario
 from triage.tui import TriageApp
 from triage.tui.exercise import ExerciseControl

@@ -1,4 +1,10 @@
-"""Time in triage is UTC and explicit.
+"""Time in triage is UTC and explicit, and every reading of the wall clock goes through here.
+
+``utc_now`` (and ``now_ts``, ``epoch_s``) read the one wall clock, which ``set_clock`` freezes or
+replaces. Durations and waiting use a monotonic clock instead, never the wall clock: ``Clock``
+is that clock's interface (read it, sleep on it), ``RealClock`` the system's and ``ManualClock``
+one that moves only when told to (tests). The tabletop replay's scenario time runs on a
+``Clock``.
 
 Timestamps are stored as fixed-width ISO 8601 strings with microseconds and a
 ``Z`` suffix, so that string order is time order and range queries work on text.
@@ -7,8 +13,11 @@ Timestamps are stored as fixed-width ISO 8601 strings with microseconds and a
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from dateutil import parser as dateparser
 
@@ -23,6 +32,52 @@ def set_clock(fn: Callable[[], datetime] | None) -> None:
     """Freeze or replace the clock (tests, exercises). ``None`` restores the real one."""
     global _now
     _now = fn if fn is not None else (lambda: datetime.now(UTC))
+
+
+class Clock(Protocol):
+    """A monotonic clock to measure and wait on (never the wall clock: see ``utc_now``)."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back."""
+        ...
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        """Return after ``seconds``, or as soon as ``wake`` is set."""
+        ...
+
+
+class RealClock:
+    """The system's monotonic clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        wake.wait(max(seconds, 0.0))
+
+
+class ManualClock:
+    """A clock that moves only when told to: ``sleep`` moves it forward at once (tests)."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        self.slept.append(seconds)
+        if not wake.is_set():
+            self.now += max(seconds, 0.0)
+
+
+def epoch_s() -> float:
+    """Now as seconds since the epoch (what search servers' epoch-millisecond sort values count)."""
+    return utc_now().timestamp()
 
 
 def format_ts(dt: datetime) -> str:

@@ -1,7 +1,13 @@
 """One exception tree for everything triage reports to a user.
 
-Every error a user can cause (bad input, bad config, a refused command) is a
-``TriageError``; the CLI prints its message on one line and exits non-zero.
+Every error a user can cause (bad input, bad config, a refused command, a name that does not
+exist) is a ``TriageError``; the CLI prints its message on one line and exits with the class's
+``exit_code``:
+
+- 1: findings (verification, quarantine) and anything else not listed here;
+- 2: setup problems and malformed values (``ConfigError``, ``WorkspaceError``, ``InputError``, ...);
+- 3: a refused command (``CommandRejected``, ``Conflict``): nothing was written;
+- 4: the alert or incident named does not exist (``NotFound``).
 """
 
 from __future__ import annotations
@@ -55,8 +61,12 @@ class CommandRejected(TriageError):
     exit_code = 3
 
 
-class NotFound(CommandRejected):
-    """The alert or incident a command names does not exist."""
+class NotFound(TriageError):
+    """The alert or incident a command or query names does not exist; nothing was written.
+
+    Not a refused command: the command may be valid, its target is missing."""
+
+    exit_code = 4
 
 
 class Conflict(CommandRejected):

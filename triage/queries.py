@@ -1,12 +1,17 @@
-"""Read-side queries over the projections (no writes here)."""
+"""Read-side queries over the projections (no writes here).
+
+Alert lists are read through the one read model, ``triage.queue.QueueView``; this module
+gives the CLI's vocabulary for it (``STATUS_FILTERS``, repeatable severities) and whole
+records, and reads single alerts, incidents, the quarantine and the sources' health.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from triage.domain.alert import Severity
 from triage.errors import CommandRejected, NotFound
+from triage.queue import LISTING_SORT, QueueView
 from triage.store.workspace import Event, Workspace
 
 _JSON_COLUMNS = ("tactics", "techniques", "tags", "playbook_steps", "required_steps", "steps_done")
@@ -26,39 +31,24 @@ def _rows(ws: Workspace, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> li
     return out
 
 
-def _filters(
+def _view(
     status: str,
     severities: list[str] | None,
     assignee: str | None,
     unassigned: bool,
     incident: int | None,
-) -> tuple[str, list[Any]]:
-    """The WHERE clause (empty, or with its keyword) and its arguments for the alert filters."""
-    where: list[str] = []
-    args: list[Any] = []
-    if status == "open":
-        where.append("status != 'closed'")
-    elif status != "all":
-        if status not in STATUS_FILTERS:
-            raise CommandRejected(f"unknown status {status!r} (use {', '.join(STATUS_FILTERS)})")
-        where.append("status = ?")
-        args.append(status)
-    if severities:
-        try:
-            sevs = [Severity.parse(s).value for s in severities]
-        except ValueError as exc:
-            raise CommandRejected(str(exc)) from None
-        where.append(f"severity IN ({', '.join('?' * len(sevs))})")
-        args.extend(sevs)
-    if unassigned:
-        where.append("assignee IS NULL")
-    elif assignee:
-        where.append("assignee = ?")
-        args.append(assignee)
-    if incident is not None:
-        where.append("incident_id = ?")
-        args.append(incident)
-    return (" WHERE " + " AND ".join(where) if where else ""), args
+) -> QueueView:
+    """The read model's view of the listing's filters (a status of ``STATUS_FILTERS``)."""
+    if status not in STATUS_FILTERS:
+        raise CommandRejected(f"unknown status {status!r} (use {', '.join(STATUS_FILTERS)})")
+    return QueueView(
+        status=status,
+        severity=tuple(severities or ()),
+        assignee=assignee,
+        unassigned=unassigned,
+        incident=incident,
+        sort=LISTING_SORT,
+    )
 
 
 def list_alerts(
@@ -71,16 +61,9 @@ def list_alerts(
     incident: int | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    where, args = _filters(status, severities, assignee, unassigned, incident)
-    sql = "SELECT * FROM alerts"
-    sql += where
-    sql += (
-        " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2"
-        " WHEN 'low' THEN 3 ELSE 4 END, fired_at DESC, id DESC"
-    )
-    if limit is not None:
-        sql += " LIMIT ?"
-        args.append(limit)
+    """Whole alert records of the view the filters make, most severe and newest fired first."""
+    view = _view(status, severities, assignee, unassigned, incident)
+    sql, args = view.select("*", limit=limit)
     return _rows(ws, sql, args)
 
 
@@ -129,7 +112,7 @@ def status_counts(
 ) -> dict[str, int]:
     """Alerts per status among those the filters of ``list_alerts`` select (every status: the
     status is what is counted); no filters count every alert."""
-    where, args = _filters("all", severities, assignee, unassigned, incident)
+    where, args = _view("all", severities, assignee, unassigned, incident).where()
     sql = "SELECT status, count(*) FROM alerts"
     sql += where + " GROUP BY status"
     return dict(ws.conn.execute(sql, args).fetchall())

@@ -1,9 +1,12 @@
-"""The analyst's queue, read one page at a time.
+"""The read model of the alert list: one view (filters and a sort) for every shell.
 
-A queue view is a filter (status, severity, playbook, free text) and a sort order. Every
-sort order walks an index (see ``triage.store.schema``), so the first page of a queue of a
-hundred thousand alerts costs about as much as the first page of a queue of ten: a screen
-asks for the rows it shows, never for all of them.
+A ``QueueView`` is a filter (status view, severity, assignee / mine / unassigned, playbook,
+incident, free text) and a sort order; its ``where``, ``order_by`` and ``select`` are the
+one way an alert list is read, by the terminal app's queue (``Queue``, one page at a time)
+and by ``triage.queries.list_alerts`` (the CLI's ``triage alerts``, ``triage incident``).
+Every sort order of the app's columns walks an index (see ``triage.store.schema``), so the
+first page of a queue of a hundred thousand alerts costs about as much as the first page of
+a queue of ten: a screen asks for the rows it shows, never for all of them.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "user": ("user_name", "fired_at"),
     "src_ip": ("src_ip",),
 }
+# The listing's order (most severe first, then the newest fired): what ``triage alerts`` prints.
+LISTING_SORT = "listing"
+_ORDERS: dict[str, tuple[str, ...]] = {**SORT_KEYS, LISTING_SORT: (SEVERITY_RANK, "fired_at")}
 
 _COLUMNS = (
     "id, severity, status, assignee, ingested_at, fired_at, ack_due, close_due, acknowledged_at,"
@@ -74,26 +80,36 @@ class QueueRow:
 
 @dataclass(frozen=True, slots=True)
 class QueueView:
-    """What the analyst asked to see. ``analyst`` is who "mine" means."""
+    """What the analyst asked to see. ``analyst`` is who "mine" means.
+
+    ``status`` is a status view (``STATUS_VIEWS``: "mine" and "unassigned" are open alerts of
+    the analyst's and of nobody's). ``severity`` is one severity or a tuple of several (any of
+    them); ``assignee``, ``unassigned`` and ``incident`` narrow any status view further."""
 
     analyst: str = ""
     status: str = "open"
-    severity: str | None = None
+    severity: str | tuple[str, ...] | None = None
     playbook: str | None = None
     text: str = ""
     sort: str = "severity"
     descending: bool = True
+    assignee: str | None = None
+    unassigned: bool = False
+    incident: int | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUS_VIEWS:
             raise CommandRejected(f"unknown status view {self.status!r} (use {', '.join(STATUS_VIEWS)})")
-        if self.sort not in SORT_KEYS:
+        if self.sort not in _ORDERS:
             raise CommandRejected(f"cannot sort by {self.sort!r} (use {', '.join(SORT_KEYS)})")
-        if self.severity is not None:
-            try:
+        try:
+            if isinstance(self.severity, str):
                 object.__setattr__(self, "severity", Severity.parse(self.severity).value)
-            except ValueError as exc:
-                raise CommandRejected(str(exc)) from None
+            elif self.severity is not None:
+                several = tuple(Severity.parse(s).value for s in self.severity)
+                object.__setattr__(self, "severity", several or None)
+        except ValueError as exc:
+            raise CommandRejected(str(exc)) from None
 
     def with_(self, **changes: Any) -> QueueView:
         return replace(self, **changes)
@@ -118,12 +134,23 @@ class QueueView:
                 args.append(self.analyst)
             elif self.status == "unassigned":
                 clauses.append("assignee IS NULL")
-        if self.severity:
+        if self.unassigned:
+            clauses.append("assignee IS NULL")
+        elif self.assignee:
+            clauses.append("assignee = ?")
+            args.append(self.assignee)
+        if isinstance(self.severity, str):
             clauses.append("severity = ?")
             args.append(self.severity)
+        elif self.severity:
+            clauses.append(f"severity IN ({', '.join('?' * len(self.severity))})")
+            args.extend(self.severity)
         if self.playbook:
             clauses.append("playbook_id = ?")
             args.append(self.playbook)
+        if self.incident is not None:
+            clauses.append("incident_id = ?")
+            args.append(self.incident)
         text = self.text.strip()
         if text:
             like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -148,7 +175,18 @@ class QueueView:
 
     def order_by(self) -> str:
         d = "DESC" if self.descending else "ASC"
-        return " ORDER BY " + ", ".join(f"{key} {d}" for key in (*SORT_KEYS[self.sort], "id"))
+        return " ORDER BY " + ", ".join(f"{key} {d}" for key in (*_ORDERS[self.sort], "id"))
+
+    def select(
+        self, columns: str = _COLUMNS, *, limit: int | None = None, offset: int = 0
+    ) -> tuple[str, list[Any]]:
+        """The query of the view's alerts in its order (``limit`` of them from ``offset``)."""
+        where, args = self.where()
+        sql = f"SELECT {columns} FROM {_source(self)}{where}{self.order_by()}"  # noqa: S608
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args.extend([limit, max(offset, 0)])
+        return sql, args
 
 
 def _source(view: QueueView) -> str:
@@ -219,9 +257,8 @@ class Queue:
             sql = f"SELECT {_COLUMNS} FROM alerts WHERE id IN ({marks})"  # noqa: S608
             found = {r[0]: QueueRow(*r) for r in self.conn.execute(sql, wanted)}
             return [found[i] for i in wanted if i in found]
-        where, args = view.where()
-        sql = f"SELECT {_COLUMNS} FROM {_source(view)}{where}{view.order_by()} LIMIT ? OFFSET ?"  # noqa: S608
-        return [QueueRow(*r) for r in self.conn.execute(sql, [*args, limit, max(offset, 0)])]
+        sql, args = view.select(limit=limit, offset=offset)
+        return [QueueRow(*r) for r in self.conn.execute(sql, args)]
 
     def status_counts(self, view: QueueView) -> dict[str, int]:
         """Alerts per status (and mine / unassigned open ones) under the view's other filters.

@@ -8,19 +8,18 @@ from pathlib import Path
 import click
 
 from triage import queries
+from triage.app import integrity
 from triage.cli.context import Context, pass_ctx
 from triage.cli.inputs import IngestRun, ingest_paths
 from triage.cli.params import ALERT_ID, INCIDENT_ID, RenamedOption, json_option, signing_key_option
-from triage.cli.render import emit_json, emit_report, table
+from triage.cli.render import describe, emit_json, emit_report, table
 from triage.cli.tui import on_a_terminal, run_app
 from triage.clock import format_ts, parse_time
 from triage.commands import IngestResult
-from triage.config import anchor_file_path, bundled, signing_key_path
-from triage.errors import ConfigError, InputError, SigningError
+from triage.config import bundled
+from triage.errors import InputError
+from triage.mapping import PROFILES
 from triage.sources.files import FileSource
-from triage.sources.profiles import PROFILES
-from triage.store import anchor as anchoring
-from triage.store.verify import verify_workspace
 from triage.store.workspace import Workspace
 from triage.text import printable
 
@@ -140,8 +139,6 @@ def log_cmd(
     as_json: bool,
 ) -> None:
     """Print the investigation log (JSON Lines with --json)."""
-    from triage.cli.alerts import _describe
-
     ref = (
         f"alert:{alert}" if alert is not None else (f"incident:{incident}" if incident is not None else None)
     )
@@ -153,20 +150,8 @@ def log_cmd(
         else:
             click.echo(
                 f"{e.seq:>7}  {e.ts}  {printable(e.actor, single_line=True):<12} "
-                f"{printable(e.target, single_line=True):<14} {_describe(e)}  {e.hash[:12]}"
+                f"{printable(e.target, single_line=True):<14} {describe(e)}  {e.hash[:12]}"
             )
-
-
-def _trusted_key(c: Context, public_key: str | None) -> bytes | None:
-    if public_key:
-        return anchoring.load_public_key(Path(public_key))
-    if c.settings.public_key:
-        return anchoring.load_public_key(c.settings.public_key)
-    private = signing_key_path(None, c.settings)
-    for candidate in (anchoring.public_path(private), private):
-        if candidate.exists():
-            return anchoring.load_public_key(candidate)
-    return None
 
 
 @click.command("verify")
@@ -192,12 +177,13 @@ def verify_cmd(c: Context, anchor_files: tuple[str, ...], public_key: str | None
     Reports every problem with its event sequence number, then a summary, and
     exits 1 if anything is wrong.
     """
-    files = [Path(f) for f in anchor_files]
-    if not files:
-        default = anchor_file_path(None, c.settings, c.db_path)
-        if default.exists():
-            files = [default]
-    report = verify_workspace(c.ws.conn, c.ws.id, anchor_files=files, public_key=_trusted_key(c, public_key))
+    report = integrity.verify(
+        c.ws,
+        c.settings,
+        c.db_path,
+        anchor_files=[Path(f) for f in anchor_files],
+        public_key=Path(public_key) if public_key else None,
+    )
     emit_report(report, as_json)
 
 
@@ -206,8 +192,7 @@ def verify_cmd(c: Context, anchor_files: tuple[str, ...], public_key: str | None
 @pass_ctx
 def keygen_cmd(c: Context, key_path: str | None) -> None:
     """Create the Ed25519 key that signs checkpoints (keep it outside the workspace)."""
-    path = signing_key_path(key_path, c.settings)
-    pub = anchoring.generate_key(path)
+    path, pub = integrity.keygen(c.settings, key_path)
     click.echo(f"private key: {printable(path)} (mode 0600)\npublic key:  {printable(pub)}")
 
 
@@ -229,15 +214,8 @@ def anchor_cmd(c: Context, key_path: str | None, out_path: str | None, as_json: 
     Ship the anchor file off this host (or run this from a host that has the key):
     it is what proves the log was not rolled back or rewritten.
     """
-    key = anchoring.load_private_key(signing_key_path(key_path, c.settings))
-    target = anchor_file_path(out_path, c.settings, c.db_path)
-    try:
-        if target.resolve() == c.db_path.resolve():
-            raise SigningError("the anchor file cannot be the workspace itself")
-    except OSError as exc:
-        raise ConfigError(f"{target}: {exc}") from None
-    with c.ws.write():
-        record = anchoring.anchor(c.ws.conn, c.ws.id, key, target)
+    done = integrity.anchor(lambda: c.ws, c.settings, c.db_path, key_path=key_path, anchor_file=out_path)
+    record, target = done.record, done.anchor_file
     if as_json:
         emit_json(record)
     else:

@@ -1,4 +1,4 @@
-"""Analyst commands over alerts and incidents."""
+"""Analyst commands over alerts: list, show, assign, ack, note, step, severity, close, reopen."""
 
 from __future__ import annotations
 
@@ -10,17 +10,9 @@ import click
 from triage import queries
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import ALERT_ID, DISPOSITION, INCIDENT_ID, SEVERITY, expect_option, json_option
-from triage.cli.render import age, due_text, emit_json, table
+from triage.cli.render import age, describe, due_text, emit_done, emit_json, field_line, table
 from triage.clock import utc_now
-from triage.store.workspace import Event
 from triage.text import printable
-
-
-def _done(event: Event, as_json: bool, message: str) -> None:
-    if as_json:
-        emit_json(event.as_dict())
-    else:
-        click.echo(f"{printable(message, single_line=True)} (event {event.seq})")  # can quote what was typed
 
 
 @click.command("alerts")
@@ -91,10 +83,6 @@ def alerts_cmd(
     )
 
 
-def _kv(label: str, value: Any) -> None:
-    click.echo(f"{label:>14}: {printable(value, single_line=True) if value not in (None, '') else '-'}")
-
-
 @click.command("show")
 @click.argument("alert", type=ALERT_ID)
 @click.option("--raw", "show_raw", is_flag=True, help="Also print the raw source document.")
@@ -132,14 +120,14 @@ def show_cmd(c: Context, alert: int, show_raw: bool, as_json: bool) -> None:
         ("override", "close_override"),
     ):
         if key is None:
-            _kv(label, f"{row['index_name'] or '-'} / {row['doc_id'] or '-'}")
+            field_line(label, f"{row['index_name'] or '-'} / {row['doc_id'] or '-'}")
         else:
-            _kv(label, row[key])
-    _kv("tactics", ", ".join(row["tactics"]))
-    _kv("techniques", ", ".join(row["techniques"]))
-    _kv("tags", ", ".join(row["tags"]))
-    _kv("ack target", due_text(row["ack_due"], row["acknowledged_at"], now))
-    _kv("close target", due_text(row["close_due"], row["closed_at"], now))
+            field_line(label, row[key])
+    field_line("tactics", ", ".join(row["tactics"]))
+    field_line("techniques", ", ".join(row["techniques"]))
+    field_line("tags", ", ".join(row["tags"]))
+    field_line("ack target", due_text(row["ack_due"], row["acknowledged_at"], now))
+    field_line("close target", due_text(row["close_due"], row["closed_at"], now))
     if row["playbook_id"]:
         click.echo(f"\nPlaybook {row['playbook_id']} (v{row['playbook_version']}):")
         pb = c.playbooks.get(row["playbook_id"])
@@ -150,16 +138,12 @@ def show_cmd(c: Context, alert: int, show_raw: bool, as_json: bool) -> None:
             click.echo(f"  [{mark}] {step}{req}  {printable(title, single_line=True)}")
     click.echo("\nTimeline:")
     for e in events:
-        click.echo(f"  {e.seq:>6}  {e.ts}  {printable(e.actor, single_line=True):<12} {_describe(e)}")
+        click.echo(f"  {e.seq:>6}  {e.ts}  {printable(e.actor, single_line=True):<12} {describe(e)}")
     if show_raw:
         import json
 
         click.echo("\nRaw document:")
         click.echo(printable(json.dumps(raw, indent=2, sort_keys=True, ensure_ascii=False)))
-
-
-def _describe(e: Event) -> str:
-    return printable(queries.describe_event(e), single_line=True, limit=300)
 
 
 @click.command("assign")
@@ -171,7 +155,9 @@ def _describe(e: Event) -> str:
 def assign_cmd(c: Context, alert: int, assignee: str | None, expect_seq: int | None, as_json: bool) -> None:
     """Assign an alert to ASSIGNEE (default: me)."""
     who = assignee or c.analyst
-    _done(c.commands.assign(alert, who, expected_seq=expect_seq), as_json, f"alert {alert} assigned to {who}")
+    emit_done(
+        c.commands.assign(alert, who, expected_seq=expect_seq), as_json, f"alert {alert} assigned to {who}"
+    )
 
 
 @click.command("ack")
@@ -182,7 +168,9 @@ def assign_cmd(c: Context, alert: int, assignee: str | None, expect_seq: int | N
 def ack_cmd(c: Context, alerts: tuple[int, ...], expect_seq: int | None, as_json: bool) -> None:
     """Acknowledge one or more alerts (an unowned alert becomes mine)."""
     for alert in alerts:
-        _done(c.commands.acknowledge(alert, expected_seq=expect_seq), as_json, f"alert {alert} acknowledged")
+        emit_done(
+            c.commands.acknowledge(alert, expected_seq=expect_seq), as_json, f"alert {alert} acknowledged"
+        )
 
 
 def _read_text(text: str) -> str:
@@ -197,7 +185,7 @@ def _read_text(text: str) -> str:
 @pass_ctx
 def note_cmd(c: Context, alert: int, text: str, expect_seq: int | None, as_json: bool) -> None:
     """Add a note to an alert (TEXT, or - to read it from standard input)."""
-    _done(
+    emit_done(
         c.commands.note(alert, _read_text(text), expected_seq=expect_seq),
         as_json,
         f"note added to alert {alert}",
@@ -215,7 +203,7 @@ def step_cmd(
     c: Context, alert: int, step: str, note: str | None, expect_seq: int | None, as_json: bool
 ) -> None:
     """Mark playbook STEP of an alert as done."""
-    _done(
+    emit_done(
         c.commands.complete_step(alert, step, note=note, expected_seq=expect_seq),
         as_json,
         f"alert {alert}: step {step} done",
@@ -233,55 +221,11 @@ def severity_cmd(
     c: Context, alert: int, severity: str, reason: str, expect_seq: int | None, as_json: bool
 ) -> None:
     """Change an alert's severity (its time targets follow)."""
-    _done(
+    emit_done(
         c.commands.change_severity(alert, severity, reason, expected_seq=expect_seq),
         as_json,
         f"alert {alert} is now {severity}",
     )
-
-
-@click.command("escalate")
-@click.argument("alert", type=ALERT_ID)
-@click.option("--incident", type=INCIDENT_ID, help="An existing incident; without it a new one is opened.")
-@click.option("--title", help="Title of the new incident (default: the alert's title).")
-@click.option("--severity", type=SEVERITY, help="Severity of the new incident (default: the alert's).")
-@expect_option
-@json_option
-@pass_ctx
-def escalate_cmd(
-    c: Context,
-    alert: int,
-    incident: int | None,
-    title: str | None,
-    severity: str | None,
-    expect_seq: int | None,
-    as_json: bool,
-) -> None:
-    """Escalate an alert to a new or an existing incident."""
-    event = c.commands.escalate(
-        alert, incident_id=incident, title=title, severity=severity, expected_seq=expect_seq
-    )
-    new = " (new)" if event.payload.get("new_incident") else ""
-    _done(event, as_json, f"alert {alert} escalated to incident {event.payload['incident']}{new}")
-
-
-@click.command("link")
-@click.argument("alert", type=ALERT_ID)
-@click.argument("incident", type=INCIDENT_ID)
-@json_option
-@pass_ctx
-def link_cmd(c: Context, alert: int, incident: int, as_json: bool) -> None:
-    """Link an alert to an existing incident."""
-    _done(c.commands.link(alert, incident), as_json, f"alert {alert} linked to incident {incident}")
-
-
-@click.command("unlink")
-@click.argument("alert", type=ALERT_ID)
-@json_option
-@pass_ctx
-def unlink_cmd(c: Context, alert: int, as_json: bool) -> None:
-    """Take an alert out of its incident."""
-    _done(c.commands.unlink(alert), as_json, f"alert {alert} unlinked")
 
 
 @click.command("close")
@@ -306,7 +250,7 @@ def close_cmd(
     as_json: bool,
 ) -> None:
     """Close an alert with a disposition and a reason."""
-    _done(
+    emit_done(
         c.commands.close(alert, disposition, reason, override=override, expected_seq=expect_seq),
         as_json,
         f"alert {alert} closed as {disposition}",
@@ -320,79 +264,7 @@ def close_cmd(
 @pass_ctx
 def reopen_cmd(c: Context, alert: int, reason: str, as_json: bool) -> None:
     """Reopen a closed alert."""
-    _done(c.commands.reopen(alert, reason), as_json, f"alert {alert} reopened")
-
-
-@click.command("incidents")
-@click.option(
-    "--status",
-    type=click.Choice(["open", "closed", "all"]),
-    default="all",
-    show_default=True,
-    help="Only incidents in this state.",
-)
-@json_option
-@pass_ctx
-def incidents_cmd(c: Context, status: str, as_json: bool) -> None:
-    """List incidents."""
-    rows = queries.list_incidents(c.ws, status=status)
-    if as_json:
-        emit_json(rows)
-        return
-    table(
-        [
-            [r["id"], r["severity"], r["status"], r["owner"] or "-", r["alerts"], r["created_at"], r["title"]]
-            for r in rows
-        ],
-        ["ID", "SEVERITY", "STATUS", "OWNER", "ALERTS", "OPENED", "TITLE"],
-        widths={6: 70},
-    )
-
-
-@click.command("incident")
-@click.argument("incident", type=INCIDENT_ID)
-@click.option("--status", type=click.Choice(["open", "closed"]), help="Open or close the incident.")
-@click.option("--owner", help="Hand the incident to this analyst.")
-@click.option("--severity", type=SEVERITY, help="Change its severity.")
-@click.option("--title", help="Change its title.")
-@click.option("--reason", help="Why (recorded in the log).")
-@json_option
-@pass_ctx
-def incident_cmd(
-    c: Context,
-    incident: int,
-    status: str | None,
-    owner: str | None,
-    severity: str | None,
-    title: str | None,
-    reason: str | None,
-    as_json: bool,
-) -> None:
-    """Show an incident with its alerts and timeline, or update it with the options."""
-    if any(v is not None for v in (status, owner, severity, title)):
-        event = c.commands.update_incident(
-            incident, status=status, owner=owner, severity=severity, title=title, reason=reason
-        )
-        _done(event, as_json, f"incident {incident} updated")
-        return
-    row = queries.get_incident(c.ws, incident)
-    members = queries.list_alerts(c.ws, status="all", incident=incident)
-    events = list(c.ws.events(ref=f"incident:{incident}"))
-    if as_json:
-        emit_json({"incident": row, "alerts": members, "timeline": [e.as_dict() for e in events]})
-        return
-    click.echo(f"Incident {row['id']}: {printable(row['title'], single_line=True)}")
-    for key in ("severity", "status", "owner", "created_at", "created_by", "closed_at"):
-        _kv(key.replace("_", " "), row[key])
-    click.echo("\nAlerts:")
-    for a in members:
-        click.echo(
-            f"  {a['id']:>6}  {a['severity']:<13} {a['status']:<12} "
-            f"{printable(a['title'], single_line=True, limit=80)}"
-        )
-    click.echo("\nTimeline:")
-    for e in events:
-        click.echo(f"  {e.seq:>6}  {e.ts}  {printable(e.actor, single_line=True):<12} {_describe(e)}")
+    emit_done(c.commands.reopen(alert, reason), as_json, f"alert {alert} reopened")
 
 
 COMMANDS = [
@@ -403,11 +275,6 @@ COMMANDS = [
     note_cmd,
     step_cmd,
     severity_cmd,
-    escalate_cmd,
-    link_cmd,
-    unlink_cmd,
     close_cmd,
     reopen_cmd,
-    incidents_cmd,
-    incident_cmd,
 ]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from triage.app import integrity
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import json_option, signing_key_option
 from triage.cli.render import emit_json, emit_report
-from triage.config import anchor_file_path, signing_key_path
 from triage.errors import CommandRejected
 from triage.evidence import ExportRequest, export_pack, parse_month, verify_pack
 from triage.store import anchor as anchoring
@@ -57,8 +57,8 @@ def export_cmd(
     label = f"{year:04d}-{mon:02d}"
     if c.ws.head()[0] == 0:
         raise CommandRejected("the workspace has no events yet: there is no evidence to export")
-    key = anchoring.load_private_key(signing_key_path(key_path, c.settings))
-    anchors = anchor_file_path(None, c.settings, c.db_path)
+    key = integrity.signing_key(c.settings, key_path)
+    anchors = integrity.default_anchor_file(c.settings, c.db_path)
     result = export_pack(
         c.ws,
         ExportRequest(

@@ -9,7 +9,9 @@ from typing import Any, Protocol
 
 import click
 
+from triage import queries
 from triage.clock import format_duration, parse_time, utc_now
+from triage.store.workspace import Event
 from triage.text import printable
 
 
@@ -76,3 +78,21 @@ def due_text(due: str | None, done_at: str | None, now: datetime) -> str:
     if left.total_seconds() < 0:
         return "BREACHED " + format_duration(timedelta(seconds=-int(left.total_seconds())))
     return format_duration(timedelta(seconds=int(left.total_seconds())))
+
+
+def emit_done(event: Event, as_json: bool, message: str) -> None:
+    """What a command did: its event as JSON, or the message and the event's number."""
+    if as_json:
+        emit_json(event.as_dict())
+    else:
+        click.echo(f"{printable(message, single_line=True)} (event {event.seq})")  # can quote what was typed
+
+
+def field_line(label: str, value: Any) -> None:
+    """One ``label: value`` line of a record shown by ``show`` or ``incident``."""
+    click.echo(f"{label:>14}: {printable(value, single_line=True) if value not in (None, '') else '-'}")
+
+
+def describe(e: Event) -> str:
+    """An event in a few words, for timelines and the log."""
+    return printable(queries.describe_event(e), single_line=True, limit=300)

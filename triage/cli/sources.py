@@ -11,16 +11,17 @@ from types import FrameType
 import click
 
 from triage import queries
+from triage.app.poller import PassResult, Poller
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import json_option
 from triage.cli.render import emit_json, table
+from triage.clock import utc_now
 from triage.errors import ConfigError, SourceError
-from triage.poll import PassResult, Poller
 from triage.text import printable
 
 
 def _say(message: str) -> None:
-    stamp = datetime.now(UTC).strftime("%H:%M:%SZ")
+    stamp = utc_now().strftime("%H:%M:%SZ")
     click.echo(f"{stamp} {printable(message, single_line=True, limit=600)}", err=True)
 
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from triage.domain.alert import Alert, Severity, escape_surrogates
 from triage.errors import MappingError
+from triage.mapping import PROFILES, map_document
+from triage.mapping.lookup import get
 from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
-from triage.sources.lookup import get
-from triage.sources.profiles import PROFILES, map_document
 from triage.store.chain import canonical, canonical_with
 from triage.store.identity import changed_fields, content_digest, source_document, without_field
 from triage.store.workspace import Writer

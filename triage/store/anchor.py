@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from triage.clock import now_ts
 from triage.errors import SigningError
 from triage.store.chain import GENESIS, canonical
-from triage.store.verify import Problem, VerifyReport
+from triage.store.verdict import Problem, VerifyReport
 
 NO_PUBLIC_KEY = "no public key (give --public-key or public_key in the config)"
 

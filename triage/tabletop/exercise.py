@@ -9,12 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from triage.clock import utc_now
+from triage.clock import Clock, utc_now
 from triage.commands import Commands
 from triage.errors import CommandRejected, WorkspaceError
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import KIND_EXERCISE, Workspace
-from triage.tabletop.replay import Clock, InjectDue, Listener, Replay, ReplayEvent, ReplayFinished, Sink
+from triage.tabletop.replay import InjectDue, Listener, Replay, ReplayEvent, ReplayFinished, Sink
 from triage.tabletop.scenario import Scenario
 from triage.tabletop.sinks import WorkspaceSink
 

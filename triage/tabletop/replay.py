@@ -8,61 +8,25 @@ index); everything that happens is told as a past-tense event (``AlertsReplayed`
 Threads: ``run()``/``events()`` belong to one thread (a UI's worker); ``pause``, ``resume``,
 ``skip_ahead``, ``set_speed`` and ``stop`` may be called from any other thread and take effect
 at once (the worker wakes up). Events they cause are emitted by the worker thread, in order.
-The clock is injected, so tests replay deterministically without waiting.
+The clock (a monotonic ``triage.clock.Clock``) is injected, so tests replay deterministically
+without waiting.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from triage.clock import Clock, RealClock
 from triage.errors import TriageError
 from triage.tabletop.scenario import Inject, Scenario, ScenarioAlert, format_offset
 
 UNLIMITED = 0.0
 EPSILON_S = 1e-6  # an item this close to due is due (clock arithmetic in floats)
 IDLE_WAIT_S = 3600.0  # how long a paused replay sleeps before looking again (any control wakes it)
-
-
-class Clock(Protocol):
-    def monotonic(self) -> float:
-        """Seconds on a clock that never goes back."""
-        ...
-
-    def sleep(self, seconds: float, wake: threading.Event) -> None:
-        """Return after ``seconds``, or as soon as ``wake`` is set."""
-        ...
-
-
-class RealClock:
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float, wake: threading.Event) -> None:
-        wake.wait(max(seconds, 0.0))
-
-
-class ManualClock:
-    """A clock that moves only when told to: ``sleep`` moves it forward at once (tests)."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        self.now = start
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    def sleep(self, seconds: float, wake: threading.Event) -> None:
-        self.slept.append(seconds)
-        if not wake.is_set():
-            self.now += max(seconds, 0.0)
 
 
 # -- what a sink reports, and the events -------------------------------------------------------

@@ -31,9 +31,9 @@ from triage import yamldoc
 from triage.domain.alert import Alert
 from triage.domain.states import Disposition
 from triage.errors import InputError, MappingError, ScenarioError
+from triage.mapping import map_document
 from triage.sources.base import RawRecord
 from triage.sources.files import FileSource
-from triage.sources.profiles import map_document
 
 SCENARIO_FILE = "scenario.yaml"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")

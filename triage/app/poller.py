@@ -13,13 +13,12 @@ from __future__ import annotations
 import os
 import random
 import threading
-import time
+import time  # monotonic timing and sleeping only; wall-clock time comes from triage.clock
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from triage.clock import format_ts
+from triage.clock import epoch_s, now_ts
 from triage.commands import Commands, IngestResult
 from triage.errors import SourceError, SourceUnavailable
 from triage.sources.base import RawRecord, unwrap_hit
@@ -53,7 +52,7 @@ class PassResult:
         """How far behind now the newest alert this pass reached is."""
         if self.cursor_ms is None:
             return None
-        return max(0.0, time.time() - self.cursor_ms / 1000)
+        return max(0.0, epoch_s() - self.cursor_ms / 1000)
 
     def line(self) -> str:
         lag = f"newest alert {self.lag_s:.0f}s ago" if self.lag_s is not None else "no alerts yet"
@@ -65,7 +64,7 @@ class PassResult:
 
 
 def _now_ms() -> int:
-    return int(time.time() * 1000)
+    return int(epoch_s() * 1000)
 
 
 def _ts_ms(value: Any) -> int | None:
@@ -273,7 +272,7 @@ class Poller:
     # -- health ------------------------------------------------------------------------
 
     def _status(self, state: str, *, error: str | None = None, result: PassResult | None = None) -> None:
-        now = format_ts(datetime.now(UTC))
+        now = now_ts()
         ok_at = now if result is not None else None
         with self.ws.write_telemetry() as conn:
             conn.execute(
