@@ -300,3 +300,22 @@ def test_detect_chooses_per_document() -> None:
         "opensearch",
         "ecs",
     ]
+
+
+def test_an_attack_discovery_has_its_own_title_tactics_and_a_mean_risk() -> None:
+    # the fields of a Kibana 9.3 attack discovery (tests/corpus/elastic/, attack_alerts archive)
+    doc = {
+        "@timestamp": "2025-11-20T13:15:01.149Z",
+        "kibana.alert.uuid": "ad-1",
+        "kibana.alert.rule.name": "Insights_Testing",
+        "kibana.alert.risk_score": 792,
+        "kibana.alert.attack_discovery.alert_ids": [f"a{n}" for n in range(8)],
+        "kibana.alert.attack_discovery.title": "Office to certutil to custom loader",
+        "kibana.alert.attack_discovery.mitre_attack_tactics": ["Initial Access", "Execution"],
+    }
+    alert = map_document(doc, source="t")
+    assert alert.title == "Office to certutil to custom loader" and alert.rule_name == "Insights_Testing"
+    assert alert.severity == "critical"  # 792 over 8 alerts: 99, not a 792 read as a score
+    assert alert.tactics == ("Initial Access", "Execution")
+    doc["kibana.alert.risk_score"] = 240  # a mean of 30: medium
+    assert map_document(doc, source="t").severity == "medium"
