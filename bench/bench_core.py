@@ -50,6 +50,7 @@ if str(ROOT) not in sys.path:  # run from anywhere, even without the editable in
     sys.path.insert(0, str(ROOT))
 
 from triage.commands import Commands  # noqa: E402
+from triage.commands.ingest import _playbook_snapshot  # noqa: E402
 from triage.config import bundled  # noqa: E402
 from triage.playbooks import PlaybookSet  # noqa: E402
 from triage.sources.base import unwrap_hit  # noqa: E402
@@ -614,8 +615,6 @@ def profile_ingest(work: Path, playbooks: PlaybookSet, path: Path) -> list[str]:
 
 def _ingest_payloads(playbooks: PlaybookSet, k: int) -> list[dict[str, Any]]:
     """Real `alert.ingested` payloads (mapped alert + playbook snapshot), as Commands builds them."""
-    ws_cmds = Commands.__new__(Commands)  # only for _playbook_snapshot, which needs no workspace
-    ws_cmds.playbooks = playbooks
     out = []
     for i, hit in enumerate(hits(k, seed=3)):
         rec = unwrap_hit("bench.ndjson", f"line {i + 1}", hit)
@@ -625,7 +624,7 @@ def _ingest_payloads(playbooks: PlaybookSet, k: int) -> list[dict[str, Any]]:
             {
                 "dedup_key": f"{alert.index}/{alert.doc_id}",
                 "alert": alert.model_dump(mode="json"),
-                "playbook": ws_cmds._playbook_snapshot(pb, alert.severity),
+                "playbook": _playbook_snapshot(pb, alert.severity),
             }
         )
     return out
