@@ -73,10 +73,13 @@ class Fact:
         )  # fmt: skip
 
 
+def marked_exercise(exercise: str | None, payload: object) -> bool:
+    """An event made in (or marked in its payload as part of) a tabletop exercise."""
+    return bool(exercise) or (isinstance(payload, dict) and bool(payload.get("exercise")))
+
+
 def is_exercise(e: Logged) -> bool:
-    """An event made in (or marked as part of) a tabletop exercise."""
-    p = e.payload
-    return bool(e.exercise) or (isinstance(p, dict) and bool(p.get("exercise")))
+    return marked_exercise(e.exercise, e.payload)
 
 
 class TargetState(StrEnum):

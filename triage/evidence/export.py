@@ -27,12 +27,14 @@ from typing import IO, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from triage.clock import format_ts, now_ts, parse_time, utc_now
+from triage.domain import events as ev
+from triage.domain.state import AlertState
 from triage.errors import CommandRejected, SigningError
 from triage.evidence import metrics, pack, report
 from triage.evidence.period import Period, month_period
 from triage.evidence.replay import (
-    AlertAsOf,
     alert_as_of,
+    at,
     compact_ingest,
     fmt,
     incident_as_of,
@@ -48,18 +50,19 @@ PROGRESS_EVERY = 100_000
 
 # What counts as an analyst's work, by action.
 WORK = {
-    "alert.assigned": "assigned",
-    "alert.acknowledged": "acknowledged",
-    "alert.noted": "notes",
-    "alert.step_completed": "steps",
-    "alert.severity_changed": "severity_changes",
-    "alert.escalated": "escalations",
-    "alert.linked": "escalations",
-    "alert.unlinked": "escalations",
-    "alert.closed": "closed",
-    "alert.reopened": "reopened",
-    "incident.updated": "incident_updates",
+    ev.ALERT_ASSIGNED: "assigned",
+    ev.ALERT_ACKNOWLEDGED: "acknowledged",
+    ev.ALERT_NOTED: "notes",
+    ev.ALERT_STEP_COMPLETED: "steps",
+    ev.ALERT_SEVERITY_CHANGED: "severity_changes",
+    ev.ALERT_ESCALATED: "escalations",
+    ev.ALERT_LINKED: "escalations",
+    ev.ALERT_UNLINKED: "escalations",
+    ev.ALERT_CLOSED: "closed",
+    ev.ALERT_REOPENED: "reopened",
+    ev.INCIDENT_UPDATED: "incident_updates",
 }
+assert set(WORK) == ev.ANALYST_ACTIONS
 WORK_COLUMNS = sorted(set(WORK.values()))
 
 
@@ -101,15 +104,6 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
     if later is None or earlier is None:
         return None
     return (later - earlier).total_seconds()
-
-
-def _target(due: datetime | None, done: datetime | None, end: datetime) -> str:
-    """met / breached / pending (not due yet at month end, not done), or '' without a target."""
-    if due is None:
-        return ""
-    if done is not None:
-        return "met" if done <= due else "breached"
-    return "breached" if due < end else "pending"
 
 
 class _Exporter:
@@ -182,7 +176,7 @@ class _Exporter:
                 if target.startswith("alert:"):
                     text = (
                         compact_ingest(payload)
-                        if action == "alert.ingested"
+                        if action == ev.ALERT_INGESTED
                         else pack.payload_text(body, payload)
                     )
                     pending.append((int(target[6:]), seq, action, actor, d["ts"], exercise, text))
@@ -209,7 +203,7 @@ class _Exporter:
     # -- alerts --------------------------------------------------------------------------
 
     def _breach(
-        self, a: AlertAsOf, target: str, due: datetime | None, done: datetime | None, carried: bool
+        self, a: AlertState, target: str, due: datetime | None, done: datetime | None, carried: bool
     ) -> None:
         if due is None or not (self.start <= due < self.end):
             return
@@ -230,25 +224,26 @@ class _Exporter:
             w = pack.csv_writer(fh)
             w.writerow(pack.ALERT_COLUMNS)
             for a in month_alerts(sc):
-                if a.exercise or a.ingested_at is None or a.fired_at is None:
+                if a.exercise:
                     continue
-                responded = a.responded_at
-                closed = a.closed_at if a.status == "closed" else None
-                ack_state = _target(a.ack_due, responded, self.end)
-                close_state = _target(a.close_due, closed, self.end)
-                ack_s = _seconds(responded, a.ingested_at)
-                close_s = _seconds(closed, a.ingested_at)
+                fired, ingested = parse_time(a.fired_at), parse_time(a.ingested_at)
+                responded, closed = at(a.responded_at), at(a.resolved_at)
+                ack_due, close_due = at(a.ack_due), at(a.close_due)
+                ack_state = a.ack_target(self.end) or ""
+                close_state = a.close_target(self.end) or ""
+                ack_s = _seconds(responded, ingested)
+                close_s = _seconds(closed, ingested)
                 w.writerow(
                     pack.cells(
                         [
-                            a.id, a.source, a.index, a.doc_id, a.rule_name, a.rule_id, a.title,
-                            a.severity, a.original_severity, fmt(a.fired_at),
-                            self.period.contains(a.fired_at), fmt(a.ingested_at), a.seq,
+                            a.id, a.source, a.index_name, a.doc_id, a.rule_name, a.rule_id, a.title,
+                            a.severity, a.original_severity, fmt(fired),
+                            self.period.contains(fired), fmt(ingested), a.ingest_seq,
                             fmt(a.acknowledged_at), a.acknowledged_by, " > ".join(a.assignees),
                             a.status, fmt(closed), a.closed_by, a.disposition, a.close_reason,
-                            a.override, a.reopened, a.playbook, a.required_done, len(a.required),
-                            fmt(a.ack_due), ack_state, fmt(a.close_due), close_state, ack_s, close_s,
-                            a.incident,
+                            a.close_override, a.reopened, a.playbook_id, a.required_done,
+                            len(a.required_steps), fmt(ack_due), str(ack_state), fmt(close_due),
+                            str(close_state), ack_s, close_s, a.incident_id,
                         ]
                     )
                 )  # fmt: skip
@@ -258,15 +253,15 @@ class _Exporter:
                         a.id,
                         a.severity,
                         a.rule,
-                        self.period.local_day(a.ingested_at),
+                        self.period.local_day(ingested),
                         ack_s,
                         close_s,
                         a.disposition if a.status == "closed" else None,
                         a.status,
                     ),
                 )
-                self._breach(a, "acknowledge", a.ack_due, responded, carried=False)
-                self._breach(a, "close", a.close_due, closed, carried=False)
+                self._breach(a, "acknowledge", ack_due, responded, carried=False)
+                self._breach(a, "close", close_due, closed, carried=False)
                 n += 1
                 if n % every == 0:
                     self.say(f"alerts: {n:,} written")
@@ -278,9 +273,9 @@ class _Exporter:
         rows = self.conn.execute(
             """SELECT a.id FROM alerts a WHERE a.ingest_seq <= :seq AND coalesce((
                    SELECT e.action FROM events e WHERE e.target = 'alert:' || a.id AND e.seq <= :seq
-                   AND e.action IN ('alert.closed', 'alert.reopened') ORDER BY e.seq DESC LIMIT 1
-               ), '') != 'alert.closed' ORDER BY a.id""",
-            {"seq": seq},
+                   AND e.action IN (:closed, :reopened) ORDER BY e.seq DESC LIMIT 1
+               ), '') != :closed ORDER BY a.id""",
+            {"seq": seq, "closed": ev.ALERT_CLOSED, "reopened": ev.ALERT_REOPENED},
         )
         for (alert_id,) in rows:
             yield alert_id
@@ -293,9 +288,8 @@ class _Exporter:
             a = alert_as_of(self.conn, alert_id, end_seq)
             if a is None or a.exercise:
                 continue
-            closed = a.closed_at if a.status == "closed" else None
-            self._breach(a, "acknowledge", a.ack_due, a.responded_at, carried=True)
-            self._breach(a, "close", a.close_due, closed, carried=True)
+            self._breach(a, "acknowledge", at(a.ack_due), at(a.responded_at), carried=True)
+            self._breach(a, "close", at(a.close_due), at(a.resolved_at), carried=True)
             n += 1
         self.scratch.execute("COMMIT")
         return n
@@ -309,14 +303,14 @@ class _Exporter:
             w.writerow(pack.BACKLOG_COLUMNS)
             for alert_id in self._open_at(end_seq):
                 a = alert_as_of(self.conn, alert_id, end_seq)
-                if a is None or a.exercise or a.ingested_at is None:
+                if a is None or a.exercise:
                     continue
-                age = int((self.end - a.ingested_at).total_seconds())
+                age = int((self.end - parse_time(a.ingested_at)).total_seconds())
                 w.writerow(
                     pack.cells(
                         [
                             a.id, a.severity, a.status, a.assignee, a.rule, a.title, fmt(a.ingested_at), age,
-                            fmt(a.ack_due), fmt(a.close_due), a.seq > before,
+                            fmt(a.ack_due), fmt(a.close_due), a.ingest_seq > before,
                         ]
                     )
                 )  # fmt: skip
@@ -407,7 +401,7 @@ class _Exporter:
             w.writerow(pack.EXERCISE_COLUMNS)
             for seq, body, _prev, _hash in self._ref_events("exercise:", "exercise;"):
                 d = json.loads(body)
-                if d["action"] != "exercise.recorded":
+                if d["action"] != ev.EXERCISE_RECORDED:
                     continue
                 p = d["payload"]
                 if not self.period.contains(parse_time(p["started_at"])):
