@@ -12,6 +12,7 @@ from triage.cli.context import Context, pass_ctx
 from triage.cli.params import ALERT_ID, DISPOSITION, INCIDENT_ID, SEVERITY, expect_option, json_option
 from triage.cli.render import age, due_text, emit_json, table
 from triage.clock import utc_now
+from triage.domain.state import AlertState
 from triage.store.workspace import Event
 from triage.text import printable
 
@@ -138,7 +139,8 @@ def show_cmd(c: Context, alert: int, show_raw: bool, as_json: bool) -> None:
     _kv("tactics", ", ".join(row["tactics"]))
     _kv("techniques", ", ".join(row["techniques"]))
     _kv("tags", ", ".join(row["tags"]))
-    _kv("ack target", due_text(row["ack_due"], row["acknowledged_at"], now))
+    state = AlertState.fold(events)  # the acknowledge target is met by the first close too
+    _kv("ack target", due_text(row["ack_due"], state.responded_at if state else row["acknowledged_at"], now))
     _kv("close target", due_text(row["close_due"], row["closed_at"], now))
     if row["playbook_id"]:
         click.echo(f"\nPlaybook {row['playbook_id']} (v{row['playbook_version']}):")
