@@ -16,6 +16,7 @@ import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, TypedDict
 
+from triage.domain.events import EVIDENCE_SIGNED
 from triage.store.chain import canonical
 from triage.text import printable
 
@@ -199,7 +200,7 @@ def timeline_row(seq: int, body: str, d: Mapping[str, Any], hash_: str) -> list[
 
 # -- sign-offs ----------------------------------------------------------------------------
 
-SIGNOFF_ACTION = "evidence.signed"
+SIGNOFF_ACTION = EVIDENCE_SIGNED
 
 
 def signoff_target(month: str) -> str:
