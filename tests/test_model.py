@@ -27,6 +27,7 @@ from triage.commands import Commands
 from triage.domain import events as ev
 from triage.domain.state import ALERT_COLUMNS, AlertState, Fact, IncidentState, TargetState
 from triage.errors import CommandRejected, Conflict, NotFound
+from triage.evidence import pack
 from triage.evidence.replay import alert_as_of, incident_as_of
 from triage.playbooks import PlaybookSet
 from triage.store.chain import canonical_with, chain_hash
@@ -47,8 +48,11 @@ def test_the_catalogue_names_every_action_the_projection_handles() -> None:
 def test_action_names_are_literals_only_in_the_catalogue() -> None:
     spelled = re.compile("|".join(rf"[\"']{re.escape(n)}[\"']" for n in ev.CATALOGUE))
     offenders = []
+    # the pack format stands alone (the auditor's verifier loads no catalogue): its one name is
+    # checked against the catalogue instead
+    assert pack.SIGNOFF_ACTION == ev.EVIDENCE_SIGNED
     for path in sorted((ROOT / "triage").rglob("*.py")):
-        if "domain/events" in path.as_posix():
+        if "domain/events" in path.as_posix() or path.name == "pack.py":
             continue
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if spelled.search(line):

@@ -17,69 +17,31 @@ and the terminal app read their targets and checklists from them. The rules live
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from triage.clock import format_ts, parse_time
 from triage.domain import events as ev
+from triage.domain.incident_state import IncidentState
+from triage.domain.logged import Fact, Logged, RowLike, is_exercise, marked_exercise
 
-
-class Logged(Protocol):
-    """A logged event as the fold reads it (``triage.store.workspace.Event`` is one)."""
-
-    @property
-    def seq(self) -> int: ...
-    @property
-    def ts(self) -> str: ...
-    @property
-    def actor(self) -> str: ...
-    @property
-    def action(self) -> str: ...
-    @property
-    def target(self) -> str: ...
-    @property
-    def exercise(self) -> str | None: ...
-    @property
-    def payload(self) -> dict[str, Any]: ...
-
-
-class RowLike(Protocol):
-    """A projection row: a ``sqlite3.Row`` or a dict."""
-
-    def keys(self) -> Iterable[str]: ...
-    def __getitem__(self, key: str, /) -> Any: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """A logged event read from its body (what the evidence replay has)."""
-
-    seq: int
-    ts: str
-    actor: str
-    action: str
-    target: str
-    exercise: str | None
-    payload: dict[str, Any]
-
-    @classmethod
-    def from_body(cls, seq: int, body: Mapping[str, Any]) -> Fact:
-        return cls(
-            seq, body["ts"], body["actor"], body["action"], body.get("target", ""), body.get("exercise"),
-            body["payload"],
-        )  # fmt: skip
-
-
-def marked_exercise(exercise: str | None, payload: object) -> bool:
-    """An event made in (or marked in its payload as part of) a tabletop exercise."""
-    return bool(exercise) or (isinstance(payload, dict) and bool(payload.get("exercise")))
-
-
-def is_exercise(e: Logged) -> bool:
-    return marked_exercise(e.exercise, e.payload)
+__all__ = [
+    "ALERT_COLUMNS",
+    "LIST_COLUMNS",
+    "AlertState",
+    "Fact",
+    "IncidentState",
+    "Logged",
+    "RowLike",
+    "TargetState",
+    "is_exercise",
+    "marked_exercise",
+    "open_steps",
+    "target_state",
+]
 
 
 class TargetState(StrEnum):
@@ -336,84 +298,3 @@ class AlertState:
 
     def close_target(self, now: datetime) -> TargetState | None:
         return target_state(_dt(self.close_due), _dt(self.resolved_at), now)
-
-
-@dataclass
-class IncidentState:
-    """One incident, folded from the events on its timeline."""
-
-    id: int
-    title: str
-    severity: str
-    owner: str | None
-    created_at: str
-    created_by: str
-    status: str = "open"
-    closed_at: str | None = None
-    alerts: list[int] = field(default_factory=list)
-    events: int = 0
-    last_seq: int = 0
-    updated_at: str = ""
-
-    ROW_COLUMNS = (
-        "id", "title", "severity", "status", "owner", "created_at", "created_by", "closed_at",
-        "last_seq", "updated_at",
-    )  # fmt: skip
-
-    @classmethod
-    def created(cls, e: Logged) -> IncidentState | None:
-        """The incident an escalation creates (None if the event creates none)."""
-        spec = e.payload.get("new_incident") if e.action == ev.ALERT_ESCALATED else None
-        if not spec:
-            return None
-        inc = cls(e.payload["incident"], spec["title"], spec["severity"], spec.get("owner"), e.ts, e.actor)
-        inc.apply(e)
-        return inc
-
-    @classmethod
-    def fold(cls, events: Iterable[Logged], *, figures: bool = False) -> IncidentState | None:
-        inc: IncidentState | None = None
-        for e in events:
-            if figures and is_exercise(e):
-                continue
-            if inc is None:
-                inc = cls.created(e)
-                if inc is None:
-                    return None
-            else:
-                inc.apply(e)
-        return inc
-
-    @classmethod
-    def from_row(cls, row: RowLike) -> IncidentState:
-        return cls(**{k: row[k] for k in cls.ROW_COLUMNS})
-
-    def row(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.ROW_COLUMNS}
-
-    def apply(self, e: Logged) -> None:
-        p, action = e.payload, e.action
-        alert_id = int(e.target.partition(":")[2]) if e.target.startswith("alert:") else None
-        if action in (ev.ALERT_ESCALATED, ev.ALERT_LINKED):
-            if alert_id is not None and alert_id not in self.alerts:
-                self.alerts.append(alert_id)
-        elif action == ev.ALERT_UNLINKED:
-            if alert_id in self.alerts:
-                self.alerts.remove(alert_id)
-        elif action == ev.INCIDENT_UPDATED:
-            changes = p["changes"]
-            unknown = sorted(str(k) for k in changes if k not in ev.INCIDENT_FIELDS)
-            if unknown:
-                raise ValueError(
-                    f"event {e.seq}: incident.updated changes unknown fields: {', '.join(unknown)}"
-                )
-            for key in ("title", "severity", "owner"):
-                if key in changes:
-                    setattr(self, key, changes[key])
-            if "status" in changes:
-                self.status = changes["status"]
-                self.closed_at = e.ts if changes["status"] == "closed" else None
-        else:
-            raise ValueError(f"event {e.seq}: {action} is not an event of an incident")
-        self.events += 1
-        self.last_seq, self.updated_at = e.seq, e.ts
