@@ -65,8 +65,21 @@ def open_steps(required: Iterable[str], done: Iterable[str]) -> list[str]:
     return [s for s in required if s not in finished]
 
 
+def _log_time(ts: str) -> datetime:
+    """A time the log wrote (``format_ts``): the fast ISO parser first, the general one else."""
+    try:
+        dt = datetime.fromisoformat(ts)
+    except ValueError:
+        return parse_time(ts)
+    return dt if dt.tzinfo is not None else parse_time(ts)
+
+
 def _due(base: str, seconds: int | None) -> str | None:
-    return None if seconds is None else format_ts(parse_time(base) + timedelta(seconds=seconds))
+    return None if seconds is None else format_ts(_log_time(base) + timedelta(seconds=seconds))
+
+
+def _json_list(v: list[str]) -> str:
+    return json.dumps(v) if v else "[]"
 
 
 def _dt(ts: str | None) -> datetime | None:
@@ -198,9 +211,10 @@ class AlertState:
 
     def row(self) -> dict[str, Any]:
         """The projection's ``alerts`` row."""
-        out = {k: getattr(self, k) for k in ALERT_COLUMNS}
+        d = self.__dict__
+        out = {k: d[k] for k in ALERT_COLUMNS}
         for k in LIST_COLUMNS:
-            out[k] = json.dumps(out[k])
+            out[k] = _json_list(out[k])
         return out
 
     # -- the rules ---------------------------------------------------------------------

@@ -94,17 +94,19 @@ def _content(conn: sqlite3.Connection, key: str, digest: str, alert_id: int, seq
     )
 
 
+_COLS = ", ".join(ALERT_COLUMNS)
+_ALERT_INSERT = f"INSERT INTO alerts ({_COLS}) VALUES ({', '.join('?' * len(ALERT_COLUMNS))})"  # noqa: S608
+_ALERT_SELECT = f"SELECT {_COLS} FROM alerts WHERE id = ?"  # noqa: S608
+
+
 def _ingested(conn: sqlite3.Connection, event: Event) -> None:
     """The hot path: one INSERT of the new state's row, no read."""
     _id(event, "alert")
     state = AlertState.ingested(event)
     if state.content_digest is None:  # logged before ingest events carried their digest
         state.content_digest = content_digest(source_document(event.payload["alert"]["raw"]))
-    _insert(conn, "alerts", state.row())
+    conn.execute(_ALERT_INSERT, tuple(state.row().values()))
     _content(conn, state.content_key, state.content_digest, state.id, event.seq)
-
-
-_ALERT_SELECT = f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE id = ?"  # noqa: S608
 
 
 def _alert_event(conn: sqlite3.Connection, event: Event) -> None:
