@@ -97,6 +97,7 @@ def _content(conn: sqlite3.Connection, key: str, digest: str, alert_id: int, seq
 _COLS = ", ".join(ALERT_COLUMNS)
 _ALERT_INSERT = f"INSERT INTO alerts ({_COLS}) VALUES ({', '.join('?' * len(ALERT_COLUMNS))})"  # noqa: S608
 _ALERT_SELECT = f"SELECT {_COLS} FROM alerts WHERE id = ?"  # noqa: S608
+_SCALAR_COLUMNS = tuple(k for k in ALERT_COLUMNS if k not in LIST_COLUMNS)
 
 
 def _ingested(conn: sqlite3.Connection, event: Event) -> None:
@@ -117,20 +118,17 @@ def _alert_event(conn: sqlite3.Connection, event: Event) -> None:
     if found is None:
         raise ValueError(f"event {event.seq}: alert {alert_id} does not exist")
     before = dict(zip(ALERT_COLUMNS, found, strict=True))
-    lists = {k: json.loads(before[k]) for k in LIST_COLUMNS}
+    lists = {k: json.loads(before[k]) if before[k] != "[]" else [] for k in LIST_COLUMNS}
     was = {k: list(v) for k, v in lists.items()}
     state = AlertState(**{**before, **lists})
     state.apply(event)
     if event.action in (ev.ALERT_ESCALATED, ev.ALERT_LINKED, ev.ALERT_UNLINKED):
         _incident_of_alert_event(conn, event)
-    changed: dict[str, Any] = {}
-    for k in ALERT_COLUMNS:
-        v = getattr(state, k)
-        if k in LIST_COLUMNS:
-            if v != was[k]:
-                changed[k] = json.dumps(v)
-        elif v != before[k]:
-            changed[k] = v
+    now = state.__dict__
+    changed = {k: now[k] for k in _SCALAR_COLUMNS if now[k] != before[k]}
+    for k in LIST_COLUMNS:
+        if now[k] != was[k]:
+            changed[k] = json.dumps(now[k])
     if changed:
         cols = ", ".join(f"{k} = ?" for k in changed)
         conn.execute(f"UPDATE alerts SET {cols} WHERE id = ?", (*changed.values(), alert_id))  # noqa: S608
