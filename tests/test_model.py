@@ -66,7 +66,7 @@ def test_action_names_are_literals_only_in_the_catalogue() -> None:
         ("alert.deleted", "alert:1", {}, "unknown action"),
         ("alert.noted", "alert:1", {}, "text"),
         ("alert.noted", "alert:1", {"text": "hi", "sneaky": 1}, "sneaky"),
-        ("alert.noted", "incident:1", {"text": "hi"}, "is not a alert"),
+        ("alert.noted", "incident:1", {"text": "hi"}, "not of the form alert:<id>"),
         ("alert.noted", "alert:x", {"text": "hi"}, "numeric"),
         ("alert.escalated", "alert:1", {"incident": "one"}, "incident"),
         ("incident.updated", "incident:1", {"changes": {"colour": "red"}}, "unknown fields"),

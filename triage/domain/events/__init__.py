@@ -119,7 +119,7 @@ def validate(action: str, target: str, payload: dict[str, Any]) -> None:
     model = model_for(action)
     kind, sep, ident = target.partition(":")
     if kind != model.TARGET or not sep or not ident:
-        raise InvalidEvent(f"{action}: target {target!r} is not a {model.TARGET} (want {model.TARGET}:<id>)")
+        raise InvalidEvent(f"{action}: target {target!r} is not of the form {model.TARGET}:<id>")
     if model.TARGET in ("alert", "incident", "quarantine") and not ident.isdigit():
         raise InvalidEvent(f"{action}: target {target!r} has no numeric id")
     if not isinstance(payload, dict):
