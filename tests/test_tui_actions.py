@@ -361,3 +361,22 @@ async def test_command_palette_reaches_the_screen_actions(tui_ws: Workspace, pla
         await pilot.press("enter")
         await settle(pilot)
         assert last_action(tui_ws, row.id).action == "alert.acknowledged"
+
+
+async def test_an_alert_closed_without_acknowledgement_met_its_acknowledge_target(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    """The first close counts as the acknowledgement: no acknowledge countdown runs on."""
+    from .tui_helpers import T0, frozen_clock
+
+    alert_id = 2  # a high alert whose playbook has time targets
+    row = tui_ws.conn.execute("SELECT ack_due FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    assert row[0] is not None
+    with frozen_clock(T0):  # within its acknowledge target
+        Commands(tui_ws, playbooks, "bob").close(alert_id, "false_positive", "noise", override="lab host")
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(120, 48)) as pilot:
+        app.push_screen(AlertDetailScreen(app.backend, alert_id))
+        await settle(pilot)
+        lines = [line.strip() for line in screen_text(app).splitlines() if "ack target" in line]
+        assert lines and lines[0].split("ack target", 1)[1].split()[0] == "met", lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from triage.domain import events
 from triage.errors import CommandRejected, NotFound
 from triage.queue import LISTING_SORT, QueueView
 from triage.store.workspace import Event, Workspace
@@ -79,7 +80,7 @@ def alert_raw(ws: Workspace, alert: dict[str, Any]) -> Any:
     event = ws.event(alert.get("content_seq") or alert["ingest_seq"])
     if event is None:
         return None
-    return event.payload["raw"] if event.action == "alert.updated" else event.payload["alert"]["raw"]
+    return event.payload["raw"] if event.action == events.ALERT_UPDATED else event.payload["alert"]["raw"]
 
 
 def list_incidents(ws: Workspace, *, status: str | None = None) -> list[dict[str, Any]]:
@@ -120,51 +121,7 @@ def status_counts(
 
 def describe_event(e: Event) -> str:
     """One line on what an event did, for timelines (not yet made printable)."""
-    p = e.payload
-    text = {
-        "alert.ingested": lambda: (
-            f"ingested from {p['alert']['source']} ({p['alert']['profile']})"
-            + (
-                f"; key collision: alert {p['collision_of']} has the same key with other content"
-                if p.get("collision_of")
-                else ""
-            )
-        ),
-        "alert.updated": lambda: (
-            "updated in its source: "
-            + (", ".join(p.get("changed") or []) or "new version")
-            + (f" (status {p['status']})" if p.get("status") else "")
-        ),
-        "alert.assigned": lambda: f"assigned to {p['assignee']}",
-        "alert.acknowledged": lambda: (
-            "acknowledged" + (f", now owned by {p['assignee']}" if p.get("assignee") else "")
-        ),
-        "alert.noted": lambda: f"note: {p['text']}",
-        "alert.step_completed": lambda: (
-            f"completed step {p['step']}" + (f": {p['note']}" if p.get("note") else "")
-        ),
-        "alert.severity_changed": lambda: f"severity {p['from']} -> {p['to']}: {p['reason']}",
-        "alert.escalated": lambda: (
-            f"escalated to incident {p['incident']}" + (" (new)" if p.get("new_incident") else "")
-        ),
-        "alert.linked": lambda: f"linked to incident {p['incident']}",
-        "alert.unlinked": lambda: f"unlinked from incident {p['incident']}",
-        "alert.closed": lambda: (
-            f"closed as {p['disposition']}: {p['reason']}"
-            + (
-                f" [OVERRIDE, open steps {', '.join(p['override']['open_steps'])}: "
-                f"{p['override']['justification']}]"
-                if p.get("override")
-                else ""
-            )
-        ),
-        "alert.reopened": lambda: f"reopened: {p['reason']}",
-        "incident.updated": lambda: (
-            "incident updated: " + ", ".join(f"{k}={v}" for k, v in p["changes"].items())
-        ),
-        "input.quarantined": lambda: f"quarantined {p['origin']} {p['location']}: {p['reason']}",
-    }.get(e.action)
-    return text() if text else e.action
+    return events.describe(e.action, e.payload)
 
 
 def source_health(ws: Workspace) -> dict[str, dict[str, Any]]:

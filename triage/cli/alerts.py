@@ -12,6 +12,7 @@ from triage.cli.context import Context, pass_ctx
 from triage.cli.params import ALERT_ID, DISPOSITION, INCIDENT_ID, SEVERITY, expect_option, json_option
 from triage.cli.render import age, describe, due_text, emit_done, emit_json, field_line, table
 from triage.clock import utc_now
+from triage.domain.state import AlertState
 from triage.text import printable
 
 
@@ -126,7 +127,10 @@ def show_cmd(c: Context, alert: int, show_raw: bool, as_json: bool) -> None:
     field_line("tactics", ", ".join(row["tactics"]))
     field_line("techniques", ", ".join(row["techniques"]))
     field_line("tags", ", ".join(row["tags"]))
-    field_line("ack target", due_text(row["ack_due"], row["acknowledged_at"], now))
+    state = AlertState.fold(events)  # the acknowledge target is met by the first close too
+    field_line(
+        "ack target", due_text(row["ack_due"], state.responded_at if state else row["acknowledged_at"], now)
+    )
     field_line("close target", due_text(row["close_due"], row["closed_at"], now))
     if row["playbook_id"]:
         click.echo(f"\nPlaybook {row['playbook_id']} (v{row['playbook_version']}):")

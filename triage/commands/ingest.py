@@ -13,8 +13,10 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from triage.commands.base import CommandBase
+from triage.domain import events as ev
 from triage.domain.alert import Alert, Severity, escape_surrogates
 from triage.errors import MappingError
 from triage.mapping import PROFILES, map_document
@@ -24,9 +26,6 @@ from triage.sources.base import RawRecord
 from triage.store.chain import canonical, canonical_with
 from triage.store.identity import changed_fields, content_digest, source_document, without_field
 from triage.store.workspace import Writer
-
-if TYPE_CHECKING:
-    from triage.commands.service import Commands
 
 INGEST_BATCH = 500
 MAX_REASON = 500
@@ -125,7 +124,7 @@ def _reason(text: str) -> str:
 class Ingest:
     """The ingest commands of ``Commands``; every write goes through its workspace's writer."""
 
-    def __init__(self, commands: Commands) -> None:
+    def __init__(self, commands: CommandBase) -> None:
         self.c = commands
         self.ws = commands.ws
 
@@ -275,7 +274,7 @@ class Ingest:
         if item.record.text is not None:
             # Keep the source's own JSON text: exact evidence, and no re-encoding of the document.
             payload_json = canonical_with(head, "alert", canonical_with(summary, "raw", item.record.text))
-        w.append(self.c.actor, "alert.ingested", f"alert:{alert_id}", payload, payload_json=payload_json)
+        w.append(self.c.actor, ev.ALERT_INGESTED, f"alert:{alert_id}", payload, payload_json=payload_json)
 
     def _update(self, w: Writer, k: _Known, item: _Item) -> None:
         assert item.alert is not None and k.alert_id is not None
@@ -289,14 +288,14 @@ class Ingest:
         payload = {**head, "raw": item.alert.raw}
         text = item.record.text
         payload_json = canonical_with(head, "raw", text) if text is not None else None
-        w.append(self.c.actor, "alert.updated", f"alert:{k.alert_id}", payload, payload_json=payload_json)
+        w.append(self.c.actor, ev.ALERT_UPDATED, f"alert:{k.alert_id}", payload, payload_json=payload_json)
 
     def _previous_document(self, k: _Known) -> Any:
         event = self.ws.event(k.content_seq) if k.content_seq else None
         if event is None:
             return None
         p = event.payload
-        return source_document(p["raw"] if event.action == "alert.updated" else p["alert"]["raw"])
+        return source_document(p["raw"] if event.action == ev.ALERT_UPDATED else p["alert"]["raw"])
 
     def _own_write_back(self, k: _Known, item: _Item) -> bool:
         """Whether the new version differs from the stored one only by the status triage wrote
@@ -330,7 +329,7 @@ class Ingest:
         qid = (self.ws.conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
         w.append(
             self.c.actor,
-            "input.quarantined",
+            ev.INPUT_QUARANTINED,
             f"quarantine:{qid}",
             {"origin": origin, "location": location, "reason": reason, "raw": raw, "dedup_key": key},
         )

@@ -199,6 +199,8 @@ def timeline_row(seq: int, body: str, d: Mapping[str, Any], hash_: str) -> list[
 
 # -- sign-offs ----------------------------------------------------------------------------
 
+# The catalogue's ``evidence.signed`` (triage.domain.events.EVIDENCE_SIGNED), spelled here because
+# the pack format depends on nothing but the chain's encoding (the auditor's verifier stands alone).
 SIGNOFF_ACTION = "evidence.signed"
 
 

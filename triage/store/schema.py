@@ -261,11 +261,14 @@ def m004_content_digests(db: Database) -> None:
     document its ingest event holds. Reads the log directly, so it depends on nothing later."""
     import json
 
+    from triage.domain.events.alert import ALERT_INGESTED  # a name, as permanent as the log
     from triage.store.identity import content_digest, source_document
 
     create_content_tracking(db)
     conn = db.conn
-    rows = conn.execute("SELECT seq, target, body FROM events WHERE action = 'alert.ingested' ORDER BY seq")
+    rows = conn.execute(
+        "SELECT seq, target, body FROM events WHERE action = ? ORDER BY seq", (ALERT_INGESTED,)
+    )
     for seq, target, body in rows.fetchall():
         payload = json.loads(body)["payload"]
         digest = content_digest(source_document(payload["alert"]["raw"]))

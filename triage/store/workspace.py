@@ -2,71 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from triage.clock import now_ts
+from triage.domain import events
 from triage.errors import WorkspaceBusy, WorkspaceError
 from triage.store import projection
 from triage.store.chain import GENESIS, canonical, canonical_with, chain_hash
+from triage.store.event import Event as Event  # re-exported: where callers have always found it
 from triage.store.schema import migrations
 
 BUSY_TIMEOUT_S = 30.0
 WRITE_DEADLINE_S = 120.0
 KIND_PRODUCTION = "production"
 KIND_EXERCISE = "exercise"
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    seq: int
-    ts: str
-    actor: str
-    action: str
-    target: str
-    exercise: str | None
-    payload: dict[str, Any]
-    body: str
-    prev_hash: str
-    hash: str
-
-    @classmethod
-    def from_row(cls, seq: int, body: str, prev_hash: str, hash_: str) -> Event:
-        d = json.loads(body)
-        return cls(
-            seq=seq,
-            ts=d["ts"],
-            actor=d["actor"],
-            action=d["action"],
-            target=d["target"],
-            exercise=d.get("exercise"),
-            payload=d["payload"],
-            body=body,
-            prev_hash=prev_hash,
-            hash=hash_,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "ts": self.ts,
-            "actor": self.actor,
-            "action": self.action,
-            "target": self.target,
-            "exercise": self.exercise,
-            "payload": self.payload,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -100,6 +57,7 @@ class Writer:
         be stored (see ``canonical_with``); ``payload`` must be what it decodes to."""
         if not actor:
             raise WorkspaceError("every event needs an actor")
+        events.validate(action, target, payload)  # InvalidEvent: not in the catalogue, or does not fit
         seq = self.seq + 1
         ts = max(now_ts(), self.last_ts)  # never go back in time, even across hosts' clocks
         exercise = self.ws.exercise

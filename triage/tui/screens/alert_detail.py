@@ -15,6 +15,8 @@ from textual.widgets.option_list import Option
 
 from triage import queries
 from triage.commands import Commands
+from triage.domain.events import ALERT_NOTED
+from triage.domain.state import AlertState, open_steps
 from triage.errors import NotFound
 from triage.queue import related_alerts
 from triage.store.workspace import Event
@@ -160,15 +162,15 @@ class AlertDetailScreen(TriageScreen):
             shown = render.severity_text(str(value)) if key == "severity" else render.safe(value, limit=500)
             table.add_row(Text(label), shown)
         now = self.backend.clock()
-        for label, due_key, done_key in (
-            ("ack target", "ack_due", "acknowledged_at"),
-            ("close target", "close_due", "closed_at"),
+        state = AlertState.fold(self._events)  # the acknowledge target is met by the first close too
+        for label, due, done in (
+            ("ack target", alert.get("ack_due"), state.responded_at if state else alert["acknowledged_at"]),
+            ("close target", alert.get("close_due"), alert["closed_at"]),
         ):
-            due = alert.get(due_key)
             if not due:
                 continue
-            if alert.get(done_key):
-                met = alert[done_key] <= due
+            if done:
+                met = done <= due
                 table.add_row(
                     Text(label), Text("met" if met else "missed", style="green" if met else "bold red")
                 )
@@ -206,7 +208,7 @@ class AlertDetailScreen(TriageScreen):
     def _notes(self, events: list[Event]) -> Text:
         notes = Text()
         for e in events:
-            if e.action == "alert.noted":
+            if e.action == ALERT_NOTED:
                 notes.append(f"{render.when(e.ts)} ", style="dim")
                 notes.append_text(render.safe(e.actor, "bold"))
                 notes.append("\n")
@@ -353,7 +355,7 @@ class AlertDetailScreen(TriageScreen):
 
     def action_close(self) -> None:
         targets = self._me()
-        open_steps = [s for s in self.alert["required_steps"] if s not in self.alert["steps_done"]]
+        still_open = open_steps(self.alert["required_steps"], self.alert["steps_done"])
 
         def chosen(form: CloseForm | None) -> None:
             if form is None:
@@ -364,7 +366,7 @@ class AlertDetailScreen(TriageScreen):
 
             self.request(f"closed as {form.disposition}", targets, close)
 
-        self.app.push_screen(CloseDialog(self._label("Close"), open_steps), chosen)
+        self.app.push_screen(CloseDialog(self._label("Close"), still_open), chosen)
 
     def action_reopen(self) -> None:
         targets = self._me()

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Input, Static
 
 from triage import queries
 from triage.commands import Commands
+from triage.domain.state import open_steps
 from triage.queue import SORT_KEYS, Queue, QueueView
 from triage.store.workspace import Event
 from triage.text import printable
@@ -202,8 +203,8 @@ class QueueScreen(TriageScreen):
         steps: list[str] = []
         for alert_id, _ in targets:
             row = queries.get_alert(self.backend.ws, alert_id)
-            for step in row["required_steps"]:
-                if step not in row["steps_done"] and step not in steps:
+            for step in open_steps(row["required_steps"], row["steps_done"]):
+                if step not in steps:
                     steps.append(step)
         return steps
 

@@ -1,0 +1,158 @@
+"""The event catalogue: every action the investigation log can hold, once.
+
+Each action has a name constant (import it; no other module spells an action as a string),
+a pydantic payload model with a version (``alert``, ``other``), what it changes (alert,
+incident, quarantine, source or nothing) and how it reads to a human (``describe`` for
+timelines, ``minutes`` for an exercise's minutes). ``Writer.append`` validates every payload
+here before it is written, so an unknown action or a payload that does not fit never reaches
+the log; payloads an earlier version wrote are upgraded when read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from triage.domain.events.alert import (
+    ALERT_ACKNOWLEDGED,
+    ALERT_ASSIGNED,
+    ALERT_CLOSED,
+    ALERT_ESCALATED,
+    ALERT_EVENTS,
+    ALERT_INGESTED,
+    ALERT_LINKED,
+    ALERT_NOTED,
+    ALERT_REOPENED,
+    ALERT_SEVERITY_CHANGED,
+    ALERT_SOURCE_UPDATED,
+    ALERT_STEP_COMPLETED,
+    ALERT_UNLINKED,
+    ALERT_UPDATED,
+    AlertIngested,
+    PlaybookSnapshot,
+)
+from triage.domain.events.base import Changes, Payload
+from triage.domain.events.other import (
+    EVIDENCE_SIGNED,
+    EXERCISE_ENDED,
+    EXERCISE_INJECT,
+    EXERCISE_RECORDED,
+    EXERCISE_STARTED,
+    INCIDENT_FIELDS,
+    INCIDENT_UPDATED,
+    INPUT_QUARANTINED,
+    OTHER_EVENTS,
+    SOURCE_POLLED,
+)
+
+__all__ = [
+    "ALERT_ACKNOWLEDGED",
+    "ALERT_ASSIGNED",
+    "ALERT_CLOSED",
+    "ALERT_ESCALATED",
+    "ALERT_INGESTED",
+    "ALERT_LINKED",
+    "ALERT_NOTED",
+    "ALERT_REOPENED",
+    "ALERT_SEVERITY_CHANGED",
+    "ALERT_SOURCE_UPDATED",
+    "ALERT_STEP_COMPLETED",
+    "ALERT_UNLINKED",
+    "ALERT_UPDATED",
+    "ANALYST_ACTIONS",
+    "CATALOGUE",
+    "EVIDENCE_SIGNED",
+    "EXERCISE_ENDED",
+    "EXERCISE_INJECT",
+    "EXERCISE_RECORDED",
+    "EXERCISE_STARTED",
+    "INCIDENT_FIELDS",
+    "INCIDENT_UPDATED",
+    "INPUT_QUARANTINED",
+    "SOURCE_POLLED",
+    "AlertIngested",
+    "Changes",
+    "InvalidEvent",
+    "Payload",
+    "PlaybookSnapshot",
+    "describe",
+    "describe_minutes",
+    "read",
+    "validate",
+]
+
+CATALOGUE: dict[str, type[Payload]] = {model.NAME: model for model in (*ALERT_EVENTS, *OTHER_EVENTS)}
+
+# What an analyst does (as opposed to what sources, pollers and the exercise runner log): the
+# work counted per analyst in the evidence pack and the participants of an exercise.
+ANALYST_ACTIONS = frozenset(
+    {
+        ALERT_ASSIGNED,
+        ALERT_ACKNOWLEDGED,
+        ALERT_NOTED,
+        ALERT_STEP_COMPLETED,
+        ALERT_SEVERITY_CHANGED,
+        ALERT_ESCALATED,
+        ALERT_LINKED,
+        ALERT_UNLINKED,
+        ALERT_CLOSED,
+        ALERT_REOPENED,
+        INCIDENT_UPDATED,
+    }
+)
+
+
+class InvalidEvent(ValueError):
+    """An event the catalogue does not know, or whose payload or target does not fit."""
+
+
+def model_for(action: str) -> type[Payload]:
+    model = CATALOGUE.get(action)
+    if model is None:
+        raise InvalidEvent(f"unknown action {action!r}")
+    return model
+
+
+def validate(action: str, target: str, payload: dict[str, Any]) -> None:
+    """Refuse an event that is not in the catalogue or does not fit it (before it is written)."""
+    model = model_for(action)
+    kind, sep, ident = target.partition(":")
+    if kind != model.TARGET or not sep or not ident:
+        raise InvalidEvent(f"{action}: target {target!r} is not of the form {model.TARGET}:<id>")
+    if model.TARGET in ("alert", "incident", "quarantine") and not ident.isdigit():
+        raise InvalidEvent(f"{action}: target {target!r} has no numeric id")
+    if not isinstance(payload, dict):
+        raise InvalidEvent(f"{action}: the payload must be an object")
+    try:
+        model.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidEvent(f"{action}: payload does not fit: {exc}") from None
+
+
+def read(action: str, payload: dict[str, Any]) -> Payload:
+    """The typed payload of a logged event, earlier versions upgraded."""
+    return model_for(action).read(payload)
+
+
+def _typed(action: str, payload: dict[str, Any]) -> Payload | None:
+    model = CATALOGUE.get(action)
+    if model is None:
+        return None
+    try:
+        return model.read(payload)
+    except ValidationError:
+        return None
+
+
+def describe(action: str, payload: dict[str, Any]) -> str:
+    """One line on what an event did, for timelines (not yet made printable); the action's
+    name for events the catalogue cannot read."""
+    typed = _typed(action, payload)
+    return typed.describe() if typed is not None else action
+
+
+def describe_minutes(action: str, payload: dict[str, Any]) -> str:
+    """The same, worded for an exercise's minutes."""
+    typed = _typed(action, payload)
+    return typed.minutes() if typed is not None else action
