@@ -1,4 +1,5 @@
-"""Golden outputs: a fixed workspace's evidence pack, an exercise's minutes and `triage show`
+"""Golden outputs: a fixed workspace's evidence packs (October: a scripted month; November: every
+corpus document as received), an exercise's minutes and `triage show`
 must come out byte for byte as committed in tests/golden/.
 
 They are the oracle for changes that must not change behaviour (moving code, one model of the
@@ -67,25 +68,28 @@ def _month(tmp_path: Path, playbooks: PlaybookSet) -> Month:
     m = Month(ws, playbooks, fc, key_path)
     m.key = KEY
     m.script()
-    # and real documents of every format, ingested in the month as received
-    fc.at(10, 22, 9)
+    # and real documents of every format, ingested in November as received (November's pack)
+    fc.at(11, 10, 9)
     from triage.commands import Commands
 
     cmds = Commands(ws, playbooks, "poller")
     for path in sorted(CORPUS.glob("*/*")):
         cmds.ingest_records(FileSource(str(path)).records())
-    fc.at(11, 5, 9)
+    fc.at(12, 2, 9)
     return m
 
 
-def test_the_evidence_pack_of_a_fixed_month(tmp_path: Path, playbooks: PlaybookSet) -> None:
+@pytest.mark.parametrize(("month", "folder"), [("2026-10", "pack"), ("2026-11", "pack-corpus")])
+def test_the_evidence_pack_of_a_fixed_month(
+    tmp_path: Path, playbooks: PlaybookSet, month: str, folder: str
+) -> None:
     m = _month(tmp_path, playbooks)
-    req = ExportRequest(month="2026-10", out=tmp_path / "pack", key=KEY, actor="secops")
+    req = ExportRequest(month=month, out=tmp_path / "pack", key=KEY, actor="secops")
     path = export_pack(m.ws, req).path
     verdict = verify_pack(path, anchoring.public_raw(KEY.public_key()))
     assert verdict.ok, verdict.problems
     got = {str(p.relative_to(path)): p.read_bytes() for p in path.rglob("*") if p.is_file()}
-    _compare(got, GOLDEN / "pack")
+    _compare(got, GOLDEN / folder)
 
 
 def test_triage_show_of_every_alert(tmp_path: Path, playbooks: PlaybookSet, cli: Cli) -> None:
