@@ -10,9 +10,10 @@ from triage import queries
 from triage.commands import Commands
 from triage.errors import CommandRejected
 from triage.queue import LISTING_SORT, SORT_KEYS, Queue, QueueView, related_alerts
+from triage.store.schema import DUE_AT
 from triage.store.workspace import Workspace
 
-from .conftest import make_alert
+from .conftest import Cli, make_alert
 
 
 @pytest.fixture
@@ -209,3 +210,42 @@ def test_the_listing_and_the_queue_read_one_model(
     assert {s: counts.get(s, 0) for s in ("new", "acknowledged", "closed")} == {
         s: every[s] for s in ("new", "acknowledged", "closed")
     }
+
+
+def test_the_running_target_of_an_alert_closed_without_an_acknowledgement(
+    ws: Workspace, cmds: Commands, cli: Cli
+) -> None:
+    quick = cmds.ingest([make_alert(severity="high")]).alert_ids[0]
+    plain = cmds.ingest([make_alert(severity="high")]).alert_ids[0]
+    cmds.close(quick, "false_positive", "noise", override="known noise")
+    cmds.reopen(quick, "came back")
+    rows = {r.id: r for r in Queue(ws.conn).page(QueueView(analyst="alice", status="all"), 0, 10)}
+    # the first close met the acknowledge target: after the reopen the close target runs
+    assert rows[quick].status == "new" and rows[quick].due == rows[quick].close_due
+    assert rows[plain].due == rows[plain].ack_due
+    # the SQL rule behind the queue's due sort is the same rule
+    sql = dict(ws.conn.execute(f"SELECT id, {DUE_AT} FROM alerts").fetchall())
+    assert sql == {i: r.due for i, r in rows.items()}
+    listing = Cli(ws.path)("alerts", "--status", "all").stdout
+    line = next(ln for ln in listing.splitlines() if ln.startswith(f"{quick} "))
+    assert " 7h59m" in line or " 8h" in line  # the close target (8h), not the acknowledge one (30m)
+
+
+def test_a_workspace_from_before_the_first_close_column_gets_it_from_its_log(
+    ws: Workspace, cmds: Commands
+) -> None:
+    alert = cmds.ingest([make_alert()]).alert_ids[0]
+    cmds.close(alert, "false_positive", "noise", override="known noise")
+    first = ws.conn.execute("SELECT first_closed_at FROM alerts").fetchone()[0]
+    cmds.reopen(alert, "again")
+    cmds.close(alert, "true_positive", "real", override="known")
+    # the workspace as migration 4 left it: no column, the old index, migration 5 not applied
+    with ws.write_telemetry() as conn:
+        conn.execute("DROP INDEX alerts_q_due")
+        conn.execute("ALTER TABLE alerts DROP COLUMN first_closed_at")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_first_close'")
+    path = ws.path
+    ws.close()
+    with Workspace.open(path) as again:
+        assert again.conn.execute("SELECT first_closed_at FROM alerts").fetchone()[0] == first
+        assert again.rebuild(dry_run=True)[1]

@@ -18,6 +18,7 @@ from typing import Any
 
 from triage.clock import format_ts, parse_time
 from triage.domain.alert import Severity
+from triage.domain.state import running_due
 from triage.errors import CommandRejected
 from triage.store.schema import DUE_AT, SEVERITY_RANK
 
@@ -43,7 +44,8 @@ _ORDERS: dict[str, tuple[str, ...]] = {**SORT_KEYS, LISTING_SORT: (SEVERITY_RANK
 
 _COLUMNS = (
     "id, severity, status, assignee, ingested_at, fired_at, ack_due, close_due, acknowledged_at,"
-    " closed_at, title, rule_name, host, user_name, src_ip, playbook_id, incident_id, last_seq"
+    " closed_at, title, rule_name, host, user_name, src_ip, playbook_id, incident_id, last_seq,"
+    " first_closed_at"
 )
 
 
@@ -67,15 +69,12 @@ class QueueRow:
     playbook_id: str | None
     incident_id: int | None
     last_seq: int
+    first_closed_at: str | None
 
     @property
     def due(self) -> str | None:
-        """The target that runs now: acknowledge while new, close while acknowledged."""
-        if self.status == "new":
-            return self.ack_due
-        if self.status == "acknowledged":
-            return self.close_due
-        return None
+        """The due time of the target that runs now (``triage.domain.state.running_due``)."""
+        return running_due(self.status, self.ack_due, self.close_due, self.first_closed_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import Any
 
 import click
@@ -12,7 +13,7 @@ from triage.cli.context import Context, pass_ctx
 from triage.cli.params import ALERT_ID, DISPOSITION, INCIDENT_ID, SEVERITY, expect_option, json_option
 from triage.cli.render import age, describe, due_text, emit_done, emit_json, field_line, table
 from triage.clock import utc_now
-from triage.domain.state import AlertState
+from triage.domain.state import AlertState, running_due
 from triage.text import printable
 
 
@@ -65,9 +66,7 @@ def alerts_cmd(
                 r["status"],
                 r["assignee"] or "-",
                 age(r["ingested_at"], now),
-                due_text(r["ack_due"], r["acknowledged_at"], now)
-                if r["status"] == "new"
-                else due_text(r["close_due"], r["closed_at"], now),
+                _listing_due(r, now),
                 r["playbook_id"] or "-",
                 r["host"] or "-",
                 r["title"],
@@ -82,6 +81,13 @@ def alerts_cmd(
         f"{len(rows)} shown; "
         + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("new", "acknowledged", "closed"))
     )
+
+
+def _listing_due(r: dict[str, Any], now: datetime) -> str:
+    """The target that runs now (``running_due``), or whether a closed alert met its close target."""
+    if r["status"] == "closed":
+        return due_text(r["close_due"], r["closed_at"], now)
+    return due_text(running_due(r["status"], r["ack_due"], r["close_due"], r["first_closed_at"]), None, now)
 
 
 @click.command("show")

@@ -82,6 +82,19 @@ def _json_list(v: list[str]) -> str:
     return json.dumps(v) if v else "[]"
 
 
+def running_due(
+    status: str, ack_due: str | None, close_due: str | None, first_closed_at: str | None
+) -> str | None:
+    """The due time of the target that runs now: the acknowledge target while the alert is new
+    and was never closed (its first close meets that target too), then the close target until
+    it is closed. ``triage.store.schema.DUE_AT`` is this rule in SQL."""
+    if status == "new" and first_closed_at is None:
+        return ack_due
+    if status in ("new", "acknowledged"):
+        return close_due
+    return None
+
+
 def _dt(ts: str | None) -> datetime | None:
     return parse_time(ts) if ts is not None else None
 
@@ -96,6 +109,7 @@ ALERT_COLUMNS = (
     "acknowledged_at", "acknowledged_by", "closed_at", "closed_by", "disposition", "close_reason",
     "close_override", "incident_id", "notes", "reopened", "ingest_seq", "last_seq", "updated_at",
     "content_digest", "content_seq", "source_updates", "collision_of", "source_status",
+    "first_closed_at",
 )  # fmt: skip
 LIST_COLUMNS = frozenset({"tactics", "techniques", "tags", "playbook_steps", "required_steps", "steps_done"})
 
@@ -152,11 +166,11 @@ class AlertState:
     source_updates: int = 0
     collision_of: int | None = None
     source_status: str | None = None
+    first_closed_at: str | None = None
     # history no projection column keeps (``from_row`` cannot restore it)
     exercise: bool = False
     content_key: str = ""  # the key its content is tracked under (the source's, for a collision)
     assignees: list[str] = field(default_factory=list)
-    first_closed_at: str | None = None
     first_incident_at: str | None = None
     overridden_steps: list[str] = field(default_factory=list)  # of the latest close with an override
     override_reason: str | None = None
@@ -306,6 +320,10 @@ class AlertState:
     def resolved_at(self) -> str | None:
         """What meets the close target: the close in force."""
         return self.closed_at if self.is_closed else None
+
+    @property
+    def running_due(self) -> str | None:
+        return running_due(self.status, self.ack_due, self.close_due, self.first_closed_at)
 
     def ack_target(self, now: datetime) -> TargetState | None:
         return target_state(_dt(self.ack_due), _dt(self.responded_at), now)
