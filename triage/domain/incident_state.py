@@ -66,7 +66,11 @@ class IncidentState:
     def apply(self, e: Logged) -> None:
         p, action = e.payload, e.action
         alert_id = int(e.target.partition(":")[2]) if e.target.startswith("alert:") else None
-        if action in (ev.ALERT_ESCALATED, ev.ALERT_LINKED):
+        if action == ev.ALERT_ESCALATED and p["incident"] != self.id:
+            # the alert was escalated from this incident to another one: it leaves this one
+            if alert_id in self.alerts:
+                self.alerts.remove(alert_id)
+        elif action in (ev.ALERT_ESCALATED, ev.ALERT_LINKED):
             if alert_id is not None and alert_id not in self.alerts:
                 self.alerts.append(alert_id)
         elif action == ev.ALERT_UNLINKED:

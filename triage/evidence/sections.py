@@ -107,8 +107,10 @@ class Exporter(AlertSections):
                     per[kind] += 1
                 if target.startswith("incident:"):
                     incidents.add(int(target[9:]))
-                elif isinstance(payload.get("incident"), int):
-                    incidents.add(payload["incident"])
+                else:  # an escalation touches the incident it moves the alert to and the one it left
+                    incidents.update(
+                        payload[k] for k in ("incident", "previous") if isinstance(payload.get(k), int)
+                    )
         self.scratch.executemany(insert, pending)
         keep("COMMIT")
         for per in work.values():

@@ -139,17 +139,25 @@ def _alert_event(conn: sqlite3.Connection, event: Event) -> None:
 
 def _incident_of_alert_event(conn: sqlite3.Connection, event: Event) -> None:
     """An escalation (which may create the incident), a link or an unlink: the incident's
-    timeline gets the event too."""
+    timeline gets the event too, and so does the incident an escalation moves the alert from."""
     incident_id = int(event.payload["incident"])
     created = IncidentState.created(event)
     if created is not None:
         _insert(conn, "incidents", created.row())
     else:
-        before = _row(conn, "incidents", incident_id, event)
-        state = IncidentState.from_row(before)
-        state.apply(event)
-        _write(conn, "incidents", before, state.row())
+        _apply_to_incident(conn, incident_id, event)
     _ref(conn, f"incident:{incident_id}", event.seq)
+    previous = event.payload.get("previous")
+    if event.action == ev.ALERT_ESCALATED and previous is not None and int(previous) != incident_id:
+        _apply_to_incident(conn, int(previous), event)
+        _ref(conn, f"incident:{int(previous)}", event.seq)
+
+
+def _apply_to_incident(conn: sqlite3.Connection, incident_id: int, event: Event) -> None:
+    before = _row(conn, "incidents", incident_id, event)
+    state = IncidentState.from_row(before)
+    state.apply(event)
+    _write(conn, "incidents", before, state.row())
 
 
 def _incident_updated(conn: sqlite3.Connection, event: Event) -> None:

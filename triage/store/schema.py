@@ -316,3 +316,27 @@ def m005_first_close(db: Database) -> None:
                ORDER BY e.seq LIMIT 1)""",
         (ALERT_CLOSED,),
     )
+
+
+@migrations()
+def m006_escalation_leaves_the_previous_incident(db: Database) -> None:
+    """An escalation from one incident to another is on the timeline of both: index it on the
+    incident the alert left too (as the projection does now), read from the log."""
+    import json
+
+    from triage.domain.events.alert import ALERT_ESCALATED  # a name, as permanent as the log
+
+    conn = db.conn
+    rows = conn.execute("SELECT seq, body FROM events WHERE action = ? ORDER BY seq", (ALERT_ESCALATED,))
+    for seq, body in rows.fetchall():
+        d = json.loads(body)
+        previous, incident = d["payload"].get("previous"), d["payload"]["incident"]
+        if previous is None or int(previous) == int(incident):
+            continue
+        conn.execute(
+            "INSERT OR IGNORE INTO timeline (ref, seq) VALUES (?, ?)", (f"incident:{int(previous)}", seq)
+        )
+        conn.execute(
+            "UPDATE incidents SET last_seq = ?, updated_at = ? WHERE id = ? AND last_seq < ?",
+            (seq, d["ts"], int(previous), seq),
+        )
