@@ -1,3 +1,6 @@
+"""Click parameter types and options shared by the CLI commands (ids, dispositions, severities,
+`--json`), so every command checks its arguments the same way and says what it expects."""
+
 from __future__ import annotations
 
 import re

@@ -1,3 +1,5 @@
+"""The words of an alert's and an incident's life: statuses and the dispositions a close takes."""
+
 from __future__ import annotations
 
 from enum import StrEnum
