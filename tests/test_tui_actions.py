@@ -16,7 +16,7 @@ from triage.tui.screens.incidents import IncidentsScreen
 from triage.tui.screens.queue import QueueScreen
 from triage.tui.widgets.alert_table import AlertTable
 
-from .tui_helpers import alert_events, last_action, make_app, screen_text, settle, type_text
+from .tui_helpers import alert_events, last_action, make_app, screen_text, settle, type_text, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -295,8 +295,7 @@ async def test_filters_sort_and_search(tui_ws: Workspace, playbooks: PlaybookSet
         assert table.count == 4 and all(r.host == "web-01" for r in table._window)
         screen.query_one("#filter-text", Input).value = ""  # typing waits for a pause, then applies
         table.focus()
-        await pilot.pause(0.4)
-        assert table.count == 13
+        await wait_until(pilot, lambda: table.count == 13)  # however slow the machine is
         await pilot.press("f")  # status: mine
         await pilot.pause()
         assert screen.view.status == "mine" and table.count == 0
