@@ -112,9 +112,20 @@ class AlertDetailScreen(TriageScreen):
     @on(TabbedContent.TabActivated)
     async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         pane, pane_id = event.pane, event.pane.id or ""
-        if pane_id == "tab-overview" or pane_id in self._filled or not self.alert:
-            return
-        self._filled.add(pane_id)
+        if pane_id != "tab-overview" and pane_id not in self._filled and self.alert:
+            self._filled.add(pane_id)
+            await self._fill(pane, pane_id)
+        self._focus_content(pane)
+
+    def _focus_content(self, pane: TabPane) -> None:
+        """Focus what the shown tab holds: focus left in a hidden tab would move on to a widget
+        of the Overview, and the tabs would follow it back there."""
+        for widget in [*pane.query("#checklist"), *pane.query("*")]:
+            if widget.focusable:
+                widget.focus(scroll_visible=False)
+                return
+
+    async def _fill(self, pane: TabPane, pane_id: str) -> None:
         if pane_id == "tab-raw":
             tree = RawTree(id="raw")
             await pane.mount(tree)
@@ -260,7 +271,11 @@ class AlertDetailScreen(TriageScreen):
         self.dismiss()
 
     def action_tab(self, tab: str) -> None:
-        self.query_one("#alert-tabs", TabbedContent).active = tab
+        tabs = self.query_one("#alert-tabs", TabbedContent)
+        if tabs.active == tab:
+            return
+        self.set_focus(None)  # the focused widget is about to be hidden; the new tab's content takes it
+        tabs.active = tab
 
     def action_reload(self) -> None:
         self.reload()
