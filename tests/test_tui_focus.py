@@ -9,7 +9,7 @@ from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
 from triage.tui.screens.alert_detail import AlertDetailScreen
 
-from .tui_helpers import make_app, settle, type_text
+from .tui_helpers import alert_events, make_app, settle, type_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -60,3 +60,64 @@ async def test_the_palette_tab_entries_show_their_tab(tui_ws: Workspace, playboo
             await pilot.pause(0.1)
             assert app.screen is detail
             assert active_tab(detail) == tab, name
+
+
+async def test_after_every_dialog_the_focus_is_back_where_it_was(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue = app.screen
+        for key in ("A", "c", "d"):
+            before = app.focused
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is not queue, key
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is queue and app.focused is before, key
+
+        detail = await open_detail(pilot, app)
+        alert_id = detail.alert_id
+        for tab in ("1", "2", "4"):
+            await pilot.press(tab)
+            await settle(pilot)
+            for key in ("A", "n", "x", "v", "e", "c"):
+                before = app.focused
+                assert before is not None
+                await pilot.press(key)
+                await pilot.pause()
+                assert app.screen is not detail, key
+                await pilot.press("escape")
+                await settle(pilot)
+                assert app.screen is detail and app.focused is before, (tab, key)
+
+        # A step completed, then a note typed: the note's letters are not commands.
+        await pilot.press("1", "x")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await type_text(pilot, "on call said so")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is detail
+        actions = [e.action for e in alert_events(tui_ws, alert_id)]
+        assert actions[-2:] == ["alert.step_completed", "alert.noted"]
+
+
+async def test_reopening_an_alert_that_is_not_closed_is_refused_at_once(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = await open_detail(pilot, app)
+        before = len(alert_events(tui_ws, detail.alert_id))
+        await pilot.press("o")
+        await settle(pilot)
+        assert app.screen is detail  # no dialog
+        assert any("not closed" in n.message for n in app._notifications)
+        await type_text(pilot, "oops")  # nothing waits for a reason
+        await settle(pilot)
+        assert len(alert_events(tui_ws, detail.alert_id)) == before

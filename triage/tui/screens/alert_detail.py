@@ -118,8 +118,7 @@ class AlertDetailScreen(TriageScreen):
         self._focus_content(pane)
 
     def _focus_content(self, pane: TabPane) -> None:
-        """Focus what the shown tab holds: focus left in a hidden tab would move on to a widget
-        of the Overview, and the tabs would follow it back there."""
+        """Focus the shown tab's content (focus left hidden would drag the tabs back)."""
         for widget in [*pane.query("#checklist"), *pane.query("*")]:
             if widget.focusable:
                 widget.focus(scroll_visible=False)
@@ -384,6 +383,9 @@ class AlertDetailScreen(TriageScreen):
         self.app.push_screen(CloseDialog(self._label("Close"), still_open), chosen)
 
     def action_reopen(self) -> None:
+        if self.alert.get("status") != "closed":
+            self.notify(f"Alert {self.alert_id} is not closed: nothing to reopen.", severity="warning")
+            return
         targets = self._me()
 
         def chosen(reason: str | None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from triage.tui.screens.base import freeze_cursors
@@ -48,6 +49,21 @@ class Dialog(ModalScreen[R | None], Generic[R]):
 
     def on_mount(self) -> None:
         freeze_cursors(self, getattr(self.app, "cursor_blink", True))
+        below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
+        self._below, self._return_to = below, below.focused if below is not None else None
+
+    def dismiss(self, result: Any = None) -> Any:
+        """Close, then give the focus back to where it was, so what is typed next goes there."""
+        done = super().dismiss(result)
+        self.app.call_later(self._give_focus_back)
+        return done
+
+    def _give_focus_back(self) -> None:
+        below, widget = self._below, self._return_to
+        if below is None or widget is None or not widget.is_attached or widget.screen is not below:
+            return
+        if isinstance(widget, Widget) and widget.focusable:
+            below.set_focus(widget, scroll_visible=False)
 
     def fail(self, message: str) -> None:
         self.query_one("#dialog-error", Static).update(Text(message, style="bold red"))

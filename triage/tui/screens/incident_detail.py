@@ -133,4 +133,7 @@ class IncidentDetailScreen(TriageScreen):
         self._status("closed", "closed")
 
     def action_reopen_incident(self) -> None:
+        if self.incident.get("status") != "closed":
+            self.notify(f"Incident {self.incident_id} is not closed: nothing to reopen.", severity="warning")
+            return
         self._status("open", "reopened")
