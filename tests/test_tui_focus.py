@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import TabbedContent
+from textual.widgets import Input, TabbedContent
 
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
@@ -121,3 +121,34 @@ async def test_reopening_an_alert_that_is_not_closed_is_refused_at_once(
         await type_text(pilot, "oops")  # nothing waits for a reason
         await settle(pilot)
         assert len(alert_events(tui_ws, detail.alert_id)) == before
+
+
+async def test_every_dialog_opens_on_its_first_field_that_needs_input(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue = app.screen
+        for key, field in (("d", "close-reason"), ("c", "close-disposition"), ("A", "prompt-value")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.focused is not None and app.focused.id == field, key
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is queue
+
+        await pilot.press("d")
+        await pilot.pause()
+        await type_text(pilot, "same scan")  # goes into the reason, not the dropdown
+        assert app.screen.query_one("#close-reason", Input).value == "same scan"
+        await pilot.press("escape")
+        await settle(pilot)
+
+        detail = await open_detail(pilot, app)
+        for key, field in (("v", "severity-value"), ("n", "note-text"), ("x", "prompt-value")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.focused is not None and app.focused.id == field, key
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is detail

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Select, Static, TextArea
 
 from triage.tui.screens.base import freeze_cursors
 
@@ -51,6 +51,10 @@ class Dialog(ModalScreen[R | None], Generic[R]):
         freeze_cursors(self, getattr(self.app, "cursor_blink", True))
         below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
         self._below, self._return_to = below, below.focused if below is not None else None
+        fields = [w for w in self.query("Input, Select, TextArea") if w.focusable]
+        empty = [w for w in fields if _needs_input(w)]
+        if empty or fields:
+            (empty or fields)[0].focus()
 
     def dismiss(self, result: Any = None) -> Any:
         """Close, then give the focus back to where it was, so what is typed next goes there."""
@@ -87,3 +91,12 @@ class Dialog(ModalScreen[R | None], Generic[R]):
     @on(Input.Submitted)
     def _enter(self) -> None:
         self.action_submit()
+
+
+def _needs_input(widget: Widget) -> bool:
+    """A field still empty: the dialog opens on the first of these (a dropdown set already does not)."""
+    if isinstance(widget, Select):
+        return widget.is_blank()
+    if isinstance(widget, Input):
+        return not widget.value
+    return isinstance(widget, TextArea) and not widget.text
