@@ -8,6 +8,7 @@ from textual.widgets import Input, TabbedContent
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
 from triage.tui.screens.alert_detail import AlertDetailScreen
+from triage.tui.widgets.alert_table import AlertTable
 
 from .tui_helpers import alert_events, make_app, settle, type_text
 
@@ -152,3 +153,30 @@ async def test_every_dialog_opens_on_its_first_field_that_needs_input(
             await pilot.press("escape")
             await settle(pilot)
             assert app.screen is detail
+
+
+async def test_enter_and_escape_leave_the_search_box(tui_ws: Workspace, playbooks: PlaybookSet) -> None:
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        table = screen.query_one("#alerts", AlertTable)
+        search = screen.query_one("#filter-text", Input)
+        await pilot.press("slash")
+        await type_text(pilot, "web-01")
+        await pilot.press("enter")  # applies and goes back to the table
+        await settle(pilot)
+        assert app.focused is table
+        assert table.count == 4 and all(r.host == "web-01" for r in table._window)
+        await pilot.press("down", "a")  # keys act on the table again
+        await settle(pilot)
+        assert search.value == "web-01"
+        row = table.current_row()
+        assert row is not None and row.status == "acknowledged"
+
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.focused is search
+        await pilot.press("escape")  # clears the search and goes back to the table
+        await settle(pilot)
+        assert app.focused is table and search.value == ""
+        assert table.count == 13

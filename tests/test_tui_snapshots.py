@@ -41,7 +41,7 @@ def test_alert_detail(snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookS
     _history(tui_ws, playbooks)
 
     async def open_alert_one(pilot: Pilot[Any]) -> None:
-        await pilot.press("slash", "number_sign", "1", "enter", "tab", "enter")
+        await pilot.press("slash", "number_sign", "1", "enter", "enter")
         await pilot.pause(0.4)
 
     assert snap_compare(make_app(tui_ws, playbooks), terminal_size=SIZE, run_before=open_alert_one)

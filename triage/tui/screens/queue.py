@@ -125,6 +125,10 @@ class QueueScreen(TriageScreen):
             )
         )
 
+    @on(FilterBar.Done)
+    def _search_done(self) -> None:
+        self.table.focus()
+
     @on(AlertTable.HeaderClicked)
     def _header(self, event: AlertTable.HeaderClicked) -> None:
         self.set_view(self.view.sorted_by(event.column))

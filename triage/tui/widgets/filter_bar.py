@@ -7,6 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
@@ -19,9 +20,11 @@ DEBOUNCE_S = 0.25
 
 
 class FilterBar(Horizontal):
-    """Posts ``Changed`` when the analyst changes a filter (typing waits for a pause)."""
+    """Posts ``Changed`` when the analyst changes a filter (typing waits for a pause), and
+    ``Done`` when the search box is left with enter (applied) or escape (cleared)."""
 
     DEFAULT_CLASSES = "filter-bar"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear_search", "Clear search", show=False)]
     STATUS_LABELS: ClassVar[dict[str, str]] = {
         "open": "Open",
         "mine": "Mine",
@@ -39,6 +42,9 @@ class FilterBar(Horizontal):
             self.severity = severity
             self.playbook = playbook
             self.text = text
+
+    class Done(Message):
+        """The analyst is done with the search box: the queue takes the focus back."""
 
     def __init__(self, playbooks: list[str], *, status: str = "open", id: str | None = None) -> None:
         super().__init__(id=id)
@@ -98,6 +104,16 @@ class FilterBar(Horizontal):
         if self._timer is not None:
             self._timer.stop()
         self._post()
+        self.post_message(self.Done())
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#filter-text", Input)
+        if self._timer is not None:
+            self._timer.stop()
+        if search.value:
+            search.value = ""
+            self._post()
+        self.post_message(self.Done())
 
     def cycle(self, which: str) -> None:
         """Step the status, severity or playbook filter to its next choice (a keyboard shortcut)."""
