@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, TabbedContent
 
+from triage.commands import Commands
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
 from triage.tui.screens.alert_detail import AlertDetailScreen
+from triage.tui.screens.incident_detail import IncidentDetailScreen
+from triage.tui.screens.prompt_dialog import PromptDialog
 from triage.tui.widgets.alert_table import AlertTable
 
-from .tui_helpers import alert_events, make_app, settle, type_text
+from .tui_helpers import alert_events, make_app, screen_text, settle, type_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -180,3 +183,32 @@ async def test_enter_and_escape_leave_the_search_box(tui_ws: Workspace, playbook
         await settle(pilot)
         assert app.focused is table and search.value == ""
         assert table.count == 13
+
+
+async def test_closing_an_incident_warns_of_open_alerts_and_shows_the_reason(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    cmds = Commands(tui_ws, playbooks, "bob")
+    cmds.escalate(2, title="Credential stuffing on SSO")
+    cmds.link(3, 1)
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, IncidentDetailScreen)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptDialog)
+        text = screen_text(app)
+        assert "Close incident 1" in text and "Closed incident" not in text  # nothing closed yet
+        assert "2 of its alerts still open (#2, #3)" in text
+        await type_text(pilot, "contained at the proxy")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is detail and detail.incident["status"] == "closed"
+        text = screen_text(app)
+        assert "close reason" in text and "contained at the proxy" in text
+        assert any("Closed incident 1" in n.message for n in app._notifications)

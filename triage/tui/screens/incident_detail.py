@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from triage import queries
 from triage.commands import Commands
+from triage.domain.events import INCIDENT_UPDATED
 from triage.errors import NotFound
 from triage.store.workspace import Event
 from triage.text import printable
@@ -38,6 +39,7 @@ class IncidentDetailScreen(TriageScreen):
         super().__init__(backend)
         self.incident_id = incident_id
         self.incident: dict[str, Any] = {}
+        self.open_alerts: list[int] = []  # the incident's alerts not closed, as shown
 
     def compose(self) -> ComposeResult:
         yield Static(id="incident-title", classes="title-bar")
@@ -77,11 +79,16 @@ class IncidentDetailScreen(TriageScreen):
             ("closed", "closed_at"),
         ):
             fields.add_row(Text(label), render.safe(inc.get(key), limit=100))
+        events = list(self.backend.ws.events(ref=f"incident:{self.incident_id}"))
+        if inc["status"] == "closed" and (reason := _close_reason(events)):
+            fields.add_row(Text("close reason"), render.safe(reason, limit=300))
         self.query_one("#incident-fields", Static).update(fields)
         alerts = self.query_one("#incident-alerts", OptionList)
         keep = alerts.highlighted
         alerts.clear_options()
-        for row in queries.list_alerts(self.backend.ws, status="all", incident=self.incident_id):
+        rows = queries.list_alerts(self.backend.ws, status="all", incident=self.incident_id)
+        self.open_alerts = [row["id"] for row in rows if row["status"] != "closed"]
+        for row in rows:
             line = Text(f"#{row['id']:<7} ")
             line.append_text(render.severity_text(row["severity"]))
             line.append(f"  {row['status']:<12} ")
@@ -91,13 +98,14 @@ class IncidentDetailScreen(TriageScreen):
             alerts.add_option(Option(line, id=str(row["id"])))
         if alerts.option_count:
             alerts.highlighted = min(keep or 0, alerts.option_count - 1)
-        events = list(self.backend.ws.events(ref=f"incident:{self.incident_id}"))
         timeline = Text()
         for e in events:
             timeline.append(f"{e.seq:>7}  {render.when(e.ts)}  ", style="dim")
             timeline.append_text(render.safe(e.actor, "bold", limit=40))
             timeline.append(f"  {printable(e.target, single_line=True)}  ", style="dim")
             timeline.append_text(render.safe(queries.describe_event(e), limit=300))
+            if e.action == INCIDENT_UPDATED and e.payload.get("reason"):
+                timeline.append_text(render.safe(f" (reason: {e.payload['reason']})", limit=300))
             timeline.append("\n")
         self.query_one("#incident-timeline", Static).update(timeline)
 
@@ -121,19 +129,39 @@ class IncidentDetailScreen(TriageScreen):
     def action_own(self) -> None:
         self._update("took ownership of", owner=self.backend.analyst)
 
-    def _status(self, status: str, verb: str) -> None:
+    def _status(self, status: str, verb: str, label: Text) -> None:
         def chosen(reason: str | None) -> None:
             if reason:
                 self._update(verb, status=status, reason=reason)
 
-        label = Text(f"{verb.capitalize()} incident {self.incident_id}", style="bold")
         self.app.push_screen(PromptDialog(label, "Reason"), chosen)
 
     def action_close_incident(self) -> None:
-        self._status("closed", "closed")
+        if self.incident.get("status") == "closed":
+            self.notify(f"Incident {self.incident_id} is already closed.", severity="warning")
+            return
+        label = Text(f"Close incident {self.incident_id}", style="bold")
+        if self.open_alerts:
+            shown = ", ".join(f"#{i}" for i in self.open_alerts[:10])
+            more = f" and {len(self.open_alerts) - 10} more" if len(self.open_alerts) > 10 else ""
+            count = len(self.open_alerts)
+            label.append(
+                f"\nWarning: {count} of its alerts still open ({shown}{more}); they stay open.",
+                style="bold yellow",
+            )
+        self._status("closed", "closed", label)
 
     def action_reopen_incident(self) -> None:
         if self.incident.get("status") != "closed":
             self.notify(f"Incident {self.incident_id} is not closed: nothing to reopen.", severity="warning")
             return
-        self._status("open", "reopened")
+        self._status("open", "reopened", Text(f"Reopen incident {self.incident_id}", style="bold"))
+
+
+def _close_reason(events: list[Event]) -> str | None:
+    """The reason given when the incident was last closed."""
+    for e in reversed(events):
+        if e.action == INCIDENT_UPDATED and e.payload.get("changes", {}).get("status") == "closed":
+            reason = e.payload.get("reason")
+            return str(reason) if reason else None
+    return None
