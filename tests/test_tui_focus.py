@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import takewhile
+
 import pytest
+from textual.binding import Binding
+from textual.command import CommandList
 from textual.widgets import Input, TabbedContent
 
 from triage.commands import Commands
@@ -212,3 +216,34 @@ async def test_closing_an_incident_warns_of_open_alerts_and_shows_the_reason(
         text = screen_text(app)
         assert "close reason" in text and "contained at the proxy" in text
         assert any("Closed incident 1" in n.message for n in app._notifications)
+
+
+async def palette_entries(pilot: object, app: object) -> list[str]:
+    await pilot.press("ctrl+p")  # type: ignore[attr-defined]
+    await pilot.pause(0.5)  # type: ignore[attr-defined]
+    commands = app.screen.query_one(CommandList)  # type: ignore[attr-defined]
+    entries = [
+        str(commands.get_option_at_index(i).prompt).split("\n")[0] for i in range(commands.option_count)
+    ]
+    await pilot.press("escape")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    return entries
+
+
+@pytest.mark.parametrize("screen_keys", [0, 1])
+async def test_the_palette_lists_the_screen_actions_first(
+    tui_ws: Workspace, playbooks: PlaybookSet, screen_keys: int
+) -> None:
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        if screen_keys:
+            await open_detail(pilot, app)
+        screen = app.screen
+        own = [
+            b.tooltip or b.description for b in screen.BINDINGS if isinstance(b, Binding) and b.description
+        ]
+        entries = await palette_entries(pilot, app)
+        shown = list(takewhile(lambda e: e in own, entries))  # the screen's own come first
+        assert len(shown) >= len(own) - 2, entries[: len(own)]  # a key or two is the focused widget's (enter)
+        assert not any("scroll" in e.lower() or "page" in e.lower() for e in shown)
+        assert "Theme" in entries[len(shown) :]  # Textual's own commands are still there, after

@@ -10,6 +10,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 
 from triage.clock import utc_now
 from triage.commands import Commands
@@ -62,7 +63,7 @@ EXERCISE_ACTIONS = frozenset(
 class TriageApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "triage"
-    COMMANDS = App.COMMANDS | {ActionsProvider}
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ActionsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help"),
         Binding("i", "incidents", "Incidents"),
