@@ -97,9 +97,14 @@ class SigningError(TriageError):
 
 class SourceError(TriageError):
     """A search server refused what polling asked (credentials, a missing index, a bad query);
-    retrying will not help until someone fixes it."""
+    retrying will not help until someone fixes it. ``status`` is the HTTP status the server
+    answered with, when it answered."""
 
     exit_code = 2
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class SourceUnavailable(SourceError):

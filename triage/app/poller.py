@@ -150,7 +150,7 @@ class Poller:
         except SourceError as exc:
             # No privilege to read mappings: poll as before, and say why once. Any other failure
             # (down, bad credentials, no index) is the pass's own to report, once.
-            if "(HTTP 403)" in str(exc):
+            if exc.status == 403:
                 self._note_once(f"cannot read the mapping of {self.cfg.timestamp_field} ({exc})")
             return {}
         return {index: kind for index, kind in sorted(types.items()) if kind not in _TIME_TYPES}

@@ -184,16 +184,20 @@ def classify(name: str, exc: BaseException, doing: str) -> SourceError:
     reason = _reason(exc)
     if status is None or status == 429 or status >= 500 or status == 408:
         what = f"HTTP {status}" if status else exc.__class__.__name__
-        return SourceUnavailable(f"source {name}: {doing}: {what}: {reason}")
+        return SourceUnavailable(f"source {name}: {doing}: {what}: {reason}", status=status)
     if status == 401:
-        return SourceError(f"source {name}: {doing}: authentication failed (HTTP 401): check the credentials")
+        return SourceError(
+            f"source {name}: {doing}: authentication failed (HTTP 401): check the credentials", status=status
+        )
     if status == 403:
-        return SourceError(f"source {name}: {doing}: not allowed (HTTP 403): {reason}")
+        return SourceError(f"source {name}: {doing}: not allowed (HTTP 403): {reason}", status=status)
     if status == 404:
         if "search_context_missing" in repr(getattr(exc, "body", "")) or "No search context" in reason:
-            return SourceUnavailable(f"source {name}: {doing}: the point in time expired: {reason}")
-        return SourceError(f"source {name}: {doing}: not found (HTTP 404): {reason}")
-    return SourceError(f"source {name}: {doing}: refused (HTTP {status}): {reason}")
+            return SourceUnavailable(
+                f"source {name}: {doing}: the point in time expired: {reason}", status=status
+            )
+        return SourceError(f"source {name}: {doing}: not found (HTTP 404): {reason}", status=status)
+    return SourceError(f"source {name}: {doing}: refused (HTTP {status}): {reason}", status=status)
 
 
 class _Paging:
