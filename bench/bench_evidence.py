@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:  # run from anywhere, even without the editable in
 
 from triage import clock  # noqa: E402
 from triage.clock import format_ts  # noqa: E402
+from triage.commands.ingest import playbook_snapshot  # noqa: E402
 from triage.config import bundled  # noqa: E402
 from triage.domain.alert import Severity  # noqa: E402
 from triage.playbooks import PlaybookSet  # noqa: E402
@@ -85,27 +86,13 @@ class Clock:
         return self.now
 
 
-def _snapshot(playbooks: PlaybookSet, pb_id: str, severity: str) -> dict[str, Any]:
-    pb = playbooks.get(pb_id)
-    assert pb is not None
-    target = pb.target_for(Severity(severity))
-    return {
-        "id": pb.id,
-        "version": pb.version,
-        "steps": [s.id for s in pb.steps],
-        "required": list(pb.required_steps),
-        "ack_within": int(target.acknowledge.total_seconds()),
-        "close_within": int(target.close.total_seconds()),
-    }
-
-
 def _lifecycle(
     rng: random.Random, alert_id: int, at: datetime, playbooks: PlaybookSet
 ) -> Iterator[tuple[datetime, str, str, dict[str, Any]]]:
     """(time, actor, action, payload) of one alert's life: ingest, triage, close."""
     rule, pb_id, techniques = RULES[alert_id % len(RULES)]
     sev = SEVERITIES[rng.randrange(len(SEVERITIES))]
-    snap = _snapshot(playbooks, pb_id, sev)
+    snap = playbook_snapshot(playbooks.get(pb_id), Severity(sev))  # as ingest records it
     doc = {
         "source": "elastic-prod", "profile": "elastic", "index": ".alerts-security.alerts-default",
         "doc_id": f"bench-{alert_id}", "rule_name": rule, "rule_id": f"rule-{alert_id % len(RULES)}",
