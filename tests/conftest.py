@@ -30,9 +30,48 @@ def playbooks() -> PlaybookSet:
     return PlaybookSet.from_directory(PLAYBOOKS)
 
 
+# The PostgreSQL server of the tests (``scripts/pg-server start``; ``.ci/run`` starts it): every
+# workspace of a test is a schema of its own in this database, dropped afterwards.
+PG_URL = os.environ.get("TRIAGE_TEST_PG", "")
+PG_MISSING = (
+    "PostgreSQL is not running for the tests (TRIAGE_TEST_PG unset; start it with scripts/pg-server start)"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def drop_pg_schema(location: str) -> None:
+    import psycopg
+
+    from triage.store.backend.postgres import split_url
+
+    url, schema = split_url(location)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    w = Workspace.create(tmp_path / "ws.db")
+def pg_location() -> Iterator[str]:
+    """A PostgreSQL workspace location nobody has used (the schema does not exist yet)."""
+    if not PG_URL:
+        pytest.skip(PG_MISSING)
+    import uuid
+
+    location = f"{PG_URL}?schema=t_{uuid.uuid4().hex[:12]}"
+    yield location
+    drop_pg_schema(location)
+
+
+@pytest.fixture(params=BACKENDS)
+def ws_location(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a new workspace goes, on each backend in turn: a file, then a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return tmp_path / "ws.db"
+    return str(request.getfixturevalue("pg_location"))
+
+
+@pytest.fixture
+def ws(ws_location: str | Path) -> Iterator[Workspace]:
+    w = Workspace.create(ws_location)
     yield w
     w.close()
 
@@ -88,7 +127,7 @@ def _entry(ctx: click.Context) -> None:
 class Cli:
     """Runs `triage` in-process through its real entry point (error handling included)."""
 
-    def __init__(self, db: Path, analyst: str = "alice") -> None:
+    def __init__(self, db: Path | str, analyst: str = "alice") -> None:
         self.db = db
         self.analyst = analyst
 
@@ -108,19 +147,19 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ws_location: str | Path) -> Cli:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("TRIAGE_CONFIG", raising=False)
-    return Cli(tmp_path / "cli.db")
+    return Cli(ws_location)
 
 
 @pytest.fixture
-def tui_ws(tmp_path: Path, playbooks: PlaybookSet) -> Iterator[Workspace]:
-    """A fixed queue for the terminal app's tests (see tests/tui_helpers.py)."""
+def tui_ws(ws_location: str | Path, playbooks: PlaybookSet) -> Iterator[Workspace]:
+    """A fixed queue for the terminal app's tests (see tests/tui_helpers.py), on each backend."""
     from .tui_helpers import build_workspace
 
-    w = build_workspace(tmp_path / "tui.db", playbooks)
+    w = build_workspace(ws_location, playbooks)
     yield w
     w.close()
 

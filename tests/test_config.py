@@ -27,6 +27,12 @@ def test_db_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TRIAGE_DB", "/srv/env.db")
     assert resolve_db(None, load_settings()) == Path("/srv/env.db")
     assert resolve_db("/srv/flag.db", load_settings()) == Path("/srv/flag.db")
+    # a team's workspace: the URL exactly as written (a path would fold its "//")
+    url = "postgresql://triage@db.internal:5432/soc?schema=blue&sslmode=verify-full"
+    assert resolve_db(url, load_settings()) == url
+    monkeypatch.delenv("TRIAGE_DB")
+    cfg.write_text(f'db = "{url}"\n')
+    assert resolve_db(None, load_settings()) == url
 
 
 def test_analyst_precedence(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,6 @@ put its keys into SQL when it is replayed."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +211,7 @@ def test_a_crafted_incident_event_cannot_put_its_keys_into_sql(ws: Workspace, cm
 
     with ws.write() as w:
         w.append("mallory", "incident.updated", "incident:1", {"changes": {"owner": "x"}})
-    conn = sqlite3.connect(ws.path)
+    conn = ws.conn  # straight to the table, past the writer
     seq, head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     env = {"action": "incident.updated", "actor": "mallory", "exercise": None, "seq": seq + 1,
            "target": "incident:1", "ts": "2026-10-01T00:00:00.000000Z", "v": 1}  # fmt: skip
@@ -221,8 +220,6 @@ def test_a_crafted_incident_event_cannot_put_its_keys_into_sql(ws: Workspace, cm
         "INSERT INTO events (seq, ts, action, target, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (seq + 1, env["ts"], env["action"], env["target"], body, head, "0" * 64),
     )
-    conn.commit()
-    conn.close()
     with pytest.raises(ValueError, match="unknown fields"):
         ws.rebuild()
     assert queries.get_incident(ws, 1)["title"] == "Real title"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+
+from triage.store.workspace import Workspace
 
 from .conftest import Cli
 from .test_profiles import ECS, ELASTIC_HIT, SURICATA, WAZUH
@@ -162,9 +163,8 @@ def test_source_text_is_kept_byte_exact_in_the_log(cli: Cli, tmp_path: Path) -> 
     hit["_source"] = {**hit["_source"], "message": "Zugriff verweigert für Jürgen — 拒否"}
     line = json.dumps(hit, ensure_ascii=False, indent=None, separators=(", ", " : "))
     assert cli.json("ingest", str(_write(tmp_path / "a.ndjson", [line])))["ingested"] == 1
-    conn = sqlite3.connect(cli.db)
-    (body,) = conn.execute("SELECT body FROM events WHERE action = 'alert.ingested'").fetchone()
-    conn.close()
+    with Workspace.open(cli.db) as ws:
+        (body,) = ws.conn.execute("SELECT body FROM events WHERE action = 'alert.ingested'").fetchone()
     assert line in body
     assert json.loads(body)["payload"]["alert"]["raw"] == json.loads(line)
     assert cli("verify").exit_code == 0

@@ -419,9 +419,9 @@ def test_an_alert_escalated_on_leaves_its_previous_incident(tmp_path: Path) -> N
     with ws.write_telemetry() as conn:
         conn.execute("DELETE FROM timeline WHERE ref = 'incident:1' AND seq = ?", (moved.seq,))
         conn.execute("UPDATE incidents SET last_seq = ?, updated_at = '' WHERE id = 1", (moved.seq - 1,))
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE 'm006%'")
+        conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name LIKE 'm006%'")
     ws.close()
-    with Workspace.open(tmp_path / "ws.db") as again:
+    with Workspace.open(ws.location) as again:
         assert again.rebuild(dry_run=True)[1]
         first = incident_as_of(again.conn, 1, head)
         assert first is not None and first.alerts == [b]

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import AUTH, ES_PASSWORD, ES_USER, KINDS, _script
+from .conftest import AUTH, ES_PASSWORD, ES_USER, KINDS, ROOT, _script
 
 pytestmark = pytest.mark.integration
 
@@ -96,8 +96,10 @@ def index_ids(url: str, pattern: str) -> set[tuple[str, str]]:
 
 
 class Triage:
-    def __init__(self, tmp: Path, kind: str, url: str, pattern: str, **source: Any) -> None:
-        self.db = tmp / "ws.db"
+    def __init__(
+        self, tmp: Path, kind: str, url: str, pattern: str, db: str | None = None, **source: Any
+    ) -> None:
+        self.db: Path | str = db or tmp / "ws.db"
         self.config = tmp / "config.toml"
         self.kind, self.url, self.pattern = kind, url, pattern
         self.write_config(**source)
@@ -139,6 +141,13 @@ class Triage:
         )
 
     def stored(self) -> list[tuple[str, str]]:
+        if isinstance(self.db, str):  # a PostgreSQL workspace
+            from triage.store.workspace import Workspace
+
+            with Workspace.open(self.db) as ws:
+                return [
+                    tuple(r) for r in ws.conn.execute("SELECT index_name, doc_id FROM alerts ORDER BY id")
+                ]
         conn = sqlite3.connect(self.db)
         try:
             return [tuple(r) for r in conn.execute("SELECT index_name, doc_id FROM alerts ORDER BY id")]
@@ -162,13 +171,15 @@ def assert_exact(t: Triage) -> None:
 
 
 def test_exact_ingestion_and_a_burst_far_larger_than_one_page(
-    server: tuple[str, str], tmp_path: Path
+    server: tuple[str, str], tmp_path: Path, ws_location: str | Path
 ) -> None:
+    """On both backends: a file, and a PostgreSQL workspace the poller writes to over the network."""
     kind, url = server
     base = unique()
     docs = [(f"{base}-{i % 3}", f"id-{i}", alert_doc(i)) for i in range(12_000)]
     bulk(url, docs)
-    t = Triage(tmp_path, kind, url, f"{base}-*", page_size=1000)
+    db = ws_location if isinstance(ws_location, str) else None
+    t = Triage(tmp_path, kind, url, f"{base}-*", db=db, page_size=1000)
     first = t.run("poll", "--once", "--json")
     assert first.returncode == 0, first.stderr
     (report,) = json.loads(first.stdout)
@@ -279,6 +290,37 @@ def test_the_poller_survives_a_server_restart_and_stops_cleanly_on_sigterm(
     assert code == 0, text
     assert "stopping after the current batch" in text
     assert "retrying in" in text, "the restart was not noticed:\n" + text
+    assert_exact(t)
+
+
+def test_the_poller_resumes_after_a_postgresql_restart(
+    server: tuple[str, str], tmp_path: Path, pg_location: str
+) -> None:
+    """The workspace's server goes away mid-poll: the page in flight rolls back with its cursor,
+    the poller reconnects, and every alert lands once."""
+    kind, url = server
+    base = unique()
+    bulk(url, [(base, f"a-{i}", alert_doc(i)) for i in range(3000)])
+    t = Triage(tmp_path, kind, url, base, db=pg_location, page_size=50)
+    log = tmp_path / "poll.log"
+    proc = t.spawn("poll", log=log)
+    try:
+        _wait_for(lambda: len(t.stored()) >= 300, 120, "the first pages")
+        restarted = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "pg-server"), "restart"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert restarted.returncode == 0, restarted.stderr
+        bulk(url, [(base, f"b-{i}", alert_doc(4000 + i)) for i in range(200)])
+        _wait_for(lambda: len(t.stored()) >= 3200, 240, "every alert, after the restart")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    text = log.read_text()
+    assert code == 0, text
+    assert "the workspace is unreachable" in text, "the restart was not noticed:\n" + text
     assert_exact(t)
 
 

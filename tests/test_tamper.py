@@ -65,6 +65,16 @@ class Lab:
 
 
 @pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """These attacks edit the file with the sqlite3 tool; the same attacks on PostgreSQL, with
+    psql, are in tests/test_postgres.py."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("TRIAGE_CONFIG", raising=False)
+    return Cli(tmp_path / "cli.db")
+
+
+@pytest.fixture
 def lab(tmp_path: Path, cli: Cli, playbooks: PlaybookSet) -> Lab:
     lab = Lab(tmp_path, cli, playbooks)
     lab.history()

@@ -43,7 +43,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 async def test_alerts_from_another_process_appear_without_the_cursor_moving(
     tui_ws: Workspace, playbooks: PlaybookSet
 ) -> None:
-    own = Workspace.open(tui_ws.path)  # the app reads through its own connection, like another process
+    own = Workspace.open(tui_ws.location)  # the app reads through its own connection, like another process
     try:
         app = make_app(own, playbooks, poll=0.05)
         async with app.run_test(size=(120, 36)) as pilot:

@@ -56,7 +56,7 @@ class frozen_clock:
         clock.set_clock(None)
 
 
-def build_workspace(path: Path, playbooks: PlaybookSet) -> Workspace:
+def build_workspace(path: Path | str, playbooks: PlaybookSet) -> Workspace:
     """A small, fixed queue: every severity, a few hosts and users, one hostile alert."""
     ws = Workspace.create(path)
     cmds = Commands(ws, playbooks, "poller")

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from triage.errors import ConfigError
 from triage.sources.search import SearchSourceConfig
+from triage.store.backend import is_postgres
+from triage.store.backend.postgres import split_url
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -41,7 +43,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    db: Path | None = None
+    db: str | None = None  # a file, or a postgresql:// URL (see triage.store.backend)
     analyst: str | None = None
     playbooks: Path | None = None
     signing_key: Path | None = None
@@ -66,7 +68,7 @@ class Settings(BaseModel):
         known = ", ".join(s.name for s in self.sources) or "none configured"
         raise ConfigError(f"no source named {name!r} in the config file (known: {known})")
 
-    @field_validator("db", "playbooks", "signing_key", "public_key", "anchor_file")
+    @field_validator("playbooks", "signing_key", "public_key", "anchor_file")
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
@@ -106,7 +108,10 @@ def load_settings(path: Path | None = None) -> Settings:
     # Relative paths in the file are relative to the file.
     base = path.parent
     settings.sources = [_rebase_source(src, base) for src in settings.sources]
-    for name in ("db", "playbooks", "signing_key", "public_key", "anchor_file"):
+    if settings.db is not None and not is_postgres(settings.db):
+        db = Path(settings.db).expanduser()
+        settings.db = str(db if db.is_absolute() else base / db)
+    for name in ("playbooks", "signing_key", "public_key", "anchor_file"):
         value = getattr(settings, name)
         if value is not None and not value.is_absolute():
             setattr(settings, name, base / value)
@@ -123,21 +128,26 @@ def _rebase_source(src: SearchSourceConfig, base: Path) -> SearchSourceConfig:
     return src.model_copy(update=changes)
 
 
-def resolve_db(cli_value: str | None, settings: Settings) -> Path:
-    if cli_value:
-        return Path(cli_value).expanduser()
-    env = os.environ.get("TRIAGE_DB")
-    if env:
-        return Path(env).expanduser()
-    if settings.db is not None:
-        return settings.db
+def resolve_db(cli_value: str | None, settings: Settings) -> str | Path:
+    """The workspace: a file path, or a ``postgresql://`` URL kept as written."""
+    for value in (cli_value, os.environ.get("TRIAGE_DB"), settings.db):
+        if value:
+            return value if is_postgres(value) else Path(value).expanduser()
     return data_dir() / "workspace.db"
 
 
-def resolve_analyst(cli_value: str | None, settings: Settings) -> str:
+def claimed_analyst(cli_value: str | None, settings: Settings) -> str | None:
+    """The analyst named by ``--analyst``, ``TRIAGE_ANALYST`` or the config file (None: none)."""
     for value in (cli_value, os.environ.get("TRIAGE_ANALYST"), settings.analyst):
         if value and value.strip():
             return value.strip()
+    return None
+
+
+def resolve_analyst(cli_value: str | None, settings: Settings) -> str:
+    claimed = claimed_analyst(cli_value, settings)
+    if claimed:
+        return claimed
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -198,10 +208,19 @@ def signing_key_path(cli_value: str | None, settings: Settings) -> Path:
     return settings.signing_key or config_dir() / "anchor.key"
 
 
-def anchor_file_path(cli_value: str | None, settings: Settings, db: Path) -> Path:
+def anchor_file_path(cli_value: str | None, settings: Settings, db: str | Path) -> Path:
     if cli_value:
         return Path(cli_value).expanduser()
     env = os.environ.get("TRIAGE_ANCHOR_FILE")
     if env:
         return Path(env).expanduser()
-    return settings.anchor_file or db.with_name(db.name + ".anchors.jsonl")
+    if settings.anchor_file:
+        return settings.anchor_file
+    if isinstance(db, str) and is_postgres(db):  # a team's workspace: the data folder of this host
+        return data_dir() / f"{postgres_schema(db)}.anchors.jsonl"
+    db = Path(db)
+    return db.with_name(db.name + ".anchors.jsonl")
+
+
+def postgres_schema(url: str) -> str:
+    return split_url(url)[1]

@@ -11,7 +11,6 @@ a queue of ten: a screen asks for the rows it shows, never for all of them.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from triage.clock import format_ts, parse_time
 from triage.domain.alert import Severity
 from triage.domain.state import running_due
 from triage.errors import CommandRejected
+from triage.store.backend import Conn
 from triage.store.schema import DUE_AT, SEVERITY_RANK
 
 TEXT_FIELDS = ("title", "rule_name", "host", "user_name", "src_ip", "assignee")  # what search looks in
@@ -215,7 +215,7 @@ class Queue:
     times slower), keeps the matching ids in the view's order, and answers counts, pages and
     positions from them until the view or the log changes."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
         self._scan: _Scan | None = None
 
@@ -278,10 +278,10 @@ class Queue:
             and_ = " AND " if where else " WHERE "
             sql = f"SELECT status, count(*) FROM alerts{where} GROUP BY status"  # noqa: S608
             by_status = dict(self.conn.execute(sql, args).fetchall())
-            sql = f"SELECT count(*), coalesce(sum(assignee = ?), 0) FROM alerts{where}{and_}"  # noqa: S608
+            sql = f"SELECT count(*), count(CASE WHEN assignee = ? THEN 1 END) FROM alerts{where}{and_}"  # noqa: S608
             assigned, mine = self.conn.execute(
                 sql + "assignee > '' AND status != 'closed'",
-                [*args, view.analyst],  # > '': the index
+                [view.analyst, *args],  # in the order of the placeholders; > '': the index
             ).fetchone()
         new, ack, closed = (by_status.get(k, 0) for k in ("new", "acknowledged", "closed"))
         return {
@@ -314,7 +314,7 @@ class Queue:
         where, args = view.where()
         sql = (
             f"SELECT n FROM (SELECT id, row_number() OVER ({view.order_by().strip()}) - 1 AS n"  # noqa: S608
-            f" FROM alerts{where}) WHERE id = ?"
+            f" FROM alerts{where}) AS ranked WHERE id = ?"
         )
         found = self.conn.execute(sql, [*args, alert_id]).fetchone()
         return int(found[0]) if found else None
@@ -327,7 +327,7 @@ class Queue:
 
 
 def related_alerts(
-    conn: sqlite3.Connection,
+    conn: Conn,
     alert: dict[str, Any],
     *,
     window: timedelta = timedelta(hours=24),

@@ -36,7 +36,7 @@ def signing_key(settings: Settings, key_path: str | None = None) -> Ed25519Priva
     return anchoring.load_private_key(signing_key_path(key_path, settings))
 
 
-def default_anchor_file(settings: Settings, db_path: Path) -> Path:
+def default_anchor_file(settings: Settings, db_path: str | Path) -> Path:
     """The anchor file of the workspace at ``db_path``: the configured one, else beside it."""
     return anchor_file_path(None, settings, db_path)
 
@@ -59,7 +59,7 @@ def trusted_key(settings: Settings, public_key: Path | None = None) -> bytes | N
 def verify(
     ws: Workspace,
     settings: Settings,
-    db_path: Path,
+    db_path: str | Path,
     *,
     anchor_files: Sequence[Path] = (),
     public_key: Path | None = None,
@@ -83,7 +83,7 @@ def keygen(settings: Settings, key_path: str | None = None) -> tuple[Path, Path]
 def anchor(
     open_workspace: Callable[[], Workspace],
     settings: Settings,
-    db_path: Path,
+    db_path: str | Path,
     *,
     key_path: str | None = None,
     anchor_file: str | None = None,
@@ -95,7 +95,7 @@ def anchor(
     key = signing_key(settings, key_path)
     target = anchor_file_path(anchor_file, settings, db_path)
     try:
-        if target.resolve() == db_path.resolve():
+        if not isinstance(db_path, str) and target.resolve() == db_path.resolve():
             raise SigningError("the anchor file cannot be the workspace itself")
     except OSError as exc:
         raise ConfigError(f"{target}: {exc}") from None

@@ -10,6 +10,7 @@ one transaction: a crash between pages loses nothing and the next pass resumes f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import threading
@@ -20,9 +21,11 @@ from typing import Any
 
 from triage.clock import epoch_s, now_ts
 from triage.commands import Commands, IngestResult
-from triage.errors import SourceError, SourceUnavailable
+from triage.errors import SourceError, SourceUnavailable, WorkspaceError
 from triage.sources.base import RawRecord, unwrap_hit
 from triage.sources.search import Backend, SearchSourceConfig, backend_for
+from triage.store.backend import DatabaseError, OperationalError
+from triage.store.workspace import Workspace
 
 # A sort value this far in the future means "no timestamp"; it must never become the cursor.
 _FUTURE_SLACK_MS = 24 * 3600 * 1000
@@ -98,6 +101,7 @@ class Poller:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.failures = 0
         self._noted: set[str] = set()
+        self._reopened: Workspace | None = None  # a workspace this poller opened again itself
 
     # -- one pass ----------------------------------------------------------------------
 
@@ -281,10 +285,10 @@ class Poller:
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (name) DO UPDATE SET
                        pid = excluded.pid, last_pass_at = excluded.last_pass_at,
-                       last_ok_at = coalesce(excluded.last_ok_at, last_ok_at),
+                       last_ok_at = coalesce(excluded.last_ok_at, poll_status.last_ok_at),
                        last_error = excluded.last_error,
-                       newest_ms = coalesce(excluded.newest_ms, newest_ms),
-                       lag_s = coalesce(excluded.lag_s, lag_s), state = excluded.state""",
+                       newest_ms = coalesce(excluded.newest_ms, poll_status.newest_ms),
+                       lag_s = coalesce(excluded.lag_s, poll_status.lag_s), state = excluded.state""",
                 (
                     self.cfg.name,
                     _pid(),
@@ -321,6 +325,18 @@ class Poller:
         while not self.stop.is_set() and (passes is None or done < passes):
             try:
                 result = self.once()
+            except OperationalError as exc:
+                # the workspace's database went away (a PostgreSQL restart, a network cut):
+                # the page in flight was rolled back with its cursor, so nothing is lost
+                self.failures += 1
+                wait = self.backoff()
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                self.report(
+                    f"{self.cfg.name}: the workspace is unreachable ({first}); reconnecting in {wait:.1f}s"
+                )
+                self.stop.wait(wait)
+                self._reconnect()
+                continue
             except SourceUnavailable as exc:
                 self.failures += 1
                 wait = self.backoff()
@@ -340,8 +356,24 @@ class Poller:
                 break
             self.stop.wait(wait)
 
+    def _reconnect(self) -> None:
+        """Open the workspace again (the next pass fails again, and waits longer, if it is
+        still away)."""
+        with contextlib.suppress(*DatabaseError):
+            self.ws.close()
+        try:
+            ws = Workspace.open(self.ws.location)
+        except WorkspaceError:
+            return
+        except DatabaseError:
+            return
+        self.commands = Commands(ws, self.commands.playbooks, self.commands.actor)
+        self.ws = self._reopened = ws
+
     def close(self) -> None:
         self.backend.close()
+        if self._reopened is not None:
+            self._reopened.close()
 
 
 def _pid() -> int:

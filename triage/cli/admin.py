@@ -20,6 +20,7 @@ from triage.config import bundled
 from triage.errors import InputError
 from triage.mapping import PROFILES
 from triage.sources.files import FileSource
+from triage.store.backend import pg_schema
 from triage.store.workspace import Workspace
 from triage.text import printable
 
@@ -30,7 +31,13 @@ def init_cmd(c: Context) -> None:
     """Create a new, empty workspace."""
     ws = Workspace.create(c.db_path)
     c.cleanup.append(ws)
-    click.echo(f"created workspace {ws.id} at {printable(ws.path)}")
+    click.echo(f"created workspace {ws.id} at {printable(ws.display)}")
+    if ws.schema is not None:
+        click.echo(
+            "\nA team's roles need these privileges (run once as the workspace's owner;"
+            " `triage grants` prints them again, `triage doctor` checks them):\n"
+        )
+        click.echo(pg_schema.grants(ws.schema))
 
 
 def _print_ingest(result: IngestResult, as_json: bool, run: IngestRun | None = None) -> None:
@@ -279,12 +286,12 @@ def demo_cmd(c: Context, keep: bool, print_queue: bool) -> None:
         click.get_current_context().call_on_close(lambda: shutil.rmtree(tmp, ignore_errors=True))
     ws = Workspace.create(tmp / "demo.db")
     c.cleanup.append(ws)
+    c.db_option = str(tmp / "demo.db")  # whatever workspace is configured, the demo is its own
+    c._ws = ws
     commands = Commands(ws, c.playbooks, c.analyst)
     total = IngestResult()
     for path in files:
         total.add(commands.ingest_records(FileSource(str(path)).records()))
-    c.db_option = str(tmp / "demo.db")
-    c._ws = ws
     c._commands = commands
     interactive = on_a_terminal()
     if not print_queue and interactive:

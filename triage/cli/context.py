@@ -8,8 +8,16 @@ from pathlib import Path
 import click
 
 from triage.commands import Commands
-from triage.config import Settings, load_settings, resolve_analyst, resolve_db, resolve_playbooks
+from triage.config import (
+    Settings,
+    claimed_analyst,
+    load_settings,
+    resolve_analyst,
+    resolve_db,
+    resolve_playbooks,
+)
 from triage.playbooks import PlaybookSet
+from triage.store.backend import is_postgres
 from triage.store.workspace import Workspace
 
 
@@ -32,11 +40,15 @@ class Context:
         return self._settings
 
     @property
-    def db_path(self) -> Path:
+    def db_path(self) -> str | Path:
         return resolve_db(self.db_option, self.settings)
 
     @property
     def analyst(self) -> str:
+        """Who acts: on PostgreSQL the role that connected (a name claimed must be that role's,
+        unless the workspace's owner connected); on a file the name given, else the login."""
+        if is_postgres(self.db_path):
+            return self.ws.acting_as(claimed_analyst(self.analyst_option, self.settings))
         return resolve_analyst(self.analyst_option, self.settings)
 
     @property

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 
 import click
 
 from triage import __version__
-from triage.cli import admin, alerts, evidence, incidents, sources, tabletop, tui
+from triage.cli import admin, alerts, evidence, incidents, sources, tabletop, team, tui
 from triage.cli.context import Context
 from triage.cli.usage import global_option_hint
 from triage.errors import TriageError
+from triage.store.backend import DatabaseError
 from triage.text import printable
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
-    "--db", envvar=None, help="Workspace file (default: $TRIAGE_DB, the config file, then per-user)."
+    "--db",
+    envvar=None,
+    help="Workspace: a file or a postgresql:// URL (default: $TRIAGE_DB, the config file, then per-user).",
 )
 @click.option(
     "--analyst", help="Who is acting (default: $TRIAGE_ANALYST, the config file, then the OS user)."
@@ -49,7 +51,7 @@ def cli(
     ctx.call_on_close(obj.close)
 
 
-for module in (admin, alerts, incidents, sources, evidence, tabletop, tui):
+for module in (admin, alerts, incidents, sources, evidence, tabletop, team, tui):
     for command in module.COMMANDS:
         cli.add_command(command)
 
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         for problem in getattr(exc, "problems", None) or lines:
             click.echo(f"triage: error: {printable(problem, single_line=True)}", err=True)
         sys.exit(exc.exit_code)
-    except sqlite3.Error as exc:
+    except DatabaseError as exc:
         if debug:
             raise
         click.echo(f"triage: error: workspace database: {printable(exc, single_line=True)}", err=True)

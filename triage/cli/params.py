@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from triage.domain.states import Disposition
+from triage.store.backend import is_postgres
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,3 +68,19 @@ def signing_key_option(help_text: str) -> Callable[[F], F]:
     return click.option(
         "--signing-key", "--key", "key_path", cls=RenamedOption, old=("--key",), help=help_text
     )
+
+
+class WorkspaceParam(click.ParamType):
+    """A workspace to open: a ``postgresql://`` URL as written, or a file that exists."""
+
+    name = "WORKSPACE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str | Path:
+        if isinstance(value, Path):
+            value = str(value)
+        if is_postgres(value):
+            return str(value)
+        return click.Path(exists=True, dir_okay=False, path_type=Path).convert(value, param, ctx)  # type: ignore[return-value]
+
+
+WORKSPACE = WorkspaceParam()

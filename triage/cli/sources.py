@@ -109,7 +109,7 @@ def _run_one(poller: Poller) -> None:
     from triage.commands import Commands
     from triage.store.workspace import Workspace
 
-    ws = Workspace.open(poller.ws.path)
+    ws = Workspace.open(poller.ws.location)
     try:
         own = Poller(
             poller.cfg,

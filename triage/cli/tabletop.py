@@ -12,10 +12,12 @@ from typing import Literal
 import click
 
 from triage.cli.context import Context, pass_ctx
+from triage.cli.params import WORKSPACE
 from triage.cli.tui import check_terminal_app, on_a_terminal, run_guarded
 from triage.clock import format_ts
 from triage.config import bundled, data_dir
 from triage.errors import ArgumentError, CommandRejected, ScenarioError, WorkspaceError
+from triage.store.backend import is_postgres, redact
 from triage.store.workspace import KIND_EXERCISE, Workspace
 from triage.tabletop import report as minutes_report
 from triage.tabletop.exercise import Exercise, default_exercise_id
@@ -240,6 +242,11 @@ def run_cmd(
     for line in loaded.skipped:
         click.echo(f"triage: skipped {printable(line, single_line=True)}", err=True)
     ex_id = exercise_id or default_exercise_id(loaded)
+    if workspace_path and is_postgres(workspace_path):
+        which = "is the production workspace; " if workspace_path == str(c.db_path) else ""
+        raise WorkspaceError(
+            f"{redact(workspace_path)} {which}an exercise runs in a workspace file of its own"
+        )
     path = Path(workspace_path).expanduser() if workspace_path else data_dir() / "exercises" / f"{ex_id}.db"
     sink = IndexSink(target, url, index) if target and url and index else None
     if not no_tui and sink is None and on_a_terminal():
@@ -328,14 +335,14 @@ def _run_in_app(
 
 
 @tabletop_group.command("report")
-@click.argument("exercise_workspace", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("exercise_workspace", type=WORKSPACE)
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Directory (default: .)."
 )
 @click.option(
     "--record-in",
     "record_in",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=WORKSPACE,
     help="The production workspace: record there that the exercise was held, with the minutes' SHA-256.",
 )
 @pass_ctx
@@ -358,7 +365,7 @@ def report_cmd(c: Context, exercise_workspace: Path, out_dir: Path | None, recor
     with Workspace.open(record_in) as prod:
         if prod.kind == KIND_EXERCISE:
             raise WorkspaceError(
-                f"{record_in} is an exercise workspace; --record-in takes the production one"
+                f"{prod.display} is an exercise workspace; --record-in takes the production one"
             )
         from triage.commands import Commands
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 import sys
 from importlib import resources
 from typing import TYPE_CHECKING, TextIO
@@ -13,6 +12,7 @@ import click
 
 from triage.cli.context import Context, pass_ctx
 from triage.errors import ConfigError, TriageError
+from triage.store.backend import DatabaseError
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -68,7 +68,7 @@ def run_guarded(app: App[None], *, headless: bool = False) -> None:
         sys.stderr.write(kept.getvalue())
     # Textual keeps the first unhandled error (its test pilot re-raises it the same way).
     error = getattr(app, "_exception", None)
-    if isinstance(error, TriageError | sqlite3.Error):
+    if isinstance(error, TriageError) or isinstance(error, DatabaseError):  # noqa: SIM101
         raise error
     if error is None:
         raise AppFailed(f"the terminal app stopped with exit code {app.return_code}")

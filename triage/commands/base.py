@@ -4,12 +4,12 @@ the look-ups commands validate against."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from typing import Any
 
 from triage.domain.states import AlertStatus
 from triage.errors import CommandRejected, Conflict, NotFound
 from triage.playbooks.loader import PlaybookSet
+from triage.store.backend import row_dict
 from triage.store.workspace import Event, Workspace, Writer
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -27,6 +27,8 @@ def _text(value: str | None, what: str, *, limit: int = MAX_TEXT) -> str:
         # what a terminal hands over as bytes that are not UTF-8 (Python keeps them as lone
         # surrogates): no text can hold it, so it is refused before anything is written
         raise CommandRejected(f"{what} holds bytes that are not UTF-8 text; type it again")
+    if "\x00" in value:
+        raise CommandRejected(f"{what} holds a NUL character, which no workspace can store")
     return value
 
 
@@ -38,10 +40,8 @@ class CommandBase:
         self.playbooks = playbooks
         self.actor = _text(actor, "analyst name", limit=MAX_NAME)
 
-    def _alert(self, alert_id: int, expected_seq: int | None = None) -> sqlite3.Row:
-        cur = self.ws.conn.cursor()
-        cur.row_factory = sqlite3.Row
-        row = cur.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    def _alert(self, alert_id: int, expected_seq: int | None = None) -> dict[str, Any]:
+        row = row_dict(self.ws.conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)))
         if row is None:
             raise NotFound(f"no alert {alert_id}")
         if expected_seq is not None and row["last_seq"] != expected_seq:
@@ -49,12 +49,12 @@ class CommandBase:
                 f"alert {alert_id} changed since you looked at it (event {row['last_seq']}, "
                 f"you saw {expected_seq}); reload and try again"
             )
-        return row  # type: ignore[no-any-return]
+        return row
 
     def _incident_exists(self, incident_id: int) -> bool:
         return bool(self.ws.conn.execute("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)).fetchone())
 
-    def _open(self, row: sqlite3.Row, doing: str) -> None:
+    def _open(self, row: dict[str, Any], doing: str) -> None:
         if row["status"] == AlertStatus.CLOSED:
             raise CommandRejected(f"alert {row['id']} is closed; reopen it before you {doing}")
 

@@ -16,7 +16,7 @@ class ExerciseCommands(CommandBase):
     def _exercise_target(self) -> str:
         if self.ws.kind != KIND_EXERCISE or not self.ws.exercise:
             raise CommandRejected(
-                f"{self.ws.path} is a {self.ws.kind} workspace; exercises run in their own"
+                f"{self.ws.display} is a {self.ws.kind} workspace; exercises run in their own"
                 " (triage tabletop run creates one)"
             )
         return f"exercise:{self.ws.exercise}"

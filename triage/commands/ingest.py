@@ -10,7 +10,6 @@ cannot be read, mapped or stored is quarantined with its reason, and the rest of
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from triage.mapping import PROFILES, map_document
 from triage.mapping.lookup import get
 from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
+from triage.store.backend import OperationalError
 from triage.store.chain import canonical, canonical_with
 from triage.store.identity import changed_fields, content_digest, source_document, without_field
 from triage.store.workspace import Writer
@@ -250,7 +250,7 @@ class Ingest:
                         )
                         result.alert_ids.append(next_id)
                         next_id += 1
-            except sqlite3.OperationalError:
+            except OperationalError:
                 raise  # the workspace itself (locked, full, unwritable): not this record's fault
             except Exception as exc:  # noqa: BLE001 - one bad record must never fail its batch
                 self._quarantine(w, item.record, f"could not be stored ({type(exc).__name__}: {exc})", result)

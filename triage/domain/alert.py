@@ -68,12 +68,13 @@ _ALIASES.update(
 )
 
 _TEXT_LIMIT = 4096
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff\x00]")
 
 
 def escape_surrogates(text: str) -> str:
-    """Valid JSON can hold a lone surrogate (``"\\ud800"``), which no UTF-8 text can: the summary
-    fields show it as its escape (``\\ud800``) so they can be stored, printed and exported; the
+    """Valid JSON can hold a lone surrogate (``"\\ud800"``), which no UTF-8 text can, and a NUL
+    (``"\\u0000"``), which no PostgreSQL text can: the summary fields show either as its escape
+    (``\\ud800``, ``\\u0000``) so they can be stored, printed and exported on every backend; the
     raw document keeps it exactly."""
     if _SURROGATE.search(text) is None:
         return text

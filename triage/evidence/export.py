@@ -91,8 +91,7 @@ def _export(
 ) -> ExportResult:
     conn = ws.conn
     ex = Exporter(ws, req, period, work, scratch)
-    conn.execute("BEGIN")  # one snapshot of the workspace for the whole export
-    try:
+    with ws.snapshot():  # one snapshot of the workspace for the whole export
         before, end_seq, before_hash, end_hash = ex.bounds()
         export_head = ws.head()
         checkpoints = ex.checkpoints(before, end_seq)
@@ -117,8 +116,6 @@ def _export(
         verification = verify_workspace(
             conn, ws.id, anchor_files=[p for p in req.anchor_files if p.exists()], public_key=pub
         )
-    finally:
-        conn.execute("ROLLBACK")
     figures = metrics.compute(ex.scratch, [d.isoformat() for d in period.days()])
     ex.scratch.close()
     figures.update(

@@ -18,6 +18,7 @@ from typing import Any
 from triage.clock import format_ts, parse_time
 from triage.domain import events as ev
 from triage.domain.state import AlertState, Fact, IncidentState, marked_exercise
+from triage.store.backend import Conn
 
 
 def is_exercise(body: dict[str, Any]) -> bool:
@@ -25,7 +26,7 @@ def is_exercise(body: dict[str, Any]) -> bool:
     return marked_exercise(body.get("exercise"), body.get("payload"))
 
 
-def alert_as_of(conn: sqlite3.Connection, alert_id: int, end_seq: int) -> AlertState | None:
+def alert_as_of(conn: Conn, alert_id: int, end_seq: int) -> AlertState | None:
     """Replay one alert's events up to and including ``end_seq``; None if not yet ingested."""
     rows = conn.execute(
         "SELECT seq, body FROM events WHERE target = ? AND seq <= ? ORDER BY seq",
@@ -84,7 +85,7 @@ def month_alerts(scratch: sqlite3.Connection) -> Iterator[AlertState]:
         yield state
 
 
-def incident_as_of(conn: sqlite3.Connection, incident_id: int, end_seq: int) -> IncidentState | None:
+def incident_as_of(conn: Conn, incident_id: int, end_seq: int) -> IncidentState | None:
     """Replay one incident from its timeline up to ``end_seq``; None if it did not exist yet."""
     rows = conn.execute(
         "SELECT e.seq, e.body FROM timeline t JOIN events e ON e.seq = t.seq"

@@ -73,7 +73,7 @@ class Exporter(AlertSections):
         with self.open_text(pack.LOG_JSONL) as jl, self.open_text(pack.LOG_CSV) as cf:
             w = pack.csv_writer(cf)
             w.writerow(pack.LOG_COLUMNS)
-            cur = self.conn.execute(
+            cur = self.ws.stream(  # a server-side cursor on PostgreSQL: memory stays flat
                 "SELECT seq, body, prev_hash, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
                 (before, end),
             )
@@ -224,7 +224,7 @@ class Exporter(AlertSections):
         ref = pack.signoff_target(self.period.month)
         out: list[pack.SignoffEntry] = []
         with self.open_text(pack.SIGNOFFS_JSONL) as fh:
-            for seq, body, prev, hash_ in self._ref_events(ref, ref + "\x00"):
+            for seq, body, prev, hash_ in self._ref_events(ref, ref + "\x01"):  # exactly ref
                 d = json.loads(body)
                 if d["action"] != pack.SIGNOFF_ACTION:
                     continue

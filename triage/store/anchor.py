@@ -12,7 +12,6 @@ import base64
 import hashlib
 import json
 import os
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from triage.clock import now_ts
 from triage.errors import SigningError
+from triage.store.backend import Conn
 from triage.store.chain import GENESIS, canonical
 from triage.store.verdict import Problem, VerifyReport
 
@@ -109,7 +109,7 @@ def _signed_part(record: dict[str, Any]) -> str:
     return canonical({k: v for k, v in record.items() if k != "signature"})
 
 
-def make_checkpoint(conn: sqlite3.Connection, workspace_id: str, key: Ed25519PrivateKey) -> dict[str, Any]:
+def make_checkpoint(conn: Conn, workspace_id: str, key: Ed25519PrivateKey) -> dict[str, Any]:
     """Build the next checkpoint for the current head. Call inside a write transaction."""
     row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     seq, head = row if row else (0, GENESIS)
@@ -131,9 +131,7 @@ def make_checkpoint(conn: sqlite3.Connection, workspace_id: str, key: Ed25519Pri
     return record
 
 
-def anchor(
-    conn: sqlite3.Connection, workspace_id: str, key: Ed25519PrivateKey, anchor_file: Path
-) -> dict[str, Any]:
+def anchor(conn: Conn, workspace_id: str, key: Ed25519PrivateKey, anchor_file: Path) -> dict[str, Any]:
     """Sign the head, append it to ``anchor_file`` and to the workspace, atomically enough:
     the file is written (and synced) before the workspace commits, so a crash leaves the
     external copy ahead, never behind."""
@@ -165,7 +163,7 @@ def _read_anchor_file(path: Path, report: VerifyReport) -> list[tuple[str, str]]
 
 
 def verify_checkpoints(
-    conn: sqlite3.Connection,
+    conn: Conn,
     workspace_id: str,
     report: VerifyReport,
     anchor_files: list[Path],
@@ -233,7 +231,7 @@ def verify_checkpoints(
 
 
 def _check_one(
-    conn: sqlite3.Connection,
+    conn: Conn,
     rec: dict[str, Any],
     line: str,
     where: str,

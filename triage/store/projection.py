@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from typing import Any
 
 from sqlite_utils import Database
@@ -21,6 +20,7 @@ from sqlite_utils import Database
 from triage.domain import events as ev
 from triage.domain.events import Changes
 from triage.domain.state import ALERT_COLUMNS, LIST_COLUMNS, AlertState, IncidentState
+from triage.store.backend import Conn, row_dict
 from triage.store.event import Event
 from triage.store.identity import content_digest, source_document
 from triage.store.schema import PROJECTION_ORDER, PROJECTION_TABLES, recreate_projections
@@ -30,7 +30,7 @@ def known_actions() -> frozenset[str]:
     return frozenset(ev.CATALOGUE)
 
 
-def apply(conn: sqlite3.Connection, event: Event) -> None:
+def apply(conn: Conn, event: Event) -> None:
     model = ev.CATALOGUE.get(event.action)
     if model is None:
         raise ValueError(f"event {event.seq}: unknown action {event.action!r}")
@@ -52,7 +52,7 @@ def apply(conn: sqlite3.Connection, event: Event) -> None:
     _ref(conn, event.target, event.seq)
 
 
-def _ref(conn: sqlite3.Connection, ref: str, seq: int) -> None:
+def _ref(conn: Conn, ref: str, seq: int) -> None:
     conn.execute("INSERT OR IGNORE INTO timeline (ref, seq) VALUES (?, ?)", (ref, seq))
 
 
@@ -63,16 +63,14 @@ def _id(event: Event, kind: str) -> int:
     return int(ident)
 
 
-def _row(conn: sqlite3.Connection, table: str, ident: int, event: Event) -> sqlite3.Row:
-    cur = conn.cursor()
-    cur.row_factory = sqlite3.Row
-    row = cur.execute(f"SELECT * FROM {table} WHERE id = ?", (ident,)).fetchone()  # noqa: S608
+def _row(conn: Conn, table: str, ident: int, event: Event) -> dict[str, Any]:
+    row = row_dict(conn.execute(f"SELECT * FROM {table} WHERE id = ?", (ident,)))  # noqa: S608
     if row is None:
         raise ValueError(f"event {event.seq}: {table[:-1]} {ident} does not exist")
-    return row  # type: ignore[no-any-return]
+    return row
 
 
-def _write(conn: sqlite3.Connection, table: str, before: sqlite3.Row, after: dict[str, Any]) -> None:
+def _write(conn: Conn, table: str, before: dict[str, Any], after: dict[str, Any]) -> None:
     """Write the columns that changed. Column names come from the state's own list, never
     from a payload: a crafted log replayed by ``rebuild`` cannot put its keys into SQL."""
     changed = {k: v for k, v in after.items() if before[k] != v}
@@ -81,13 +79,13 @@ def _write(conn: sqlite3.Connection, table: str, before: sqlite3.Row, after: dic
         conn.execute(f"UPDATE {table} SET {cols} WHERE id = ?", (*changed.values(), after["id"]))  # noqa: S608
 
 
-def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
+def _insert(conn: Conn, table: str, row: dict[str, Any]) -> None:
     cols = ", ".join(row)
     marks = ", ".join("?" * len(row))
     conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(row.values()))  # noqa: S608
 
 
-def _content(conn: sqlite3.Connection, key: str, digest: str, alert_id: int, seq: int) -> None:
+def _content(conn: Conn, key: str, digest: str, alert_id: int, seq: int) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO alert_content (dedup_key, digest, alert_id, seq) VALUES (?, ?, ?, ?)",
         (key, digest, alert_id, seq),
@@ -100,7 +98,7 @@ _ALERT_SELECT = f"SELECT {_COLS} FROM alerts WHERE id = ?"  # noqa: S608
 _SCALAR_COLUMNS = tuple(k for k in ALERT_COLUMNS if k not in LIST_COLUMNS)
 
 
-def _ingested(conn: sqlite3.Connection, event: Event) -> None:
+def _ingested(conn: Conn, event: Event) -> None:
     """The hot path: one INSERT of the new state's row, no read."""
     _id(event, "alert")
     state = AlertState.ingested(event)
@@ -110,7 +108,7 @@ def _ingested(conn: sqlite3.Connection, event: Event) -> None:
     _content(conn, state.content_key, state.content_digest, state.id, event.seq)
 
 
-def _alert_event(conn: sqlite3.Connection, event: Event) -> None:
+def _alert_event(conn: Conn, event: Event) -> None:
     """Read the row back as a state, apply the event, write the columns that changed. Lists
     are decoded once and encoded again only if the event changed them (the analyst's path)."""
     alert_id = _id(event, "alert")
@@ -137,7 +135,7 @@ def _alert_event(conn: sqlite3.Connection, event: Event) -> None:
         _content(conn, state.dedup_key, state.content_digest, alert_id, event.seq)
 
 
-def _incident_of_alert_event(conn: sqlite3.Connection, event: Event) -> None:
+def _incident_of_alert_event(conn: Conn, event: Event) -> None:
     """An escalation (which may create the incident), a link or an unlink: the incident's
     timeline gets the event too, and so does the incident an escalation moves the alert from."""
     incident_id = int(event.payload["incident"])
@@ -153,21 +151,21 @@ def _incident_of_alert_event(conn: sqlite3.Connection, event: Event) -> None:
         _ref(conn, f"incident:{int(previous)}", event.seq)
 
 
-def _apply_to_incident(conn: sqlite3.Connection, incident_id: int, event: Event) -> None:
+def _apply_to_incident(conn: Conn, incident_id: int, event: Event) -> None:
     before = _row(conn, "incidents", incident_id, event)
     state = IncidentState.from_row(before)
     state.apply(event)
     _write(conn, "incidents", before, state.row())
 
 
-def _incident_updated(conn: sqlite3.Connection, event: Event) -> None:
+def _incident_updated(conn: Conn, event: Event) -> None:
     before = _row(conn, "incidents", _id(event, "incident"), event)
     state = IncidentState.from_row(before)
     state.apply(event)
     _write(conn, "incidents", before, state.row())
 
 
-def _quarantined(conn: sqlite3.Connection, event: Event) -> None:
+def _quarantined(conn: Conn, event: Event) -> None:
     p = event.payload
     conn.execute(
         "INSERT INTO quarantine (id, dedup_key, origin, location, reason, seq, ts)"
@@ -184,7 +182,7 @@ def _quarantined(conn: sqlite3.Connection, event: Event) -> None:
     )
 
 
-def _polled(conn: sqlite3.Connection, event: Event) -> None:
+def _polled(conn: Conn, event: Event) -> None:
     """A poller committed a page: the alerts it ingested precede this event in the same
     transaction, and the cursor moves to the newest timestamp it covered."""
     # pages logged before content digests counted "duplicates": the same meaning as "present"
@@ -197,14 +195,14 @@ def _polled(conn: sqlite3.Connection, event: Event) -> None:
            VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET
                cursor_ms = excluded.cursor_ms,
-               pages = pages + 1,
-               ingested = ingested + excluded.ingested,
-               duplicates = duplicates + excluded.duplicates,
-               quarantined = quarantined + excluded.quarantined,
+               pages = source_cursors.pages + 1,
+               ingested = source_cursors.ingested + excluded.ingested,
+               duplicates = source_cursors.duplicates + excluded.duplicates,
+               quarantined = source_cursors.quarantined + excluded.quarantined,
                last_seq = excluded.last_seq,
                updated_at = excluded.updated_at,
-               updated = updated + excluded.updated,
-               collisions = collisions + excluded.collisions""",
+               updated = source_cursors.updated + excluded.updated,
+               collisions = source_cursors.collisions + excluded.collisions""",
         (
             name,
             p.get("cursor_ms"),
@@ -222,13 +220,18 @@ def _polled(conn: sqlite3.Connection, event: Event) -> None:
 # -- rebuild and comparison -------------------------------------------------------------
 
 
-def rebuild(conn: sqlite3.Connection) -> int:
+def rebuild(conn: Conn, db: Database | None) -> int:
     """Drop every projection and replay the whole log; returns the number of events replayed.
+    With ``db`` (SQLite) the tables are made again as the latest migration leaves them; without
+    (PostgreSQL, where the tables carry the team's privileges) they are emptied.
 
     Runs inside the caller's transaction."""
-    for table in PROJECTION_TABLES:
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
-    recreate_projections(Database(conn, execute_plugins=False))
+    if db is None:
+        conn.execute("TRUNCATE " + ", ".join(PROJECTION_TABLES))
+    else:
+        for table in PROJECTION_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        recreate_projections(db)
     n = 0
     for row in conn.execute("SELECT seq, body, prev_hash, hash FROM events ORDER BY seq").fetchall():
         apply(conn, Event.from_row(*row))
@@ -236,7 +239,7 @@ def rebuild(conn: sqlite3.Connection) -> int:
     return n
 
 
-def digest(conn: sqlite3.Connection) -> str:
+def digest(conn: Conn) -> str:
     """A SHA-256 over every projection row in primary-key order: equal digests, equal state."""
     h = hashlib.sha256()
     for table in PROJECTION_TABLES:

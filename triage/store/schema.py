@@ -340,3 +340,14 @@ def m006_escalation_leaves_the_previous_incident(db: Database) -> None:
             "UPDATE incidents SET last_seq = ?, updated_at = ? WHERE id = ? AND last_seq < ?",
             (seq, d["ts"], int(previous), seq),
         )
+
+
+# Every migration in the order it applies: the PostgreSQL backend runs the same functions.
+MIGRATION_ORDER = (
+    m001_initial,
+    m002_sources,
+    m003_queue_indexes,
+    m004_content_digests,
+    m005_first_close,
+    m006_escalation_leaves_the_previous_incident,
+)

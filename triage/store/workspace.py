@@ -1,7 +1,9 @@
-"""A workspace: one SQLite file holding the investigation log and its projections."""
+"""A workspace: the investigation log and its projections, in one SQLite file or one PostgreSQL
+schema (``triage.store.backend``)."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 import uuid
@@ -14,8 +16,10 @@ from sqlite_utils import Database
 
 from triage.clock import now_ts
 from triage.domain import events
-from triage.errors import WorkspaceBusy, WorkspaceError
+from triage.errors import CommandRejected, WorkspaceBusy, WorkspaceError
 from triage.store import projection
+from triage.store.backend import Conn, is_postgres, pg_schema, redact
+from triage.store.backend import postgres as pg
 from triage.store.chain import GENESIS, canonical, canonical_with, chain_hash
 from triage.store.event import Event as Event  # re-exported: where callers have always found it
 from triage.store.schema import migrations
@@ -99,10 +103,13 @@ class Writer:
 
 
 class Workspace:
-    def __init__(self, path: str | Path, conn: sqlite3.Connection) -> None:
-        self.path = Path(path)
-        self.conn = conn
-        self.db = Database(conn, execute_plugins=False)
+    def __init__(self, location: str | Path, conn: Conn, *, schema: str | None = None) -> None:
+        self.location = str(location)  # as given: open it again with this (never shown)
+        self.display = redact(location)  # as shown and logged
+        self.postgres = schema is not None
+        self.schema = schema
+        self.path = Path(location) if schema is None else None
+        self.conn: Conn = conn
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.meta = meta
         self.id: str = meta["workspace_id"]
@@ -113,28 +120,59 @@ class Workspace:
 
     @classmethod
     def create(
-        cls, path: str | Path, *, kind: str = KIND_PRODUCTION, exercise: str | None = None
+        cls, location: str | Path, *, kind: str = KIND_PRODUCTION, exercise: str | None = None
     ) -> Workspace:
-        path = Path(path)
+        rows = (
+            ("schema", "triage"),
+            ("workspace_id", str(uuid.uuid4())),
+            ("kind", kind),
+            ("exercise", exercise or ""),
+            ("created_at", now_ts()),
+        )
+        if is_postgres(location):
+            pconn, schema = pg.connect(str(location))
+            try:
+                with pg.write_transaction(pconn, schema, announce=False):
+                    if pg_schema.exists(pconn):
+                        raise WorkspaceError(
+                            f"{redact(location)}: a workspace is already there; open it instead"
+                        )
+                    pg_schema.create(pconn, schema)
+                    for key, value in rows:
+                        pconn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+            except BaseException:
+                pconn.close()
+                raise
+            return cls(str(location), pconn, schema=schema)
+        path = Path(location)
         if path.exists() and path.stat().st_size > 0:
             raise WorkspaceError(f"{path}: a file is already there; open it instead of creating it")
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = _connect(path)
         _migrate(conn)
         with _immediate(conn):
-            for key, value in (
-                ("schema", "triage"),
-                ("workspace_id", str(uuid.uuid4())),
-                ("kind", kind),
-                ("exercise", exercise or ""),
-                ("created_at", now_ts()),
-            ):
+            for key, value in rows:
                 conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
         return cls(path, conn)
 
     @classmethod
-    def open(cls, path: str | Path) -> Workspace:
-        path = Path(path)
+    def open(cls, location: str | Path) -> Workspace:
+        if is_postgres(location):
+            pconn, schema = pg.connect(str(location))
+            try:
+                if not pg_schema.exists(pconn):
+                    pg_schema.refuse_without_usage(pconn, schema)
+                    raise WorkspaceError(
+                        f"no workspace at {redact(location)} (schema {schema}); create one with `triage init`"
+                    )
+                if pg_schema.pending(pconn):
+                    with pg.write_transaction(pconn, schema, announce=False):
+                        pg_schema.apply_pending(pconn)
+            except BaseException:
+                pconn.close()
+                raise
+            return cls(str(location), pconn, schema=schema)
+        path = Path(location)
         if not path.exists():
             raise WorkspaceError(f"no workspace at {path}; create one with `triage init`")
         try:
@@ -162,23 +200,95 @@ class Workspace:
     def write(self) -> Iterator[Writer]:
         """One write transaction: take the write lock first, so readers never block us
         into a deadlock and concurrent writers queue up instead of failing."""
-        with _immediate(self.conn):
+        with self._write_lock():
             yield Writer(self)
 
     @contextmanager
-    def write_telemetry(self) -> Iterator[sqlite3.Connection]:
+    def write_telemetry(self) -> Iterator[Conn]:
         """A write transaction for operational telemetry (``poll_status``) that is not state
         and not evidence: it never touches the log or a projection."""
-        with _immediate(self.conn):
+        with self._write_lock():
             yield self.conn
+
+    def _write_lock(self, *, commit: bool = True) -> contextlib.AbstractContextManager[None]:
+        if self.schema is not None:
+            return pg.write_transaction(self.conn, self.schema, commit=commit)  # type: ignore[arg-type]
+        return _immediate(self.conn, commit=commit)  # type: ignore[arg-type]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Conn]:
+        """One consistent read of the whole workspace (an export): nothing committed meanwhile
+        is seen."""
+        self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if self.postgres else "BEGIN")
+        try:
+            yield self.conn
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
 
     def rebuild(self, *, dry_run: bool = False) -> tuple[int, bool]:
         """Replay the whole log into fresh projections. Returns the number of events and
         whether the rebuilt state equals the stored one; ``dry_run`` changes nothing."""
-        with _immediate(self.conn, commit=not dry_run):
+        with self._write_lock(commit=not dry_run):
             before = projection.digest(self.conn)
-            n = projection.rebuild(self.conn)
+            n = self.replay_projections()
             return n, projection.digest(self.conn) == before
+
+    def replay_projections(self) -> int:
+        """Rebuild the projections from the log inside the caller's write transaction. On
+        PostgreSQL the tables stay (with the team's privileges on them) and are emptied."""
+        if self.postgres:
+            return projection.rebuild(self.conn, None)
+        return projection.rebuild(self.conn, Database(self.conn, execute_plugins=False))  # type: ignore[arg-type]
+
+    @property
+    def migrations_table(self) -> str:
+        return pg_schema.MIGRATIONS_TABLE if self.postgres else migrations.migrations_table
+
+    def session_user(self) -> str | None:
+        """The database role this connection acts as (PostgreSQL), None for a file."""
+        if not self.postgres:
+            return None
+        return str(self.conn.execute("SELECT session_user").fetchone()[0])
+
+    def listener(self) -> pg.Listener | None:
+        """Heads announced by other processes' commits, on a connection of its own (PostgreSQL's
+        LISTEN/NOTIFY); None for a file, whose readers look at the head instead."""
+        return pg.Listener(self.location) if self.postgres else None
+
+    def is_owner(self) -> bool:
+        """Whether the connected role owns the workspace (PostgreSQL; a file's user always does)."""
+        if not self.postgres:
+            return True
+        row = self.conn.execute(
+            "SELECT pg_has_role(session_user, tableowner, 'MEMBER') FROM pg_tables"
+            " WHERE schemaname = current_schema() AND tablename = 'events'"
+        ).fetchone()
+        return bool(row and row[0])
+
+    def acting_as(self, claimed: str | None) -> str:
+        """The actor of this connection's events: on PostgreSQL the connected role, and a name
+        claimed that is not that role's is refused (the workspace's owner may act for others:
+        it migrates logs and sets workspaces up); on a file, the name claimed."""
+        role = self.session_user()
+        if role is None:
+            if not claimed:
+                raise WorkspaceError("no analyst: pass --analyst NAME or set TRIAGE_ANALYST")
+            return claimed
+        if not claimed or claimed == role or self.is_owner():
+            return claimed or role
+        raise CommandRejected(
+            f"you are connected to the workspace as {role}; --analyst {claimed} would record"
+            f" someone else: on PostgreSQL who acted is the role that connected"
+        )
+
+    def stream(self, sql: str, args: tuple[object, ...] | list[object] = ()) -> Iterator[Any]:
+        """Rows of a long read without holding them all (a server-side cursor on PostgreSQL;
+        inside ``snapshot``)."""
+        if isinstance(self.conn, pg.PgConn):
+            yield from self.conn.stream(sql, list(args))
+        else:
+            yield from self.conn.execute(sql, args)
 
     # -- reading -----------------------------------------------------------------------
 

@@ -52,7 +52,7 @@ class Exercise:
         participants: Mapping[str, str] | None = None,
         sink: Sink | None = None,
         target: str | None = None,
-        production: Path | None = None,
+        production: str | Path | None = None,
     ) -> Exercise:
         """Create the exercise workspace at ``path`` (never an existing file, never the
         production workspace ``production``) and record the exercise's start in it.
@@ -64,7 +64,11 @@ class Exercise:
                 f"exercise id {exercise_id!r}: use letters, digits, '.', '-' or '_' (e.g. tt-2026-11)"
             )
         path = Path(path)
-        if production is not None and path.resolve() == Path(production).resolve():
+        if (
+            production is not None
+            and not isinstance(production, str)
+            and path.resolve() == Path(production).resolve()
+        ):
             raise WorkspaceError(
                 f"{path} is the production workspace; an exercise needs a workspace of its own"
             )
@@ -115,7 +119,7 @@ class Exercise:
         """Open the exercise workspace again for the calling thread and play through that
         connection: an SQLite connection belongs to the thread that opened it, so a UI
         creates the exercise, closes it, and the worker thread that plays it reopens it."""
-        ws = Workspace.open(self.ws.path)
+        ws = Workspace.open(self.ws.location)
         self.ws = ws
         self.commands = Commands(ws, self.commands.playbooks, self.commands.actor)
         if isinstance(self.replay.sink, WorkspaceSink):
@@ -128,7 +132,7 @@ class Exercise:
     def info(self) -> dict[str, Any]:
         return {
             "exercise": self.ws.exercise,
-            "workspace": str(self.ws.path),
+            "workspace": self.ws.display,
             "scenario": self.scenario.spec.id,
         }
 

@@ -198,7 +198,7 @@ def _dur(seconds: float | None) -> str:
 def build(ws: Workspace) -> Minutes:
     """Read the exercise workspace's log and work out the minutes."""
     if ws.kind != KIND_EXERCISE or not ws.exercise:
-        raise CommandRejected(f"{ws.path} is not an exercise workspace (made by `triage tabletop run`)")
+        raise CommandRejected(f"{ws.display} is not an exercise workspace (made by `triage tabletop run`)")
     started: dict[str, Any] | None = None
     started_at = ended_at = None
     stopped = False
@@ -249,7 +249,7 @@ def build(ws: Workspace) -> Minutes:
         timeline.append((when, e.actor, f"alert {alert_id} {ev.describe_minutes(e.action, p)}"))
         rec.state.apply(e)
     if started is None or started_at is None:
-        raise CommandRejected(f"{ws.path}: the exercise never started (no exercise.started event)")
+        raise CommandRejected(f"{ws.display}: the exercise never started (no exercise.started event)")
     spec = ScenarioSpec.model_validate(started["scenario"]["spec"])
     for rec in alerts.values():
         expected, _ = spec.expected_for(rec.facts)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
@@ -11,11 +10,14 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.worker import get_current_worker
 
 from triage.clock import utc_now
 from triage.commands import Commands
 from triage.errors import TriageError
 from triage.playbooks import PlaybookSet
+from triage.store.backend import DatabaseError
+from triage.store.backend.postgres import Listener
 from triage.store.workspace import Workspace
 from triage.tabletop.replay import AlertsReplayed, InjectDue, ReplayEvent, ReplayFinished
 from triage.tabletop.scenario import format_offset
@@ -38,6 +40,8 @@ from triage.tui.screens.injects import InjectsScreen
 from triage.tui.screens.queue import QueueScreen
 from triage.tui.widgets.exercise_bar import ExerciseBar
 from triage.tui.widgets.inject_list import InjectList
+
+LISTEN_WAIT_S = 0.5  # how long the listener thread waits before it looks whether to stop
 
 # Exercise mode only (an app without an exercise neither shows nor runs them).
 EXERCISE_BINDINGS: list[BindingType] = [
@@ -93,13 +97,38 @@ class TriageApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.backend))
         if self.poll_interval > 0:
-            self.set_interval(self.poll_interval, self.check_head)
+            listener = self.backend.ws.listener()
+            if listener is not None:  # PostgreSQL tells us; nothing polls the database
+                self.listen_for_heads(listener)
+            else:
+                self.set_interval(self.poll_interval, self.check_head)
         if self.exercise is not None:
             self.play_exercise(self.exercise)
 
     def on_unmount(self) -> None:
         if self.exercise is not None:
             self.exercise.stop()  # the worker records the exercise's end and returns
+
+    @work(thread=True, group="listen", exit_on_error=False)
+    def listen_for_heads(self, listener: Listener) -> None:
+        """Waits for the heads other processes announce; each one heard goes to the UI thread."""
+        worker = get_current_worker()
+        try:
+            while not worker.is_cancelled:
+                heard = listener.wait(LISTEN_WAIT_S)
+                if heard is not None and not worker.is_cancelled:
+                    self.call_from_thread(self.heard_head, heard)
+        finally:
+            listener.close()
+
+    def heard_head(self, head: int) -> None:
+        """A head announced; a listener that lost its connection says -1: look at the log then,
+        so no notification missed meanwhile goes unnoticed."""
+        if head < 0:
+            self.check_head()
+        elif head > self.head:
+            self.head = head
+            self.screen.post_message(WorkspaceAdvanced(head))
 
     def check_head(self) -> None:
         """One indexed look at the log's last event: when another process (a poller, a
@@ -139,7 +168,9 @@ class TriageApp(App[None]):
 
         try:
             control.play(tell)
-        except (TriageError, sqlite3.Error) as exc:
+        except TriageError as exc:
+            self.post_message(ExerciseFailed(str(exc)))
+        except DatabaseError as exc:
             self.post_message(ExerciseFailed(str(exc)))
 
     def on_exercise_advanced(self, message: ExerciseAdvanced) -> None:

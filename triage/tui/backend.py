@@ -31,7 +31,7 @@ class Backend:
 
     def in_thread(self, fn: Callable[[Commands], T]) -> T:
         """Run ``fn`` with a command layer of its own (call from a worker thread)."""
-        ws = Workspace.open(self.ws.path)
+        ws = Workspace.open(self.ws.location)
         try:
             return fn(Commands(ws, self.commands.playbooks, self.commands.actor))
         finally:

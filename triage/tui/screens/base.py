@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from textual import work
@@ -10,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from triage.errors import Conflict, TriageError
+from triage.store.backend import DatabaseError
 from triage.text import printable
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertCall, CommandsFinished, Outcome, Request, WorkspaceAdvanced
@@ -70,7 +70,9 @@ class TriageScreen(Screen[None]):
 
         try:
             outcome = self.backend.in_thread(run_all)
-        except (TriageError, sqlite3.Error) as exc:
+        except TriageError as exc:
+            outcome = Outcome(refused=[f"workspace: {exc}"])
+        except DatabaseError as exc:
             outcome = Outcome(refused=[f"workspace: {exc}"])
         self.post_message(CommandsFinished(request, outcome))
 
