@@ -54,9 +54,9 @@ def pg_location() -> Iterator[str]:
     """A PostgreSQL workspace location nobody has used (the schema does not exist yet)."""
     if not PG_URL:
         pytest.skip(PG_MISSING)
-    import uuid
+    import secrets  # not uuid: tests fix uuid4 to make workspace ids repeatable
 
-    location = f"{PG_URL}?schema=t_{uuid.uuid4().hex[:12]}"
+    location = f"{PG_URL}?schema=t_{secrets.token_hex(6)}"
     yield location
     drop_pg_schema(location)
 

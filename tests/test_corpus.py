@@ -133,10 +133,10 @@ def ingest_file(cmds: Commands, path: Path) -> tuple[IngestResult, int]:
 
 
 def test_every_record_is_accounted_for_and_taking_the_file_again_changes_nothing(
-    corpus_rel: str, tmp_path: Path, playbooks: PlaybookSet
+    corpus_rel: str, tmp_path: Path, playbooks: PlaybookSet, ws_location: str | Path
 ) -> None:
     corpus_file = documented(corpus_rel)
-    ws = Workspace.create(tmp_path / "ws.db")
+    ws = Workspace.create(ws_location)
     try:
         cmds = Commands(ws, playbooks, "corpus")
         result, records = ingest_file(cmds, corpus_file)
@@ -173,13 +173,17 @@ def settable_clock() -> Iterator[list[datetime]]:
 
 
 def test_the_months_evidence_pack_of_the_corpus_verifies(
-    corpus_rel: str, tmp_path: Path, playbooks: PlaybookSet, settable_clock: list[datetime]
+    corpus_rel: str,
+    tmp_path: Path,
+    playbooks: PlaybookSet,
+    settable_clock: list[datetime],
+    ws_location: str | Path,
 ) -> None:
     corpus_file = documented(corpus_rel)
     key_path = tmp_path / "keys" / "anchor.key"
     anchoring.generate_key(key_path)
     key = anchoring.load_private_key(key_path)
-    ws = Workspace.create(tmp_path / "ws.db")
+    ws = Workspace.create(ws_location)
     try:
         result, records = ingest_file(Commands(ws, playbooks, "corpus"), corpus_file)
         accounted(result, records, corpus_file.name)

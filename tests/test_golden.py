@@ -59,10 +59,10 @@ def _compare(got: dict[str, bytes], folder: Path) -> None:
         assert got[name] == want[name], f"{name} differs from {folder.name}/{name}"
 
 
-def _month(tmp_path: Path, playbooks: PlaybookSet) -> Month:
+def _month(tmp_path: Path, playbooks: PlaybookSet, ws_location: str | Path) -> Month:
     fc = FakeClock()
     clock.set_clock(fc)
-    ws = Workspace.create(tmp_path / "ws.db")
+    ws = Workspace.create(ws_location)
     key_path = tmp_path / "keys" / "anchor.key"
     anchoring.generate_key(key_path)
     m = Month(ws, playbooks, fc, key_path)
@@ -81,9 +81,10 @@ def _month(tmp_path: Path, playbooks: PlaybookSet) -> Month:
 
 @pytest.mark.parametrize(("month", "folder"), [("2026-10", "pack"), ("2026-11", "pack-corpus")])
 def test_the_evidence_pack_of_a_fixed_month(
-    tmp_path: Path, playbooks: PlaybookSet, month: str, folder: str
+    tmp_path: Path, playbooks: PlaybookSet, month: str, folder: str, ws_location: str | Path
 ) -> None:
-    m = _month(tmp_path, playbooks)
+    """The same bytes from either backend."""
+    m = _month(tmp_path, playbooks, ws_location)
     req = ExportRequest(month=month, out=tmp_path / "pack", key=KEY, actor="secops")
     path = export_pack(m.ws, req).path
     verdict = verify_pack(path, anchoring.public_raw(KEY.public_key()))
@@ -92,16 +93,18 @@ def test_the_evidence_pack_of_a_fixed_month(
     _compare(got, GOLDEN / folder)
 
 
-def test_triage_show_of_every_alert(tmp_path: Path, playbooks: PlaybookSet, cli: Cli) -> None:
-    m = _month(tmp_path, playbooks)
+def test_triage_show_of_every_alert(
+    tmp_path: Path, playbooks: PlaybookSet, cli: Cli, ws_location: str | Path
+) -> None:
+    m = _month(tmp_path, playbooks, ws_location)
     ids = [i for (i,) in m.ws.conn.execute("SELECT id FROM alerts ORDER BY id")]
     m.ws.close()
     shown = []
     for alert_id in ids:
-        result = cli("--db", str(tmp_path / "ws.db"), "show", str(alert_id))
+        result = cli("--db", str(ws_location), "show", str(alert_id))
         assert result.exit_code == 0, result.output
         shown.append(result.output)
-    as_json = cli("--db", str(tmp_path / "ws.db"), "show", str(ids[0]), "--json")
+    as_json = cli("--db", str(ws_location), "show", str(ids[0]), "--json")
     got = {"show.txt": "".join(shown).encode(), "show-1.json": as_json.output.encode()}
     json.loads(as_json.output)
     _compare(got, GOLDEN / "show")

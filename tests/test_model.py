@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import sqlite3
 import tempfile
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from tests.conftest import PLAYBOOKS, Cli, ingest_one, make_alert
+from tests.conftest import PG_MISSING, PG_URL, PLAYBOOKS, Cli, drop_pg_schema, ingest_one, make_alert
 from triage.clock import format_ts, parse_time
 from triage.commands import Commands
 from triage.domain import events as ev
@@ -205,11 +205,14 @@ class LogModel(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.dir = tempfile.TemporaryDirectory()
-        self.ws = Workspace.create(Path(self.dir.name) / "ws.db")
+        self.ws = Workspace.create(self.location())
         self.alerts: list[int] = []
         self.docs: list[str] = []
         # the test's own model of what each command does, independent of triage.domain.state
         self.expected: dict[int, dict[str, Any]] = {}
+
+    def location(self) -> str | Path:
+        return Path(self.dir.name) / "ws.db"
 
     def teardown(self) -> None:
         self.ws.close()
@@ -361,9 +364,9 @@ class LogModel(RuleBasedStateMachine):
             assert folded.row() == stored
             as_of = alert_as_of(conn, alert_id, head)
             assert as_of is not None and as_of.row() == stored
-        cur = conn.cursor()
-        cur.row_factory = sqlite3.Row
-        for row in cur.execute("SELECT * FROM incidents ORDER BY id").fetchall():
+        cur = conn.execute("SELECT * FROM incidents ORDER BY id")
+        names = [d[0] for d in cur.description]
+        for row in (dict(zip(names, r, strict=True)) for r in cur.fetchall()):
             folded_incident = IncidentState.fold(self.ws.events(ref=f"incident:{row['id']}"))
             assert folded_incident is not None and folded_incident.row() == dict(row)
             replayed = incident_as_of(conn, row["id"], head)
@@ -398,6 +401,29 @@ LogModel.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_random_command_sequences_match_the_fold = LogModel.TestCase
+
+
+class LogModelOnPostgres(LogModel):
+    """The same oracle on a PostgreSQL workspace (a schema of its own per example)."""
+
+    def location(self) -> str | Path:
+        if not PG_URL:
+            pytest.skip(PG_MISSING)
+        self.schema_url = f"{PG_URL}?schema=m_{uuid.uuid4().hex[:12]}"
+        return self.schema_url
+
+    def teardown(self) -> None:
+        super().teardown()
+        drop_pg_schema(self.schema_url)
+
+
+LogModelOnPostgres.TestCase.settings = settings(
+    max_examples=15,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_random_command_sequences_match_the_fold_on_postgresql = LogModelOnPostgres.TestCase
 
 
 def test_an_alert_escalated_on_leaves_its_previous_incident(tmp_path: Path) -> None:
