@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import Cli, event_count, ingest_one
+from tests.conftest import Cli, event_count, ingest_one, make_alert
 from tests.pg_helpers import psql, sql, team_role
 from triage.commands import Commands
 from triage.errors import CommandRejected
@@ -244,3 +244,85 @@ async def test_the_app_shows_the_same_screens_on_both_backends(
         finally:
             ws.close()
     assert screens[0] == screens[1]
+
+
+def test_a_chain_recomputed_or_cut_short_on_the_server_is_caught_by_the_checkpoints(
+    pg_location: str, tmp_path: Path, playbooks: PlaybookSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As tests/test_tamper.py does to a file: an owner rewrites an event and recomputes every
+    hash after it, drops the checkpoints and signs new ones with a key of their own; then cuts
+    the tail. The checkpoints shipped off the host, with the team's key, catch both."""
+    from triage.store.chain import GENESIS, chain_hash
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    cli = Cli(pg_location)
+    key, anchors = tmp_path / "keys" / "anchor.key", tmp_path / "shipped" / "anchors.jsonl"
+    assert cli("init").exit_code == 0
+    assert cli("keygen", "--signing-key", str(key)).exit_code == 0
+    with Workspace.open(pg_location) as ws:
+        cmds = Commands(ws, playbooks, "alice")
+        ids = cmds.ingest([make_alert() for _ in range(5)]).alert_ids
+        for a in ids:
+            cmds.acknowledge(a)
+        cmds.close(ids[0], "true_positive", "confirmed by EDR", override="contained already")
+        n = ws.head()[0]
+    assert cli("anchor", "--signing-key", str(key), "--anchor-file", str(anchors)).exit_code == 0
+
+    def verify(*extra: str) -> tuple[int, str]:
+        done = cli("verify", "--anchor-file", str(anchors), "--public-key", f"{key}.pub", *extra)
+        return done.exit_code, done.stdout
+
+    assert verify()[0] == 0
+    rows = sql(pg_location, "SELECT seq, body FROM events ORDER BY seq")
+    prev, script = (
+        GENESIS,
+        ["ALTER TABLE events DISABLE TRIGGER USER", "ALTER TABLE checkpoints DISABLE TRIGGER USER"],
+    )
+    for seq, body in rows:
+        if "confirmed by EDR" in body:
+            body = body.replace("confirmed by EDR", "benign")
+        digest = chain_hash(prev, body)
+        script.append(
+            f"UPDATE events SET body = {_literal(body)}, prev_hash = {_literal(prev)},"
+            f" hash = {_literal(digest)} WHERE seq = {seq}"
+        )
+        prev = digest
+    script += ["DELETE FROM checkpoints", "ALTER TABLE events ENABLE TRIGGER USER"]
+    done = psql(pg_location, ";\n".join(script))
+    assert done.returncode == 0, done.stderr
+    rogue, rogue_anchors = tmp_path / "rogue.key", tmp_path / "rogue.jsonl"
+    assert cli("keygen", "--signing-key", str(rogue)).exit_code == 0
+    assert cli("anchor", "--signing-key", str(rogue), "--anchor-file", str(rogue_anchors)).exit_code == 0
+    assert cli("verify", "--anchor-file", str(rogue_anchors), "--public-key", f"{rogue}.pub").exit_code == 0
+    code, out = verify()
+    assert code == 1 and "hash differs from checkpoint 1" in out and "rewritten" in out, out
+    done = psql(
+        pg_location,
+        f"ALTER TABLE events DISABLE TRIGGER USER; DELETE FROM events WHERE seq > {n - 3}",
+    )
+    assert done.returncode == 0, done.stderr
+    code, out = verify()
+    assert code == 1 and f"event {n}: missing, but checkpoint 1" in out, out
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def test_credentials_from_a_password_file(
+    pg_location: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(pg_location)
+    passfile = tmp_path / "pgpass"
+    passfile.write_text(f"{parts.hostname}:{parts.port}:*:{parts.username}:{parts.password}\n")
+    passfile.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(passfile))
+    bare = pg_location.replace(f":{parts.password}@", "@")
+    done = Cli(bare)("init")
+    assert done.exit_code == 0, done.output
+    passfile.write_text("")
+    refused = Cli(bare)("alerts")
+    assert refused.exit_code == 2 and "password" in refused.output.lower()
