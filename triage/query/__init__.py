@@ -33,6 +33,7 @@ The API::
     q.text                      # the text it was parsed from
     where, params = q.sql(now)  # a WHERE expression over the alerts table, with ? parameters
     q.matches(row, now)         # the same test in Python, on a row of the alerts table (a dict)
+                                # (built once for a given ``now``: pass the same one for many rows)
 
 ``now`` (a UTC datetime; the clock's when omitted) is what ``breached`` and ``now-24h`` mean.
 The SQL is portable: ``?`` parameters, ``LOWER``, ``LIKE ... ESCAPE``, ``CASE``, no GLOB or
@@ -43,12 +44,12 @@ the same in SQL and in Python (a property test holds the two to the same answers
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from triage.clock import utc_now
-from triage.query.ast import Node, evaluate, to_sql
+from triage.query.ast import Node, Test, tester, to_sql
 from triage.query.fields import FIELDS, term
 from triage.query.syntax import Parser
 
@@ -61,6 +62,7 @@ class Query:
 
     text: str
     tree: Node | None
+    _tests: dict[datetime, Test] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -76,7 +78,13 @@ class Query:
         """Whether the alert ``row`` (the ``alerts`` table's columns by name) matches."""
         if self.tree is None:
             return True
-        return evaluate(self.tree, row, now or utc_now())
+        now = now or utc_now()
+        test = self._tests.get(now)
+        if test is None:  # built once per moment: pass the same ``now`` for many rows
+            if len(self._tests) > 8:
+                self._tests.clear()
+            test = self._tests[now] = tester(self.tree, now)
+        return test(row)
 
 
 def parse(text: str) -> Query:

@@ -7,13 +7,14 @@ makes it false, never NULL), so ``NOT`` means the same in SQL as in Python.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 # A value split at its wildcards: ("ET SCAN", "") is ``ET SCAN*``; one piece has no wildcard.
 Pattern = tuple[str, ...]
+Test = Callable[[Mapping[str, Any]], bool]
 
 
 class Leaf:
@@ -24,7 +25,8 @@ class Leaf:
     def sql(self, now: datetime) -> tuple[str, list[Any]]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def test(self, row: Mapping[str, Any], now: datetime) -> bool:  # pragma: no cover - abstract
+    def tester(self, now: datetime) -> Test:  # pragma: no cover - abstract
+        """The test of a row, with ``now`` resolved once."""
         raise NotImplementedError
 
 
@@ -62,11 +64,14 @@ def to_sql(node: Node, now: datetime) -> tuple[str, list[Any]]:
     return "(" + joiner.join(texts) + ")", params
 
 
-def evaluate(node: Node, row: Mapping[str, Any], now: datetime) -> bool:
+def tester(node: Node, now: datetime) -> Test:
+    """The tree as one Python function of a row (built once per ``now``, run per row)."""
     if isinstance(node, Leaf):
-        return node.test(row, now)
+        return node.tester(now)
     if isinstance(node, Not):
-        return not evaluate(node.part, row, now)
+        inner = tester(node.part, now)
+        return lambda row: not inner(row)
+    parts = tuple(tester(p, now) for p in node.parts)
     if isinstance(node, And):
-        return all(evaluate(p, row, now) for p in node.parts)
-    return any(evaluate(p, row, now) for p in node.parts)
+        return lambda row: all(t(row) for t in parts)
+    return lambda row: any(t(row) for t in parts)

@@ -20,8 +20,8 @@ from triage.clock import format_ts, parse_time
 from triage.domain.alert import Severity
 from triage.domain.state import running_due
 from triage.errors import QuerySyntaxError
-from triage.query.ast import And, Node, Not, Or, Pattern
-from triage.query.predicates import Ago, Compare, Like, Value, starts_with
+from triage.query.ast import Node, Not, Or, Pattern
+from triage.query.predicates import Ago, Compare, Like, StartsWith, Value
 from triage.query.syntax import Token
 from triage.store.schema import DUE_AT, SEVERITY_RANK
 
@@ -174,12 +174,13 @@ def _address(value: Value, raw: str, pieces: Pattern, fail: Callable[..., Except
     boundary = -(-net.prefixlen // 8) * 8
     if boundary == 0:
         return Like(value, ("", ".", ".", ".", ""))
-    nodes: list[Node] = []
-    for sub in net.subnets(new_prefix=boundary):
-        octets = str(sub.network_address).split(".")[: boundary // 8]
-        prefix = ".".join(octets)
-        nodes.append(Compare(value, "=", prefix) if boundary == 32 else And(starts_with(value, prefix + ".")))
-    return _any(nodes)
+    prefixes = [
+        ".".join(str(sub.network_address).split(".")[: boundary // 8])
+        for sub in net.subnets(new_prefix=boundary)
+    ]
+    if boundary == 32:
+        return _any([Compare(value, "=", p) for p in prefixes])
+    return StartsWith(value, tuple(p + "." for p in prefixes))
 
 
 def _time(value: Value, op: str, raw: str, fail: Callable[..., Exception]) -> Node:
@@ -189,7 +190,7 @@ def _time(value: Value, op: str, raw: str, fail: Callable[..., Exception]) -> No
             raise fail(f"compare relative times with > or < (fired>{raw})")
         if not re.fullmatch(r"\d{4}(-\d\d(-\d\d([T ]\d\d(:\d\d(:\d\d)?)?)?)?)?", raw):
             raise fail(f"'{raw}' is not the start of a time (e.g. 2026-10, 2026-10-01, 2026-10-01T09)")
-        return And(starts_with(value, raw.replace(" ", "T")))
+        return StartsWith(value, (raw.replace(" ", "T"),))
     operand: Any
     if m:
         sign, n, unit = m.groups()

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from triage.clock import format_ts
-from triage.query.ast import Leaf, Pattern
+from triage.query.ast import Leaf, Pattern, Test
 
 Getter = Callable[[Mapping[str, Any]], Any]
 
@@ -79,15 +79,43 @@ class Compare(Leaf):
     def sql(self, now: datetime) -> tuple[str, list[Any]]:
         return self.value.guard(f"{self.value.expr} {self.op} ?"), [self._operand(now)]
 
-    def test(self, row: Mapping[str, Any], now: datetime) -> bool:
-        v = self.value.get(row)
-        return v is not None and _OPS[self.op](v, self._operand(now))
+    def tester(self, now: datetime) -> Test:
+        get, op, operand = self.value.get, _OPS[self.op], self._operand(now)
+
+        def test(row: Mapping[str, Any]) -> bool:
+            v = get(row)
+            return v is not None and op(v, operand)
+
+        return test
 
 
-def starts_with(value: Value, prefix: str) -> tuple[Compare, Compare]:
-    """``value`` starts with ``prefix`` (case-sensitive) as a range an index can walk:
-    ``prefix <= value < prefix'``, ``prefix'`` being ``prefix`` with its last character raised."""
-    return Compare(value, ">=", prefix), Compare(value, "<", prefix[:-1] + chr(ord(prefix[-1]) + 1))
+@dataclass(frozen=True, slots=True)
+class StartsWith(Leaf):
+    """The value starts with one of ``prefixes`` (case-sensitive). In SQL each prefix is a range
+    an index can walk, ``prefix <= value < prefix'`` (``prefix'``: its last character raised),
+    which holds exactly for the strings that start with it (text compares by code point)."""
+
+    value: Value
+    prefixes: tuple[str, ...]
+
+    def sql(self, now: datetime) -> tuple[str, list[Any]]:
+        e = self.value.expr
+        ranges: list[str] = []
+        params: list[Any] = []
+        for p in self.prefixes:
+            ranges.append(f"({e} >= ? AND {e} < ?)")
+            params.extend([p, p[:-1] + chr(ord(p[-1]) + 1)])
+        either = ranges[0] if len(ranges) == 1 else "(" + " OR ".join(ranges) + ")"
+        return self.value.guard(either), params
+
+    def tester(self, now: datetime) -> Test:
+        get, prefixes = self.value.get, self.prefixes
+
+        def test(row: Mapping[str, Any]) -> bool:
+            v = get(row)
+            return v is not None and str(v).startswith(prefixes)
+
+        return test
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +143,19 @@ class Like(Leaf):
     def sql(self, now: datetime) -> tuple[str, list[Any]]:
         return self.value.guard(f"LOWER({self.value.expr}) LIKE ? ESCAPE '\\'"), [self.like()]
 
-    def test(self, row: Mapping[str, Any], now: datetime) -> bool:
-        v = self.value.get(row)
-        return v is not None and self._regex.fullmatch(ascii_lower(str(v))) is not None
+    def tester(self, now: datetime) -> Test:
+        get, fullmatch = self.value.get, self._regex.fullmatch
+        if not self.anchored and len(self.pieces) == 1:  # a substring: no regex needed
+            piece = self.pieces[0]
+
+            def contains(row: Mapping[str, Any]) -> bool:
+                v = get(row)
+                return v is not None and piece in str(v).translate(_ASCII_LOWER)
+
+            return contains
+
+        def test(row: Mapping[str, Any]) -> bool:
+            v = get(row)
+            return v is not None and fullmatch(str(v).translate(_ASCII_LOWER)) is not None
+
+        return test
