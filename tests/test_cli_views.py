@@ -77,3 +77,36 @@ def test_query_text_with_control_characters_is_escaped_in_the_error(
     assert result.exit_code == 2
     assert "\x1b" not in result.stderr
     assert "\\x1b" in result.stderr
+
+
+def _config(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "config.toml"
+    path.write_text(body)
+    return str(path)
+
+
+def test_a_saved_view_gives_its_query_and_sort(cli: Cli, filled: list[int], tmp_path: Path) -> None:
+    cfg = _config(
+        tmp_path,
+        '[[views]]\nname = "web"\nquery = "host:web-*"\nsort = "severity asc"\n'
+        '[[views]]\nname = "by-fired"\nquery = ""\nsort = "age asc"\n',
+    )
+    web = [a["id"] for a in cli.json("--config", cfg, "alerts", "--view", "web")]
+    assert web == [filled[3], filled[0], filled[1]]  # medium, high, critical
+    assert [
+        a["id"] for a in cli.json("--config", cfg, "alerts", "--view", "web", "--query", "-user:alice")
+    ] == [
+        filled[3],
+        filled[1],
+    ]
+    assert [a["id"] for a in cli.json("--config", cfg, "alerts", "--view", "by-fired")] == [
+        filled[0],
+        filled[1],
+        filled[3],
+    ]
+    result = cli("--config", cfg, "alerts", "--view", "nope")
+    assert result.exit_code == 2
+    assert "no view named 'nope' in the config file (known: web, by-fired)" in result.stderr
+    result = cli("--config", cfg, "alerts", "--view", "web", "--query", "host:")
+    assert result.exit_code == 2
+    assert "--query 'host:': column 6: expected a value after 'host:'" in result.stderr

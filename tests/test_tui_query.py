@@ -1,17 +1,24 @@
-"""The app's search box takes the query language; what it finds is what gets acted on."""
+"""The app's search box takes the query language, and saved views; what they show is what gets acted on."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input
 
+from triage.commands import Commands
+from triage.config import SavedViews, ViewConfig
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
+from triage.tui import TriageApp
+from triage.tui.screens.prompt_dialog import PromptDialog
 from triage.tui.screens.queue import QueueScreen
+from triage.tui.screens.view_picker import ViewPicker
 from triage.tui.widgets.alert_table import AlertTable
 from triage.tui.widgets.counts_bar import CountsBar
 
-from .tui_helpers import last_action, make_app, screen_text, settle, type_text
+from .tui_helpers import NOW, last_action, make_app, screen_text, settle, type_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -77,3 +84,101 @@ async def test_a_query_that_cannot_be_read_says_where_and_keeps_the_box(
         await settle(pilot)
         assert app.focused is table and not search.has_class("-invalid")
         assert table.count == 4 and all(r.severity == "critical" for r in table._window)
+
+
+def views_app(ws: Workspace, playbooks: PlaybookSet, config: Path) -> TriageApp:
+    return TriageApp(
+        ws,
+        Commands(ws, playbooks, "alice"),
+        playbooks,
+        "alice",
+        lambda: NOW,
+        poll_interval=0,
+        cursor_blink=False,
+        views=SavedViews(config),
+    )
+
+
+VIEWS = """\
+# the team's views
+analyst = "alice"
+
+[[views]]
+name = "ssh"
+query = 'rule:"SSH*"'
+sort = "host asc"
+
+[[views]]
+name = "critical web"
+query = "severity:critical host:web-*"
+sort = "id desc"
+"""
+
+
+async def test_the_view_picker_applies_a_view_and_acting_on_it_is_logged(
+    tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(VIEWS)
+    app = views_app(tui_ws, playbooks, config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        table = screen.query_one("#alerts", AlertTable)
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, ViewPicker)
+        text = screen_text(app)
+        assert "ssh" in text and "critical web" in text and "Save the current query" in text
+        await pilot.press("down", "enter")  # the second view
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.view.text == "severity:critical host:web-*"
+        assert (screen.view.sort, screen.view.descending) == ("id", True)
+        assert screen.query_one("#filter-text", Input).value == "severity:critical host:web-*"
+        rows = table._window
+        expected = [
+            r[0]
+            for r in tui_ws.conn.execute(
+                "SELECT id FROM alerts WHERE severity = 'critical' AND host LIKE 'web-%' ORDER BY id DESC"
+            )
+        ]
+        assert [r.id for r in rows] == expected and expected
+        await pilot.press("m")  # take the first alert of the view
+        await settle(pilot)
+        event = last_action(tui_ws, expected[0])
+        assert event.action == "alert.assigned" and event.payload["assignee"] == "alice"
+
+
+async def test_saving_the_current_query_as_a_view(
+    tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(VIEWS)
+    app = views_app(tui_ws, playbooks, config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        await pilot.press("slash")
+        await type_text(pilot, "user:bob -severity:low")
+        await pilot.press("enter", "S")  # applied, then the sort reversed
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press("end", "enter")  # "+ Save the current query as a view"
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog)
+        await type_text(pilot, "bob now")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert config.read_text().startswith(VIEWS)
+        saved = SavedViews(config).load()[-1]
+        assert saved == ViewConfig(name="bob now", query="user:bob -severity:low", sort="severity asc")
+        await pilot.press("V")  # the same name again is refused, and the file stays
+        await settle(pilot)
+        await type_text(pilot, "ssh")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(SavedViews(config).load()) == 3
+        assert any("is saved already" in n.message for n in app._notifications)

@@ -64,11 +64,14 @@ def list_alerts(
     unassigned: bool = False,
     incident: int | None = None,
     query: str = "",
+    sort: str = LISTING_SORT,
+    descending: bool = True,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Whole alert records of the view the filters and the query make, most severe and newest
-    fired first."""
+    fired first unless ``sort`` names a column of the queue (``triage.queue.SORT_KEYS``)."""
     view = _view(status, severities, assignee, unassigned, incident, query)
+    view = view.with_(sort=sort, descending=descending)
     sql, args = view.select("*", limit=limit)
     return _rows(ws, sql, args)
 

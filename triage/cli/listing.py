@@ -14,6 +14,7 @@ from triage.cli.render import age, due_text, emit_json, table
 from triage.clock import utc_now
 from triage.domain.state import running_due
 from triage.errors import ArgumentError, QuerySyntaxError
+from triage.query import parse
 
 
 @click.command("alerts")
@@ -39,6 +40,12 @@ from triage.errors import ArgumentError, QuerySyntaxError
     metavar="QUERY",
     help="Only alerts the query matches, e.g. 'host:web-01 severity>=high -assignee:bob' (see README).",
 )
+@click.option(
+    "--view",
+    "view_name",
+    metavar="NAME",
+    help="A saved view ([[views]] in the config file): its query and its sort (with --query: both).",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
 @json_option
 @pass_ctx
@@ -51,10 +58,20 @@ def alerts_cmd(
     unassigned: bool,
     incident: int | None,
     query: str,
+    view_name: str | None,
     limit: int | None,
     as_json: bool,
 ) -> None:
-    """List alerts, most severe and newest first."""
+    """List alerts, most severe and newest first (or in a saved view's order)."""
+    try:
+        parse(query)  # its own columns, before a saved view's query joins it
+    except QuerySyntaxError as exc:
+        raise ArgumentError(f"--query {exc.text!r}: column {exc.column}: {exc.reason}") from None
+    order: dict[str, Any] = {}
+    if view_name is not None:
+        view = c.settings.view(view_name)
+        query = both(view.query, query)
+        order["sort"], order["descending"] = view.order
     filters: dict[str, Any] = {
         "severities": list(severities),
         "assignee": c.analyst if mine else assignee,
@@ -62,10 +79,7 @@ def alerts_cmd(
         "incident": incident,
         "query": query,
     }
-    try:
-        rows = queries.list_alerts(c.ws, status=status, limit=limit, **filters)
-    except QuerySyntaxError as exc:
-        raise ArgumentError(f"--query {exc.text!r}: column {exc.column}: {exc.reason}") from None
+    rows = queries.list_alerts(c.ws, status=status, limit=limit, **filters, **order)
     if as_json:
         emit_json(rows)
         return
@@ -100,6 +114,12 @@ def _listing_due(r: dict[str, Any], now: datetime) -> str:
     if r["status"] == "closed":
         return due_text(r["close_due"], r["closed_at"], now)
     return due_text(running_due(r["status"], r["ack_due"], r["close_due"], r["first_closed_at"]), None, now)
+
+
+def both(first: str, second: str) -> str:
+    """Two queries, each in parentheses, ANDed (either may be empty)."""
+    parts = [q for q in (first, second) if q.strip()]
+    return " ".join(f"({q})" for q in parts) if len(parts) > 1 else "".join(parts)
 
 
 COMMANDS = [alerts_cmd]
