@@ -110,3 +110,25 @@ def test_a_saved_view_gives_its_query_and_sort(cli: Cli, filled: list[int], tmp_
     result = cli("--config", cfg, "alerts", "--view", "web", "--query", "host:")
     assert result.exit_code == 2
     assert "--query 'host:': column 6: expected a value after 'host:'" in result.stderr
+
+
+def test_group_by_prints_groups_with_counts_worst_severity_and_first_due(cli: Cli, filled: list[int]) -> None:
+    groups = cli.json("alerts", "--group-by", "host")
+    assert [(g["key"], g["count"], g["worst"]) for g in groups] == [
+        ("web-02", 1, "critical"),
+        ("web-01", 2, "high"),
+    ]
+    assert all(g["by"] == "host" and g["first_due"] for g in groups)
+    assert [(g["key"], g["count"]) for g in cli.json("alerts", "--status", "all", "--group-by", "host")] == [
+        ("web-02", 1),
+        ("web-01", 2),
+        ("db-01", 1),
+    ]
+    result = cli("alerts", "--group-by", "rule", "--query", "-host:web-02")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["RULE", "ALERTS", "WORST", "FIRST", "DUE"]
+    assert lines[1].split()[:5] == ["SSH", "Brute", "Force", "2", "high"]
+    assert lines[-1] == "1 of 1 groups shown; 2 alerts in all"
+    result = cli("alerts", "--group-by", "colour")
+    assert result.exit_code == 2 and "'colour' is not one of" in result.stderr

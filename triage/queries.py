@@ -32,7 +32,7 @@ def _rows(ws: Workspace, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> li
     return out
 
 
-def _view(
+def listing_view(
     status: str,
     severities: list[str] | None,
     assignee: str | None,
@@ -70,7 +70,7 @@ def list_alerts(
 ) -> list[dict[str, Any]]:
     """Whole alert records of the view the filters and the query make, most severe and newest
     fired first unless ``sort`` names a column of the queue (``triage.queue.SORT_KEYS``)."""
-    view = _view(status, severities, assignee, unassigned, incident, query)
+    view = listing_view(status, severities, assignee, unassigned, incident, query)
     view = view.with_(sort=sort, descending=descending)
     sql, args = view.select("*", limit=limit)
     return _rows(ws, sql, args)
@@ -122,7 +122,7 @@ def status_counts(
 ) -> dict[str, int]:
     """Alerts per status among those the filters of ``list_alerts`` select (every status: the
     status is what is counted); no filters count every alert."""
-    where, args = _view("all", severities, assignee, unassigned, incident, query).where()
+    where, args = listing_view("all", severities, assignee, unassigned, incident, query).where()
     sql = "SELECT status, count(*) FROM alerts"
     sql += where + " GROUP BY status"
     return dict(ws.conn.execute(sql, args).fetchall())

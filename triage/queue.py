@@ -43,7 +43,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
 LISTING_SORT = "listing"
 _ORDERS: dict[str, tuple[str, ...]] = {**SORT_KEYS, LISTING_SORT: (SEVERITY_RANK, "fired_at")}
 
-_COLUMNS = (
+COLUMNS = (
     "id, severity, status, assignee, ingested_at, fired_at, ack_due, close_due, acknowledged_at,"
     " closed_at, title, rule_name, host, user_name, src_ip, playbook_id, incident_id, last_seq,"
     " first_closed_at"
@@ -180,7 +180,7 @@ class QueueView:
         return " ORDER BY " + ", ".join(f"{plus}{key} {d}" for key in (*_ORDERS[self.sort], "id"))
 
     def select(
-        self, columns: str = _COLUMNS, *, limit: int | None = None, offset: int = 0
+        self, columns: str = COLUMNS, *, limit: int | None = None, offset: int = 0
     ) -> tuple[str, list[Any]]:
         """The query of the view's alerts in its order (``limit`` of them from ``offset``)."""
         where, args = self.where()
@@ -256,7 +256,7 @@ class Queue:
             if not wanted:
                 return []
             marks = ", ".join("?" * len(wanted))
-            sql = f"SELECT {_COLUMNS} FROM alerts WHERE id IN ({marks})"  # noqa: S608
+            sql = f"SELECT {COLUMNS} FROM alerts WHERE id IN ({marks})"  # noqa: S608
             found = {r[0]: QueueRow(*r) for r in self.conn.execute(sql, wanted)}
             return [found[i] for i in wanted if i in found]
         sql, args = view.select(limit=limit, offset=offset)
@@ -349,7 +349,7 @@ def related_alerts(
         if not value:
             continue
         sql = (
-            f"SELECT {_COLUMNS} FROM alerts WHERE {column} = ? AND fired_at >= ? AND fired_at <= ?"  # noqa: S608
+            f"SELECT {COLUMNS} FROM alerts WHERE {column} = ? AND fired_at >= ? AND fired_at <= ?"  # noqa: S608
             " AND id != ? ORDER BY fired_at DESC LIMIT ?"
         )
         for r in conn.execute(sql, (value, lo, hi, alert["id"], limit)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from triage.cli.render import age, due_text, emit_json, table
 from triage.clock import utc_now
 from triage.domain.state import running_due
 from triage.errors import ArgumentError, QuerySyntaxError
+from triage.groups import GROUP_BY, groups
 from triage.query import parse
 
 
@@ -46,7 +48,12 @@ from triage.query import parse
     metavar="NAME",
     help="A saved view ([[views]] in the config file): its query and its sort (with --query: both).",
 )
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@click.option(
+    "--group-by",
+    type=click.Choice(list(GROUP_BY)),
+    help="Groups instead of alerts: per group its alerts, worst severity and first due target.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many (alerts, or groups).")
 @json_option
 @pass_ctx
 def alerts_cmd(
@@ -59,6 +66,7 @@ def alerts_cmd(
     incident: int | None,
     query: str,
     view_name: str | None,
+    group_by: str | None,
     limit: int | None,
     as_json: bool,
 ) -> None:
@@ -79,6 +87,9 @@ def alerts_cmd(
         "incident": incident,
         "query": query,
     }
+    if group_by is not None:
+        _groups(c, status, filters, group_by, limit, as_json)
+        return
     rows = queries.list_alerts(c.ws, status=status, limit=limit, **filters, **order)
     if as_json:
         emit_json(rows)
@@ -114,6 +125,31 @@ def _listing_due(r: dict[str, Any], now: datetime) -> str:
     if r["status"] == "closed":
         return due_text(r["close_due"], r["closed_at"], now)
     return due_text(running_due(r["status"], r["ack_due"], r["close_due"], r["first_closed_at"]), None, now)
+
+
+def _groups(
+    c: Context, status: str, filters: dict[str, Any], by: str, limit: int | None, as_json: bool
+) -> None:
+    f = filters
+    view = queries.listing_view(
+        status, f["severities"], f["assignee"], f["unassigned"], f["incident"], f["query"]
+    )
+    found = groups(c.ws.conn, view, by)
+    shown = found[:limit] if limit else found
+    if as_json:
+        emit_json([asdict(g) for g in shown])
+        return
+    now = utc_now()
+    table(
+        [
+            [g.key if g.key is not None else "(none)", g.count, g.worst, due_text(g.first_due, None, now)]
+            for g in shown
+        ],
+        [by.upper(), "ALERTS", "WORST", "FIRST DUE"],
+        widths={0: 60},
+    )
+    total = sum(g.count for g in found)
+    click.echo(f"{len(shown)} of {len(found)} groups shown; {total} alerts in all")
 
 
 def both(first: str, second: str) -> str:
