@@ -13,6 +13,9 @@ closes) and times, for each query, the median of five runs of:
   python      Query.matches over every alert row, rows already in memory (what a consumer of
               rows, such as a suppression rule over incoming alerts, pays per alert)
 
+and the groups of the whole workspace (triage.groups.groups) by each field, with and without
+a query.
+
 The baselines, measured in the same run on the same file: the search the app had before the
 query language (a substring in six columns, LIKE over the whole table, as Queue read it), and
 a bare full scan (SELECT count(*) ... NOT INDEXED WHERE title IS NOT NULL), the floor of any
@@ -45,6 +48,7 @@ from bench_tui import build, log  # noqa: E402
 
 from triage import queries  # noqa: E402
 from triage.clock import parse_time, set_clock  # noqa: E402
+from triage.groups import GROUP_BY, groups  # noqa: E402
 from triage.query import parse  # noqa: E402
 from triage.queue import Queue, QueueView  # noqa: E402
 from triage.store.workspace import Workspace  # noqa: E402
@@ -125,6 +129,14 @@ def measure(path: Path) -> None:
         print(f"{text:<60}{figures['parse'] * ms:7.2f}{line}{found:9,}")
         if figures["app"] > AIM_S:
             print(f"{'':<60}  app over the {AIM_S * ms:.0f} ms aim ({figures['app'] / AIM_S:.2f} of it)")
+    print("\ngrouped (triage alerts --group-by, the app's b), all statuses:")
+    for by in GROUP_BY:
+        for text in ("", "severity>=high"):
+            view = QueueView(status="all", text=text)
+            n = len(groups(conn, view, by, now=now))
+            t = timed(lambda view=view, by=by: groups(conn, view, by, now=now))  # type: ignore[misc]
+            label = f"by {by}" + (f", {text}" if text else "")
+            print(f"  {label:<58}{'':>7}{'':>8}{t * ms:8.1f}{'':>8}{'':>8}{n:9,} groups")
     print("\nbaselines, same file:")
     for text in ("host-042", "brute"):
         old = timed(old_search(conn, text))

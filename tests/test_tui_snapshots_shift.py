@@ -50,3 +50,12 @@ def test_view_picker(
 ) -> None:
     app = _app(tui_ws, playbooks, tmp_path / "config.toml")
     assert snap_compare(app, terminal_size=size, press=["v", "down"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_grouped_queue(
+    snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """Grouped by rule, the first group expanded, the cursor on its second alert."""
+    app = _app(tui_ws, playbooks, tmp_path / "config.toml")
+    assert snap_compare(app, terminal_size=size, press=["b", "enter", "down", "down"])

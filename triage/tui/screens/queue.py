@@ -22,6 +22,7 @@ from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.close_dialog import CloseDialog, CloseForm
+from triage.tui.screens.groups import ORDER, GroupsScreen
 from triage.tui.screens.prompt_dialog import PromptDialog
 from triage.tui.screens.view_picker import SAVE, ViewPicker
 from triage.tui.widgets.alert_table import COLUMNS, AlertTable
@@ -47,8 +48,11 @@ class QueueScreen(TriageScreen):
         Binding("p", "cycle('playbook')", "Playbook filter", show=False),
         Binding("s", "next_sort", "Sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False),
-        Binding("v", "views", "Views", tooltip="Saved views: pick one, or save the current query"),
+        Binding(
+            "v", "views", "Views", show=False, tooltip="Saved views: pick one, or save the current query"
+        ),
         Binding("V", "save_view", "Save view", show=False, tooltip="Save the current query as a view"),
+        Binding("b", "group", "Group", tooltip="Group the queue by rule (b again: host, user, ...)"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -180,6 +184,9 @@ class QueueScreen(TriageScreen):
 
     def action_reload(self) -> None:
         self.reload()
+
+    def action_group(self) -> None:
+        self.app.push_screen(GroupsScreen(self.backend, self.view, ORDER[0]))
 
     # -- saved views -----------------------------------------------------------------
 
