@@ -251,3 +251,34 @@ def test_a_workspace_from_before_the_first_close_column_gets_it_from_its_log(
     with Workspace.open(path) as again:
         assert again.conn.execute("SELECT first_closed_at FROM alerts").fetchone()[0] == first
         assert again.rebuild(dry_run=True)[1]
+
+
+def test_a_query_that_cannot_be_read_is_refused_by_the_view() -> None:
+    from triage.errors import QuerySyntaxError
+
+    with pytest.raises(QuerySyntaxError, match="column 6: expected a value after 'host:'"):
+        QueueView(text="host:")
+    view = QueueView(text="host:web-01")
+    with pytest.raises(QuerySyntaxError):
+        view.with_(text="(")
+    assert view.text == "host:web-01"
+
+
+def test_a_query_on_time_is_read_again_when_the_minute_changes(ws: Workspace, cmds: Commands) -> None:
+    from triage.clock import set_clock
+
+    t0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+    now = [t0]
+    set_clock(lambda: now[0])
+    try:
+        ids = cmds.ingest([make_alert(severity="critical"), make_alert(severity="low")]).alert_ids
+        q = Queue(ws.conn)
+        view = QueueView(analyst="alice", text="breached:true")
+        assert q.count(view) == 0
+        now[0] = t0 + timedelta(hours=2)  # past the critical alert's acknowledge target, no new event
+        assert [r.id for r in q.page(view, 0, 10)] == [ids[0]]
+        assert q.status_counts(view)["open"] == 1
+        now[0] = t0 + timedelta(days=30)
+        assert q.count(view) == 2
+    finally:
+        set_clock(None)
