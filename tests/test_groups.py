@@ -88,5 +88,8 @@ def test_groups_and_their_members(ws: Workspace, filled: list[int]) -> None:
     assert by_host["db-01"].first_due == acked  # the close target runs once acknowledged
     narrowed = view.with_(text="severity:critical")
     assert [r.id for r in members(ws.conn, narrowed, "host", "web-01")] == [ids[1]]
+    medium = QueueView(status="all", text="severity:medium")  # two groups of one: by key, none last
+    assert [(g.key, g.count) for g in groups(ws.conn, medium, "host")] == [("db-01", 1), (None, 1)]
+    assert [(g.key, g.count) for g in groups(ws.conn, medium, "user")] == [("root", 2)]
     with pytest.raises(CommandRejected, match="cannot group by 'colour'"):
         groups(ws.conn, view, "colour")

@@ -48,9 +48,11 @@ def groups(conn: sqlite3.Connection, view: QueueView, by: str, *, now: datetime 
     """The view's alerts by ``by``: worst severity first, then the biggest, then by key."""
     column = _column(by)
     where, args = view.where(now=now)
+    # coalesce(c, c): the same values, but no index on c is walked (random reads); one pass over
+    # the table in storage order with a sort of the groups is about twice as fast.
     sql = (
-        f"SELECT {column}, count(*), max({SEVERITY_RANK}), min({DUE_AT}) FROM alerts{where}"  # noqa: S608
-        f" GROUP BY {column} ORDER BY 3 DESC, 2 DESC, {column} IS NULL, {column}"
+        f"SELECT coalesce({column}, {column}), count(*), max({SEVERITY_RANK}), min({DUE_AT})"  # noqa: S608
+        f" FROM alerts{where} GROUP BY 1 ORDER BY 3 DESC, 2 DESC, max({column}) IS NULL, 1"
     )
     return [
         Group(by, key, int(n), _SEVERITY_OF_RANK.get(int(rank), "informational"), due)

@@ -173,11 +173,14 @@ class QueueView:
 
     def order_by(self, *, by_index: bool = True) -> str:
         """The view's order; without ``by_index`` it is spelled so that no index can give it
-        (``+key``), so an index serves the condition, or the table is read in storage order
-        (a walk along a sort index fetches rows in random order, several times slower)."""
+        (``coalesce(key, key)``, the same values, portable), so an index serves the condition,
+        or the table is read in storage order (a walk along a sort index fetches rows in random
+        order, several times slower)."""
         d = "DESC" if self.descending else "ASC"
-        plus = "" if by_index else "+"
-        return " ORDER BY " + ", ".join(f"{plus}{key} {d}" for key in (*_ORDERS[self.sort], "id"))
+        keys = (*_ORDERS[self.sort], "id")
+        if not by_index:
+            keys = tuple(f"coalesce({key}, {key})" for key in keys)
+        return " ORDER BY " + ", ".join(f"{key} {d}" for key in keys)
 
     def select(
         self, columns: str = COLUMNS, *, limit: int | None = None, offset: int = 0
