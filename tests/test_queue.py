@@ -282,3 +282,21 @@ def test_a_query_on_time_is_read_again_when_the_minute_changes(ws: Workspace, cm
         assert q.count(view) == 2
     finally:
         set_clock(None)
+
+
+@pytest.mark.parametrize(
+    ("text", "plan"),
+    [
+        ("host:web-01", "USING INDEX alerts_q_host"),
+        ("brute", "SCAN alerts"),
+        ("src_ip:198.51.100.0/24", "alerts_q_src"),
+    ],
+)
+def test_a_query_is_read_through_its_own_index_not_the_sorts(
+    ws: Workspace, filled: list[int], text: str, plan: str
+) -> None:
+    view = QueueView(status="all", text=text)  # sorted by severity: alerts_q_rank would give that order
+    where, args = view.where()
+    sql = f"SELECT id FROM alerts{where}{view.order_by(by_index=False)}"
+    steps = " | ".join(r[3] for r in ws.conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+    assert plan in steps and "alerts_q_rank" not in steps, steps
