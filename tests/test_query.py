@@ -135,6 +135,8 @@ def _both(conn: sqlite3.Connection, rows: list[dict[str, Any]], text: str) -> se
         ("status:opne", 8, "unknown status 'opne'"),
         ("breached:maybe", 10, "use true or false"),
         ("id:seven", 4, "'seven' is not a number"),
+        ("incident>1234567890123456789", 10, "is too large"),
+        ("due>now+99999999w", 5, "is too far from now"),
         ("fired>yesterday", 7, "is not a time"),
         ("fired:now-1h", 7, "compare relative times with > or <"),
         ("()", 2, "empty parentheses"),
@@ -244,6 +246,7 @@ def rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         ("50%_", {4}),  # LIKE's own wildcards are literal
         ("5_%", set()),
         ("#3", {3}),
+        ("#1234567890123456789", set()),  # too long for an id: a word
         ("id>=3", {3, 4}),
         ("incident:7", {4}),
         ("-incident:7", {1, 2, 3}),
@@ -485,3 +488,30 @@ def test_sql_and_python_agree(rows: list[dict[str, Any]], text: str) -> None:
         _both(conn, stored, text)
     finally:
         conn.close()
+
+
+_NOISE = st.text(
+    st.sampled_from('abhostuserverity:<>=!-*"\\() #0123456789./nowTOR_ \x1b\u202eé'), max_size=40
+)
+_FIELDISH = st.builds(
+    lambda f, op, v: f"{f}{op}{v}",
+    st.sampled_from(
+        ["host", "severity", "id", "fired", "due", "src_ip", "technique", "breached", "status", "nope"]
+    ),
+    st.sampled_from([":", ">", ">=", "<", "<=", "="]),
+    _NOISE,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(_NOISE, _FIELDISH, st.lists(st.one_of(_NOISE, _FIELDISH), max_size=4).map(" ".join)))
+def test_any_text_is_a_query_or_one_syntax_error(conn: sqlite3.Connection, text: str) -> None:
+    """The table is only read (the fixture's connection serves every example)."""
+    try:
+        q = parse(text)
+    except QuerySyntaxError as exc:
+        assert 1 <= exc.column <= len(text) + 1
+        return
+    where, params = q.sql(NOW)
+    conn.execute(f"SELECT count(*) FROM alerts WHERE {where}", params).fetchone()
+    assert q.matches(_DEFAULTS | {"id": 1}, NOW) in (True, False)

@@ -129,12 +129,14 @@ def term(text: str, tok: Token) -> Node:
     if name in INT_FIELDS:
         if not tok.raw.isascii() or not tok.raw.isdigit():
             raise fail(f"{name}: '{tok.raw}' is not a number")
+        if len(tok.raw) > 18:  # beyond what an SQL integer holds
+            raise fail(f"{name}: '{tok.raw}' is too large")
         return Compare(_col(INT_FIELDS[name]), _OPS[op], int(tok.raw))
     return _time(TIME_FIELDS[name], op, tok.raw, fail)
 
 
 def _word(tok: Token) -> Node:
-    if not tok.quoted and len(tok.value) == 1 and re.fullmatch(r"#\d+", tok.raw):
+    if not tok.quoted and len(tok.value) == 1 and re.fullmatch(r"#\d{1,18}", tok.raw):
         return Compare(_col("id"), "=", int(tok.raw[1:]))
     return _any([Like(_col(c), tok.value, anchored=False) for c in WORD_COLUMNS])
 
@@ -195,6 +197,8 @@ def _time(value: Value, op: str, raw: str, fail: Callable[..., Exception]) -> No
     if m:
         sign, n, unit = m.groups()
         seconds = int(n) * _UNITS[unit] if n else 0
+        if seconds > 100 * 366 * 86400:
+            raise fail(f"'{raw}' is too far from now (a hundred years at most)")
         operand = Ago(timedelta(seconds=-seconds if sign == "-" else seconds))
     else:
         try:
