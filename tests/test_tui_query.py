@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from triage.clock import format_ts
 from triage.commands import Commands
 from triage.config import SavedViews, ViewConfig
 from triage.playbooks import PlaybookSet
@@ -182,3 +183,21 @@ async def test_saving_the_current_query_as_a_view(
         await settle(pilot)
         assert len(SavedViews(config).load()) == 3
         assert any("is saved already" in n.message for n in app._notifications)
+
+
+async def test_breached_in_the_search_box_means_past_due_on_the_apps_clock(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    app = make_app(tui_ws, playbooks)  # its clock is NOW, not the wall clock
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        table = screen.query_one("#alerts", AlertTable)
+        shown_over = {r.id for r in table._window if r.due is not None and r.due < format_ts(NOW)}
+        assert 0 < len(shown_over) < table.count
+        await pilot.press("slash")
+        await type_text(pilot, "breached:true")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert {r.id for r in table._window} == shown_over
+        assert "over" in screen_text(app)

@@ -13,6 +13,7 @@ the rows it shows, never for all of them.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -220,15 +221,16 @@ class Queue:
     keeps their ids in the view's order, and answers counts, pages and positions from them
     until the view or the log changes, or the minute does (``breached``, ``now-1h``)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.conn = conn
+        self.clock = clock  # what "now" is for a query (the app's clock)
         self._scan: _Scan | None = None
 
     def _searched(self, view: QueueView) -> _Scan | None:
         if view.query.empty:
             return None
         head = self.conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
-        now = utc_now()
+        now = self.clock()
         key = (view.with_(status="all", analyst=""), int(head), int(now.timestamp() // 60))
         if self._scan is None or self._scan.key != key:
             where, args = key[0].where(now=now)

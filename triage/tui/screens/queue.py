@@ -58,7 +58,7 @@ class QueueScreen(TriageScreen):
 
     def __init__(self, backend: Backend) -> None:
         super().__init__(backend)
-        self.queue = Queue(backend.ws.conn)
+        self.queue = Queue(backend.ws.conn, clock=backend.clock)
         self.view = QueueView(analyst=backend.analyst)
         self.query_error: QuerySyntaxError | None = None  # the search box's text, when it cannot be read
 
