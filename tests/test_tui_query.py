@@ -201,3 +201,20 @@ async def test_breached_in_the_search_box_means_past_due_on_the_apps_clock(
         await settle(pilot)
         assert {r.id for r in table._window} == shown_over
         assert "over" in screen_text(app)
+
+
+async def test_the_view_picker_says_why_the_views_cannot_be_read(
+    tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[[views]]\nname = "broken"\nquery = "host:"\n')
+    app = views_app(tui_ws, playbooks, config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, ViewPicker)
+        assert "views.0.query" in screen_text(app) and "column 6" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert config.read_text() == '[[views]]\nname = "broken"\nquery = "host:"\n'

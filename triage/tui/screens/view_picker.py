@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Label, OptionList
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from triage.config import ViewConfig
@@ -26,7 +26,7 @@ class ViewPicker(Dialog[ViewConfig | str]):
 
     def body(self) -> ComposeResult:
         if self.problem:
-            yield Label(Text(printable(self.problem), style="bold red"))
+            yield Static(Text(printable(self.problem), style="bold red"), id="view-problem")
         elif not self.views:
             yield Label(Text("No saved views yet ([[views]] in the config file).", style="italic"))
         options = [Option(_label(v), id=f"view-{i}") for i, v in enumerate(self.views)]
