@@ -12,6 +12,8 @@ from triage.queue import QueueRow
 from triage.text import printable
 from triage.tui.screens.dialog import Dialog
 
+MAX_OFFERED = 200  # alerts offered to keep: the group's first ones, and the proposed one
+
 
 @dataclass(frozen=True)
 class DuplicateForm:
@@ -35,12 +37,14 @@ class DuplicateDialog(Dialog[DuplicateForm]):
 
     def body(self) -> ComposeResult:
         yield Label(Text("Keep this alert open (the others are closed as its duplicates)"))
+        offered = self.rows[:MAX_OFFERED]  # a dropdown of thousands helps nobody
+        offered += [r for r in self.rows[MAX_OFFERED:] if r.id == self.original]
         options = [
             (
                 Text(f"#{r.id}  {r.fired_at[:16].replace('T', ' ')}  {printable(r.title, single_line=True)}"),
                 r.id,
             )
-            for r in self.rows
+            for r in offered
         ]
         yield Select(options, value=self.original or Select.NULL, allow_blank=False, id="duplicate-original")
         yield Label(Text("Reason (optional; the log says which alert they duplicate)"))
