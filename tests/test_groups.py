@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from triage.commands import Commands
 from triage.domain.state import running_due
 from triage.errors import CommandRejected
 from triage.groups import GROUP_BY, Group, groups, members
+from triage.query import parse
 from triage.queue import QueueView
 from triage.store.workspace import Workspace
 
 from .conftest import make_alert
+from .test_query import _QUERY, _ROW, NOW, _insert, _table
 
 RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "informational": 0}
 
@@ -93,3 +98,34 @@ def test_groups_and_their_members(ws: Workspace, filled: list[int]) -> None:
     assert [(g.key, g.count) for g in groups(ws.conn, medium, "user")] == [("root", 2)]
     with pytest.raises(CommandRejected, match="cannot group by 'colour'"):
         groups(ws.conn, view, "colour")
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(_ROW, min_size=1, max_size=10), by=st.sampled_from(list(GROUP_BY)), text=_QUERY)
+def test_groups_agree_with_python_on_generated_alerts(rows: list[dict[str, Any]], by: str, text: str) -> None:
+    conn = _table()
+    try:
+        stored = _insert(conn, rows)
+        view = QueueView(status="all", text=text)
+        q = parse(text)
+        column = GROUP_BY[by]
+        expected: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+        for r in stored:
+            if q.matches(r, NOW):
+                expected[r[column]].append(r)
+        found = groups(conn, view, by, now=NOW)
+        assert {g.key: g.count for g in found} == {k: len(v) for k, v in expected.items()}
+        for g in found:
+            members_ = expected[g.key]
+            assert g.worst == max((r["severity"] for r in members_), key=RANK.__getitem__)
+            dues = [
+                d
+                for r in members_
+                if (d := running_due(r["status"], r["ack_due"], r["close_due"], r["first_closed_at"]))
+            ]
+            assert g.first_due == (min(dues) if dues else None)
+            assert sorted(m.id for m in members(conn, view, by, g.key, now=NOW)) == sorted(
+                r["id"] for r in members_
+            )
+    finally:
+        conn.close()
