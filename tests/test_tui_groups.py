@@ -186,3 +186,32 @@ async def test_long_lists_are_cut_but_acting_on_a_group_acts_on_all_of_it(
         await pilot.press("a")
         await settle(pilot)
         assert all(last_action(tui_ws, i).action == "alert.acknowledged" for i in IAM)
+
+
+async def test_at_80x24_the_duplicate_dialog_scrolls_to_its_ok_button(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    from textual.widgets import Button
+
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("b")
+        await settle(pilot)
+        await to_group(pilot, tree_of(app), "Port Scan")
+        await pilot.press("d")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, DuplicateDialog)
+        dialog.query_one("#duplicate-override", Input).value = "one scan"
+        for _ in range(6):
+            if isinstance(app.focused, Button) and app.focused.id == "ok":
+                break
+            await pilot.press("tab")
+        assert isinstance(app.focused, Button) and app.focused.id == "ok"
+        assert "OK" in screen_text(app)  # scrolled into view at 24 lines
+        await pilot.press("enter")
+        await settle(pilot)
+        closed = [i for i in PORT_SCAN if last_action(tui_ws, i).action == "alert.closed"]
+        assert sorted(closed) == [4, 8]  # 12 fired first (alert n fired 7(n-1) minutes before T0): kept
+        assert last_action(tui_ws, 8).payload["reason"] == "duplicate of alert 12"
+        assert last_action(tui_ws, 12).action == "alert.ingested"
