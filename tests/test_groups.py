@@ -19,7 +19,7 @@ from triage.queue import QueueView
 from triage.store.workspace import Workspace
 
 from .conftest import make_alert
-from .test_query import _QUERY, _ROW, NOW, _insert, _table
+from .query_helpers import NOW, QUERY, ROW, insert, table
 
 RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "informational": 0}
 
@@ -101,11 +101,11 @@ def test_groups_and_their_members(ws: Workspace, filled: list[int]) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(rows=st.lists(_ROW, min_size=1, max_size=10), by=st.sampled_from(list(GROUP_BY)), text=_QUERY)
+@given(rows=st.lists(ROW, min_size=1, max_size=10), by=st.sampled_from(list(GROUP_BY)), text=QUERY)
 def test_groups_agree_with_python_on_generated_alerts(rows: list[dict[str, Any]], by: str, text: str) -> None:
-    conn = _table()
+    conn = table()
     try:
-        stored = _insert(conn, rows)
+        stored = insert(conn, rows)
         view = QueueView(status="all", text=text)
         q = parse(text)
         column = GROUP_BY[by]

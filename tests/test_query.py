@@ -1,4 +1,4 @@
-"""The query language: its syntax, its errors, its meaning, and SQL and Python agreeing."""
+"""The query language: its syntax, its errors and what its queries mean, in SQL and Python alike."""
 
 from __future__ import annotations
 
@@ -6,111 +6,24 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from sqlite_utils import Database
 
-from triage.clock import format_ts
 from triage.commands import Commands
 from triage.errors import ArgumentError, QuerySyntaxError
 from triage.query import parse
-from triage.store.schema import recreate_projections
 from triage.store.workspace import Workspace
 
 from .conftest import make_alert
-
-NOW = datetime(2026, 10, 5, 12, 0, tzinfo=UTC)
-
-
-def _ts(hours: float) -> str:
-    return format_ts(NOW + timedelta(hours=hours))
-
-
-# -- a bare alerts table, filled with exactly the rows a test wants --------------------------
-
-
-def _table() -> sqlite3.Connection:
-    db = Database(memory=True)
-    recreate_projections(db)
-    return db.conn
-
-
-_DEFAULTS: dict[str, Any] = {
-    "dedup_key": None,
-    "source": "test",
-    "profile": "ecs",
-    "rule_name": None,
-    "rule_id": None,
-    "title": "t",
-    "severity": "high",
-    "original_severity": "high",
-    "fired_at": _ts(-48),
-    "ingested_at": _ts(-47),
-    "host": None,
-    "user_name": None,
-    "src_ip": None,
-    "dst_ip": None,
-    "tactics": "[]",
-    "techniques": "[]",
-    "tags": "[]",
-    "playbook_id": None,
-    "playbook_steps": "[]",
-    "required_steps": "[]",
-    "steps_done": "[]",
-    "ack_due": None,
-    "close_due": None,
-    "status": "new",
-    "assignee": None,
-    "disposition": None,
-    "incident_id": None,
-    "notes": 0,
-    "reopened": 0,
-    "ingest_seq": 1,
-    "last_seq": 1,
-    "updated_at": _ts(-47),
-    "first_closed_at": None,
-}
-
-
-def _insert(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    conn.execute("DELETE FROM alerts")
-    stored = []
-    for n, row in enumerate(rows, 1):
-        full = {**_DEFAULTS, **row, "id": n}
-        full["dedup_key"] = f"k{n}"
-        cols = ", ".join(full)
-        conn.execute(
-            f"INSERT INTO alerts ({cols}) VALUES ({', '.join('?' * len(full))})", list(full.values())
-        )
-        stored.append(full)
-    return stored
-
-
-def _sql_ids(conn: sqlite3.Connection, text: str) -> set[int]:
-    where, params = parse(text).sql(NOW)
-    return {r[0] for r in conn.execute(f"SELECT id FROM alerts WHERE {where}", params)}
-
-
-def _py_ids(rows: list[dict[str, Any]], text: str) -> set[int]:
-    q = parse(text)
-    return {r["id"] for r in rows if q.matches(r, NOW)}
+from .query_helpers import NOW, both, insert, table, ts
 
 
 @pytest.fixture
 def conn() -> Iterator[sqlite3.Connection]:
-    c = _table()
+    c = table()
     yield c
     c.close()
-
-
-def _both(conn: sqlite3.Connection, rows: list[dict[str, Any]], text: str) -> set[int]:
-    in_sql, in_python = _sql_ids(conn, text), _py_ids(rows, text)
-    assert in_sql == in_python, text
-    return in_sql
 
 
 # -- syntax errors ---------------------------------------------------------------------------
@@ -166,8 +79,8 @@ ROWS: list[dict[str, Any]] = [
         "user_name": "alice",
         "src_ip": "10.1.2.3",
         "techniques": json.dumps(["T1110.001"]),
-        "ack_due": _ts(-1),
-        "close_due": _ts(20),
+        "ack_due": ts(-1),
+        "close_due": ts(20),
     },
     {  # 2
         "title": "Port scan",
@@ -177,8 +90,8 @@ ROWS: list[dict[str, Any]] = [
         "src_ip": "172.20.0.9",
         "assignee": "bob",
         "status": "acknowledged",
-        "ack_due": _ts(-30),
-        "close_due": _ts(2),
+        "ack_due": ts(-30),
+        "close_due": ts(2),
     },
     {  # 3
         "title": "Malware beacon",
@@ -191,14 +104,14 @@ ROWS: list[dict[str, Any]] = [
         "status": "closed",
         "assignee": "carol",
         "disposition": "true_positive",
-        "fired_at": _ts(-2),
+        "fired_at": ts(-2),
     },
     {  # 4
         "title": "Odd 50%_share",
         "severity": "low",
         "host": None,
         "src_ip": "2001:db8::1",
-        "ack_due": _ts(3),
+        "ack_due": ts(3),
         "incident_id": 7,
     },
 ]
@@ -206,7 +119,7 @@ ROWS: list[dict[str, Any]] = [
 
 @pytest.fixture
 def rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    return _insert(conn, ROWS)
+    return insert(conn, ROWS)
 
 
 @pytest.mark.parametrize(
@@ -252,7 +165,7 @@ def rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         ("-incident:7", {1, 2, 3}),
         ("fired>=now-24h", {3}),
         ("fired<now-24h", {1, 2, 4}),
-        (f"fired:{_ts(-2)[:10]}", {3}),
+        (f"fired:{ts(-2)[:10]}", {3}),
         ("due<now", {1}),
         ("disposition:true_positive", {3}),
         ("(host:web-01 OR host:db-01) -status:closed", {1}),
@@ -266,14 +179,14 @@ def rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 def test_what_a_query_matches(
     conn: sqlite3.Connection, rows: list[dict[str, Any]], text: str, expected: set[int]
 ) -> None:
-    assert _both(conn, rows, text) == expected
+    assert both(conn, rows, text) == expected
 
 
 def test_breached_follows_the_running_target(conn: sqlite3.Connection) -> None:
     # Acknowledged: the acknowledge target is over, the close target runs (and is due later).
-    rows = _insert(conn, [{"status": "acknowledged", "ack_due": _ts(-5), "close_due": _ts(5)}])
-    assert _both(conn, rows, "breached:true") == set()
-    assert _both(conn, rows, "due>now") == {1}
+    rows = insert(conn, [{"status": "acknowledged", "ack_due": ts(-5), "close_due": ts(5)}])
+    assert both(conn, rows, "breached:true") == set()
+    assert both(conn, rows, "due>now") == {1}
 
 
 def test_the_sql_is_portable_and_parameterised(conn: sqlite3.Connection) -> None:
@@ -334,184 +247,3 @@ def test_matches_takes_a_workspace_row_and_lists_as_lists(ws: Workspace, cmds: C
     assert [q.matches(r, NOW) for r in stored] == [True, False]
     as_lists = {**stored[0], "techniques": ["T1110"], "tags": ("prod",)}
     assert q.matches(as_lists, NOW)
-
-
-# -- SQL and Python agree ---------------------------------------------------------------------
-
-_TEXTS = ["web-01", "WEB-01", "db-02", "web-01.corp", "a%b", "a_b", "back\\slash", "Éric", "éric", "İstanbul"]
-_TIMES = [_ts(h) for h in (-72, -30, -24, -2, -0.5, 0, 1, 5, 48)]
-
-
-def _opt(values: list[str]) -> st.SearchStrategy[str | None]:
-    return st.one_of(st.none(), st.sampled_from(values))
-
-
-def _lists(values: list[str]) -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(values), max_size=3).map(json.dumps)
-
-
-_ROW = st.fixed_dictionaries(
-    {
-        "title": st.one_of(st.sampled_from(_TEXTS), st.text(st.sampled_from("abAB %_\\É é-*"), max_size=8)),
-        "rule_name": _opt(["SSH Brute Force", "ET SCAN Nmap", "et scan", "Beacon", "50%"]),
-        "rule_id": _opt(["r-1", "R-1", "et-9"]),
-        "severity": st.sampled_from(["critical", "high", "medium", "low", "informational"]),
-        "status": st.sampled_from(["new", "acknowledged", "closed"]),
-        "assignee": _opt(["alice", "bob", "Bob"]),
-        "host": _opt(_TEXTS),
-        "user_name": _opt(_TEXTS),
-        "src_ip": _opt(
-            [
-                "10.1.2.3",
-                "10.200.0.1",
-                "100.1.1.1",
-                "172.16.5.4",
-                "172.31.0.9",
-                "172.32.0.1",
-                "192.168.1.1",
-                "2001:db8::1",
-                "10.x",
-            ]
-        ),
-        "dst_ip": _opt(["10.1.2.3", "8.8.8.8"]),
-        "techniques": _lists(["T1110", "T1110.001", "T1078", "t1110", 'T"1']),
-        "tactics": _lists(["credential-access", "discovery"]),
-        "tags": _lists(["prod", "Prod", "lab"]),
-        "fired_at": st.sampled_from(_TIMES),
-        "ingested_at": st.sampled_from(_TIMES),
-        "ack_due": _opt(_TIMES),
-        "close_due": _opt(_TIMES),
-        "first_closed_at": _opt(_TIMES),
-        "playbook_id": _opt(["brute-force", "phishing"]),
-        "incident_id": st.one_of(st.none(), st.integers(1, 3)),
-        "disposition": _opt(["duplicate", "false_positive"]),
-    }
-)
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _value(values: list[str]) -> st.SearchStrategy[str]:
-    """A value, quoted, with a trailing wildcard, with wildcards around a part, or ``*``."""
-
-    def shape(v: str, kind: int) -> str:
-        inner = _quote(v)[1:-1]
-        if kind == 0:
-            return _quote(v)
-        if kind == 1:
-            return '"' + _quote(v[: len(v) // 2])[1:-1] + '*"'
-        if kind == 2:
-            return '"*' + _quote(v[1:-1])[1:-1] + '*"' if len(v) > 2 else f'"*{inner}*"'
-        return "*"
-
-    return st.builds(shape, st.sampled_from(values), st.integers(0, 3))
-
-
-_TERM = st.one_of(
-    st.builds(lambda f, v: f"{f}:{v}", st.sampled_from(["host", "user"]), _value(_TEXTS)),
-    st.builds(lambda v: f"assignee:{v}", _value(["alice", "bob", "Bob"])),
-    st.builds(lambda v: f"rule:{v}", _value(["SSH Brute Force", "ET SCAN", "et-9", "R-1"])),
-    st.builds(lambda v: f"title:{v}", _value(["ab", "A", "%", "_", "\\"])),
-    st.sampled_from(["playbook:brute-force", "playbook:*", "disposition:duplicate", "-disposition:*"]),
-    st.builds(
-        lambda f, v: f"{f}:{v}",
-        st.sampled_from(["technique", "tag", "tactic"]),
-        st.sampled_from(["T1110", "T1110.001", "t1110", "T1*", "prod", "Prod", "pro*", "discovery", "*"]),
-    ),
-    st.builds(
-        lambda f, v: f"{f}:{v}",
-        st.sampled_from(["src_ip", "dst_ip"]),
-        st.sampled_from(
-            [
-                "10.0.0.0/8",
-                "10.1.2.3",
-                "172.16.0.0/12",
-                "100.0.0.0/6",
-                "10.*",
-                "0.0.0.0/0",
-                "2001:db8::1",
-                "192.168.1.1/32",
-            ]
-        ),
-    ),
-    st.builds(
-        lambda op, s: f"severity{op}{s}",
-        st.sampled_from([":", ">", ">=", "<", "<="]),
-        st.sampled_from(["critical", "high", "medium", "low", "informational"]),
-    ),
-    st.sampled_from(["status:open", "status:new", "status:acknowledged", "status:closed"]),
-    st.sampled_from(["breached:true", "breached:false"]),
-    st.builds(
-        lambda f, op, n: f"{f}{op}{n}",
-        st.sampled_from(["id", "incident"]),
-        st.sampled_from([":", ">", "<=", ">="]),
-        st.integers(0, 6),
-    ),
-    st.builds(
-        lambda f, op, t: f"{f}{op}{t}",
-        st.sampled_from(["fired", "ingested", "due"]),
-        st.sampled_from([">", ">=", "<", "<="]),
-        st.sampled_from(["now", "now-24h", "now+1h", "now-90m", _ts(-30)[:16], "2026-10-05"]),
-    ),
-    st.builds(
-        lambda f, t: f"{f}:{t}",
-        st.sampled_from(["fired", "ingested", "due"]),
-        st.sampled_from([_ts(-2)[:10], _ts(-30)[:13], "2026-10", "2026"]),
-    ),
-    st.sampled_from(["ab", "AB", "scan", "brute", "50%", "_", "é", "É", "#2", "#5", "éric", "ÉRIC", "İ"]),
-    st.sampled_from(['"a b"', '"et scan"', r'"\\"', "a*b", "*"]),
-)
-
-
-def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.lists(children, min_size=2, max_size=3).map(" ".join),
-        st.lists(children, min_size=2, max_size=3).map(" OR ".join),
-        st.lists(children, min_size=2, max_size=2).map(" AND ".join),
-        children.map(lambda c: f"-({c})"),
-        children.map(lambda c: f"NOT {c}"),
-        children.map(lambda c: f"({c})"),
-    )
-
-
-_QUERY = st.recursive(st.one_of(_TERM, _TERM.map(lambda t: "-" + t)), _combine, max_leaves=6)
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.lists(_ROW, min_size=1, max_size=8), text=_QUERY)
-def test_sql_and_python_agree(rows: list[dict[str, Any]], text: str) -> None:
-    conn = _table()
-    try:
-        stored = _insert(conn, rows)
-        _both(conn, stored, text)
-    finally:
-        conn.close()
-
-
-_NOISE = st.text(
-    st.sampled_from('abhostuserverity:<>=!-*"\\() #0123456789./nowTOR_ \x1b\u202eé'), max_size=40
-)
-_FIELDISH = st.builds(
-    lambda f, op, v: f"{f}{op}{v}",
-    st.sampled_from(
-        ["host", "severity", "id", "fired", "due", "src_ip", "technique", "breached", "status", "nope"]
-    ),
-    st.sampled_from([":", ">", ">=", "<", "<=", "="]),
-    _NOISE,
-)
-
-
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.one_of(_NOISE, _FIELDISH, st.lists(st.one_of(_NOISE, _FIELDISH), max_size=4).map(" ".join)))
-def test_any_text_is_a_query_or_one_syntax_error(conn: sqlite3.Connection, text: str) -> None:
-    """The table is only read (the fixture's connection serves every example)."""
-    try:
-        q = parse(text)
-    except QuerySyntaxError as exc:
-        assert 1 <= exc.column <= len(text) + 1
-        return
-    where, params = q.sql(NOW)
-    conn.execute(f"SELECT count(*) FROM alerts WHERE {where}", params).fetchone()
-    assert q.matches(_DEFAULTS | {"id": 1}, NOW) in (True, False)
