@@ -57,8 +57,9 @@ def test_status_views(ws: Workspace, filled: list[int]) -> None:
     assert seen(status="acknowledged") == {ids[3]}
     assert seen(status="all") == set(ids)
     assert seen(status="all", severity="high") == {ids[2], ids[4]}
-    assert seen(status="all", text="web-0") == {ids[1], ids[2], ids[3], ids[4]}
-    assert seen(status="all", text="198.51") == {ids[4]}
+    assert seen(status="all", text="host:web-0*") == {ids[1], ids[2], ids[3], ids[4]}
+    assert seen(status="all", text="src_ip:198.51.100.0/24") == {ids[4]}
+    assert seen(status="all", text="host:web-0* -user:bob status:open") == {ids[1], ids[3]}
     assert seen(status="all", text=f"#{ids[1]}") == {ids[1]}
     # LIKE wildcards in the search text are taken literally
     assert seen(status="all", text="50%_") == {ids[0]}
@@ -158,26 +159,27 @@ def test_related_alerts_share_host_user_or_rule_within_the_window(ws: Workspace,
 
 def test_search_finds_what_a_substring_scan_finds(ws: Workspace, filled: list[int], cmds: Commands) -> None:
     q = Queue(ws.conn)
-    cmds.assign(filled[0], "Zed Analyst")  # the text index follows changes of assignee
+    cmds.assign(filled[0], "Zed Analyst")  # the search follows changes of assignee
 
-    def expected(text: str) -> set[int]:
-        fields = ("title", "rule_name", "host", "user_name", "src_ip", "assignee")
-        rows = ws.conn.execute(f"SELECT id, {', '.join(fields)} FROM alerts").fetchall()
-        return {r[0] for r in rows if any(text.lower() in (v or "").lower() for v in r[1:])}
+    def expected(word: str) -> set[int]:
+        rows = ws.conn.execute("SELECT id, title, rule_name FROM alerts").fetchall()
+        return {r[0] for r in rows if any(word.lower() in (v or "").lower() for v in r[1:])}
 
     def found(text: str) -> set[int]:
         return {r.id for r in q.page(QueueView(status="all", text=text), 0, 100)}
 
-    for text in ("web", "WEB-0", "bob", "198.51", "brute FORCE", "50%_", "%", "b", "zed anal", "bea", '"x'):
-        assert found(text) == expected(text), text
-    assert found("zed anal") == {filled[0]}
+    for word in ("ssh", "BRUTE", "50%_", "%", "b", "bea", "beacon", "x"):
+        assert found(word) == expected(word), word
+    assert found('"brute FORCE"') == expected("brute force")
+    assert found('assignee:"Zed Analyst"') == {filled[0]}
+    assert found("assignee:zed*") == {filled[0]}
     ws.rebuild()
-    assert found("zed anal") == {filled[0]} and found("web-0") == expected("web-0")
+    assert found('assignee:"Zed Analyst"') == {filled[0]} and found("bea") == expected("bea")
 
 
 def test_search_answers_follow_new_events(ws: Workspace, filled: list[int], cmds: Commands) -> None:
     q = Queue(ws.conn)
-    view = QueueView(analyst="alice", status="mine", text="web")
+    view = QueueView(analyst="alice", status="mine", text="host:web*")
     assert q.count(view) == 1 and q.position(view, filled[3]) == 0
     assert q.status_counts(view)["mine"] == 1
     cmds.assign(filled[1], "alice")  # a new event: the search is read again
@@ -272,3 +274,52 @@ def test_a_workspace_from_before_the_first_close_column_gets_it_from_its_log(
     with Workspace.open(path) as again:
         assert again.conn.execute("SELECT first_closed_at FROM alerts").fetchone()[0] == first
         assert again.rebuild(dry_run=True)[1]
+
+
+def test_a_query_that_cannot_be_read_is_refused_by_the_view() -> None:
+    from triage.errors import QuerySyntaxError
+
+    with pytest.raises(QuerySyntaxError, match="column 6: expected a value after 'host:'"):
+        QueueView(text="host:")
+    view = QueueView(text="host:web-01")
+    with pytest.raises(QuerySyntaxError):
+        view.with_(text="(")
+    assert view.text == "host:web-01"
+
+
+def test_a_query_on_time_is_read_again_when_the_minute_changes(ws: Workspace, cmds: Commands) -> None:
+    from triage.clock import set_clock
+
+    t0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+    now = [t0]
+    set_clock(lambda: now[0])
+    try:
+        ids = cmds.ingest([make_alert(severity="critical"), make_alert(severity="low")]).alert_ids
+        q = Queue(ws.conn)
+        view = QueueView(analyst="alice", text="breached:true")
+        assert q.count(view) == 0
+        now[0] = t0 + timedelta(hours=2)  # past the critical alert's acknowledge target, no new event
+        assert [r.id for r in q.page(view, 0, 10)] == [ids[0]]
+        assert q.status_counts(view)["open"] == 1
+        now[0] = t0 + timedelta(days=30)
+        assert q.count(view) == 2
+    finally:
+        set_clock(None)
+
+
+@pytest.mark.parametrize(
+    ("text", "plan"),
+    [
+        ("host:web-01", "USING INDEX alerts_q_host"),
+        ("brute", "SCAN alerts"),
+        ("src_ip:198.51.100.0/24", "alerts_q_src"),
+    ],
+)
+def test_a_query_is_read_through_its_own_index_not_the_sorts(
+    ws: Workspace, filled: list[int], text: str, plan: str
+) -> None:
+    view = QueueView(status="all", text=text)  # sorted by severity: alerts_q_rank would give that order
+    where, args = view.where()
+    sql = f"SELECT id FROM alerts{where}{view.order_by(by_index=False)}"
+    steps = " | ".join(r[3] for r in ws.conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+    assert plan in steps and "alerts_q_rank" not in steps, steps

@@ -13,16 +13,21 @@ import os
 import shutil
 import tempfile
 import tomllib
+from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from triage.errors import ConfigError
+from triage.errors import ConfigError, QuerySyntaxError
+from triage.query import parse
+from triage.queue import SORT_KEYS
 from triage.sources.search import SearchSourceConfig
 from triage.store.backend import is_postgres
 from triage.store.backend.postgres import split_url
+from triage.text import printable
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -38,6 +43,60 @@ def data_dir() -> Path:
     return _xdg("XDG_DATA_HOME", ".local/share") / "triage"
 
 
+class ViewConfig(BaseModel):
+    """A saved view (``[[views]]``): a name, a query (``triage.query``) and a sort, a column of
+    the queue (``SORT_KEYS``) and ``asc`` or ``desc`` (``"due asc"``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    query: str = ""
+    sort: str = "severity desc"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("a view needs a name")
+        if printable(v, single_line=True) != v:
+            raise ValueError("a view's name must be plain text (no control or invisible characters)")
+        return v
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, v: str) -> str:
+        try:
+            parse(v)
+        except QuerySyntaxError as exc:
+            raise ValueError(str(exc)) from None
+        return v
+
+    @field_validator("sort")
+    @classmethod
+    def _sort(cls, v: str) -> str:
+        parse_sort(v)
+        return v
+
+    @property
+    def order(self) -> tuple[str, bool]:
+        """The sort column and whether it is descending."""
+        return parse_sort(self.sort)
+
+
+def parse_sort(text: str) -> tuple[str, bool]:
+    """``"due"``, ``"due asc"``, ``"severity desc"``: a column of the queue and a direction
+    (without one, the column's own: newest and most severe first, else ascending)."""
+    parts = text.split()
+    if not parts or len(parts) > 2 or parts[0] not in SORT_KEYS:
+        raise ValueError(f"sort {text!r}: write a column ({', '.join(SORT_KEYS)}) and asc or desc")
+    if len(parts) == 1:
+        return parts[0], parts[0] in ("severity", "age")
+    if parts[1] not in ("asc", "desc"):
+        raise ValueError(f"sort {text!r}: the direction is asc or desc")
+    return parts[0], parts[1] == "desc"
+
+
 class Settings(BaseModel):
     """The config file (TOML). Unknown keys are refused so a typo is never silently ignored."""
 
@@ -51,15 +110,23 @@ class Settings(BaseModel):
     anchor_file: Path | None = None
     timezone: str = "UTC"
     sources: list[SearchSourceConfig] = Field(default_factory=list)
+    views: list[ViewConfig] = Field(default_factory=list)
 
-    @field_validator("sources")
+    @field_validator("sources", "views")
     @classmethod
-    def _unique_sources(cls, v: list[SearchSourceConfig]) -> list[SearchSourceConfig]:
+    def _unique_names(cls, v: list[Any]) -> list[Any]:
         names = [s.name for s in v]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+            raise ValueError(f"names must be unique; repeated: {', '.join(dupes)}")
         return v
+
+    def view(self, name: str) -> ViewConfig:
+        for v in self.views:
+            if v.name == name:
+                return v
+        known = ", ".join(v.name for v in self.views) or "none saved"
+        raise ConfigError(f"no view named {name!r} in the config file (known: {known})")
 
     def source(self, name: str) -> SearchSourceConfig:
         for s in self.sources:
@@ -99,7 +166,8 @@ def load_settings(path: Path | None = None) -> Settings:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "(top level)"
             if err["type"] == "extra_forbidden":
-                model = SearchSourceConfig if err["loc"][0] == "sources" else Settings
+                nested: dict[str, type[BaseModel]] = {"sources": SearchSourceConfig, "views": ViewConfig}
+                model = nested.get(str(err["loc"][0]), Settings) if len(err["loc"]) > 1 else Settings
                 known = ", ".join(model.model_fields)
                 parts.append(f"{path}: {field}: unknown setting (known settings: {known})")
             else:
@@ -224,3 +292,77 @@ def anchor_file_path(cli_value: str | None, settings: Settings, db: str | Path) 
 
 def postgres_schema(url: str) -> str:
     return split_url(url)[1]
+
+
+# -- saved views: written back to the config file -------------------------------------------
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string (quotes, backslashes and control characters escaped)."""
+    out = ['"']
+    for ch in text:
+        n = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif n < 0x20 or n == 0x7F:
+            out.append(_TOML_ESCAPES.get(ch, f"\\u{n:04x}"))
+        elif 0xD800 <= n <= 0xDFFF:
+            raise ConfigError("a lone surrogate cannot be written to a TOML file")
+        else:
+            out.append(ch)
+    return "".join(out) + '"'
+
+
+_TOML_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+@dataclass(frozen=True)
+class SavedViews:
+    """The ``[[views]]`` of one config file, read fresh each time, and how one is added."""
+
+    path: Path
+
+    def load(self) -> list[ViewConfig]:
+        return load_settings(self.path).views if self.path.exists() else []
+
+    def save(self, view: ViewConfig) -> None:
+        """Append ``view`` as a ``[[views]]`` table at the end of the file and leave every other
+        byte as it was; the file is checked before (it must load) and after (it must load with
+        this view added and nothing else changed), and replaced in one rename."""
+        path = self.path
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        before = load_settings(path) if path.exists() else Settings()
+        if any(v.name == view.name for v in before.views):
+            raise ConfigError(f"{path}: a view named {view.name!r} is saved already (pick another name)")
+        sep = "" if not text or text.endswith("\n") else "\n"
+        block = (
+            f"\n[[views]]\nname = {toml_string(view.name)}\nquery = {toml_string(view.query)}\n"
+            f"sort = {toml_string(view.sort)}\n"
+        )
+        new = text + sep + block
+        try:
+            data = tomllib.loads(new)
+            after = Settings.model_validate(data)
+        except (tomllib.TOMLDecodeError, ValidationError) as exc:
+            raise ConfigError(f"{path}: cannot add the view to this file ({exc}); add it by hand") from None
+        old_data = tomllib.loads(text)
+        old_views = old_data.pop("views", [])
+        if (
+            after.views[-1] != view
+            or data.pop("views", []) != [*old_views, view.model_dump()]
+            or data != old_data
+        ):
+            raise ConfigError(f"{path}: adding the view would change other settings; add it by hand")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(new)
+                f.flush()
+                os.fsync(f.fileno())
+            if path.exists():
+                os.chmod(tmp, path.stat().st_mode & 0o7777)
+            os.replace(tmp, path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise ConfigError(f"{path}: cannot write: {exc}") from None

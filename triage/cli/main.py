@@ -8,7 +8,7 @@ import sys
 import click
 
 from triage import __version__
-from triage.cli import admin, alerts, evidence, incidents, sources, tabletop, team, tui
+from triage.cli import admin, alerts, evidence, incidents, listing, sources, tabletop, team, tui
 from triage.cli.context import Context
 from triage.cli.usage import global_option_hint
 from triage.errors import TriageError
@@ -51,7 +51,7 @@ def cli(
     ctx.call_on_close(obj.close)
 
 
-for module in (admin, alerts, incidents, sources, evidence, tabletop, team, tui):
+for module in (admin, listing, alerts, incidents, sources, evidence, tabletop, team, tui):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -6,6 +6,7 @@ import io
 import os
 import sys
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import click
@@ -85,9 +86,11 @@ def run_app(c: Context) -> None:
     ws, commands, playbooks, analyst = c.ws, c.commands, c.playbooks, c.analyst  # each can refuse
     check_terminal_app()
     from triage.clock import utc_now
+    from triage.config import SavedViews, default_config_path
     from triage.tui import TriageApp  # Textual is loaded only when the app runs
 
-    run_guarded(TriageApp(ws, commands, playbooks, analyst, utc_now))
+    views = SavedViews(Path(c.config_option) if c.config_option else default_config_path())
+    run_guarded(TriageApp(ws, commands, playbooks, analyst, utc_now, views=views))
 
 
 @click.command("tui")

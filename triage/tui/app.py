@@ -14,6 +14,7 @@ from textual.worker import get_current_worker
 
 from triage.clock import utc_now
 from triage.commands import Commands
+from triage.config import SavedViews
 from triage.errors import TriageError
 from triage.playbooks import PlaybookSet
 from triage.store.backend import DatabaseError
@@ -86,9 +87,10 @@ class TriageApp(App[None]):
         poll_interval: float = 1.0,
         cursor_blink: bool = True,
         exercise: ExerciseControl | None = None,
+        views: SavedViews | None = None,
     ) -> None:
         super().__init__()
-        self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise)
+        self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise, views)
         self.exercise = exercise
         self.poll_interval = poll_interval
         self.cursor_blink = cursor_blink

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from triage.commands import Commands
+from triage.config import SavedViews
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
 from triage.tui.exercise import ExerciseControl
@@ -28,6 +29,7 @@ class Backend:
     analyst: str
     clock: Callable[[], datetime]
     exercise: ExerciseControl | None = None  # exercise mode only
+    views: SavedViews | None = None  # the config file's [[views]], when the app has a config file
 
     def in_thread(self, fn: Callable[[Commands], T]) -> T:
         """Run ``fn`` with a command layer of its own (call from a worker thread)."""

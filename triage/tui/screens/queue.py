@@ -12,7 +12,9 @@ from textual.widgets import Footer, Input, Static
 
 from triage import queries
 from triage.commands import Commands
+from triage.config import ViewConfig
 from triage.domain.state import open_steps
+from triage.errors import QuerySyntaxError, TriageError
 from triage.queue import SORT_KEYS, Queue, QueueView
 from triage.store.workspace import Event
 from triage.text import printable
@@ -20,7 +22,9 @@ from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.close_dialog import CloseDialog, CloseForm
+from triage.tui.screens.groups import ORDER, GroupsScreen
 from triage.tui.screens.prompt_dialog import PromptDialog
+from triage.tui.screens.view_picker import SAVE, ViewPicker
 from triage.tui.widgets.alert_table import COLUMNS, AlertTable
 from triage.tui.widgets.counts_bar import CountsBar
 from triage.tui.widgets.exercise_bar import ExerciseBar
@@ -44,13 +48,19 @@ class QueueScreen(TriageScreen):
         Binding("p", "cycle('playbook')", "Playbook filter", show=False),
         Binding("s", "next_sort", "Sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False),
+        Binding(
+            "v", "views", "Views", show=False, tooltip="Saved views: pick one, or save the current query"
+        ),
+        Binding("V", "save_view", "Save view", show=False, tooltip="Save the current query as a view"),
+        Binding("b", "group", "Group", tooltip="Group the queue by rule (b again: host, user, ...)"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
     def __init__(self, backend: Backend) -> None:
         super().__init__(backend)
-        self.queue = Queue(backend.ws.conn)
+        self.queue = Queue(backend.ws.conn, clock=backend.clock)
         self.view = QueueView(analyst=backend.analyst)
+        self.query_error: QuerySyntaxError | None = None  # the search box's text, when it cannot be read
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -104,6 +114,9 @@ class QueueScreen(TriageScreen):
         self._show_counts()
 
     def _show_counts(self) -> None:
+        if self.query_error is not None:
+            self.query_one("#counts", CountsBar).show_error(str(self.query_error))
+            return
         self.query_one("#counts", CountsBar).show(
             self.queue.status_counts(self.view),
             self.view.status,
@@ -119,14 +132,21 @@ class QueueScreen(TriageScreen):
 
     @on(FilterBar.Changed)
     def _filters(self, event: FilterBar.Changed) -> None:
-        self.set_view(
-            self.view.with_(
-                status=event.status, severity=event.severity, playbook=event.playbook, text=event.text
-            )
-        )
+        view = self.view.with_(status=event.status, severity=event.severity, playbook=event.playbook)
+        try:
+            view = view.with_(text=event.text)
+        except QuerySyntaxError as exc:  # the other filters apply; the query stays as it was
+            self.query_error = exc
+        else:
+            self.query_error = None
+        self.query_one("#filter-text", Input).set_class(self.query_error is not None, "-invalid")
+        self.set_view(view)
 
     @on(FilterBar.Done)
-    def _search_done(self) -> None:
+    def _search_done(self, event: FilterBar.Done) -> None:
+        if event.applied and self.query_error is not None:
+            self.notify(printable(str(self.query_error)), title="Query", severity="error", markup=False)
+            return  # stay in the search box to fix it
         self.table.focus()
 
     @on(AlertTable.HeaderClicked)
@@ -164,6 +184,61 @@ class QueueScreen(TriageScreen):
 
     def action_reload(self) -> None:
         self.reload()
+
+    def action_group(self) -> None:
+        self.app.push_screen(GroupsScreen(self.backend, self.view, ORDER[0]))
+
+    # -- saved views -----------------------------------------------------------------
+
+    def action_views(self) -> None:
+        views, problem = [], None
+        if self.backend.views is None:
+            problem = "This app has no config file to keep views in."
+        else:
+            try:
+                views = self.backend.views.load()
+            except TriageError as exc:
+                problem = str(exc)
+
+        def chosen(choice: ViewConfig | str | None) -> None:
+            if choice == SAVE:
+                self.action_save_view()
+            elif isinstance(choice, ViewConfig):
+                self.apply_view(choice)
+
+        self.app.push_screen(ViewPicker(views, current=self.view.text, problem=problem), chosen)
+
+    def apply_view(self, view: ViewConfig) -> None:
+        """The view's query in the search box and its sort (the status view and filters stay)."""
+        sort, descending = view.order
+        self.query_one("#filter-text", Input).value = view.query
+        self.query_error = None
+        self.set_view(self.view.with_(text=view.query, sort=sort, descending=descending))
+        self.notify(f"View {printable(view.name, single_line=True)}", title="Views", markup=False)
+
+    def action_save_view(self) -> None:
+        saved = self.backend.views
+        if saved is None:
+            self.notify("This app has no config file to keep views in.", severity="warning")
+            return
+        sort = f"{self.view.sort} {'desc' if self.view.descending else 'asc'}"
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                saved.save(ViewConfig(name=name, query=self.view.text, sort=sort))
+            except (TriageError, ValueError) as exc:  # ValueError: a name pydantic refuses
+                self.notify(printable(str(exc)), title="View not saved", severity="error", markup=False)
+                return
+            where = printable(str(saved.path), single_line=True)
+            self.notify(
+                f"Saved view {printable(name, single_line=True)} in {where}", title="Views", markup=False
+            )
+
+        query = printable(self.view.text, single_line=True) or "(no query)"
+        title = Text.assemble(("Save the view: ", "bold"), query, f"  sort: {sort}")
+        self.app.push_screen(PromptDialog(title, "Name", placeholder="e.g. night-shift"), named)
 
     def _done_with_selection(self) -> list[tuple[int, int]]:
         targets = self.table.targets()
