@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import click
 
+from triage.clock import parse_duration
 from triage.domain.states import Disposition
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,3 +68,21 @@ def signing_key_option(help_text: str) -> Callable[[F], F]:
     return click.option(
         "--signing-key", "--key", "key_path", cls=RenamedOption, old=("--key",), help=help_text
     )
+
+
+class DurationType(click.ParamType):
+    """``8h``, ``30m``, ``14d`` or a number of seconds, as a ``timedelta``."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_duration(int(value) if str(value).isdigit() else str(value))
+        except ValueError:
+            name = param.opts[0] if param is not None and param.opts else "--duration"
+            self.fail(f"{value!r} is not a duration (e.g. {name} 8h, {name} 30m, {name} 14d)", param, ctx)
+
+
+DURATION = DurationType()

@@ -113,6 +113,7 @@ def _export(
         incidents = ex.write_incidents(log["incidents"], end_seq)
         exercises = ex.write_exercises()
         signoffs = ex.write_signoffs()
+        handovers = ex.write_handovers(before, end_seq)
         ex.say("verifying the whole chain")
         verification = verify_workspace(
             conn, ws.id, anchor_files=[p for p in req.anchor_files if p.exists()], public_key=pub
@@ -133,6 +134,7 @@ def _export(
             "incidents": len(incidents),
             "exercises": len(exercises),
             "signoffs": len(signoffs),
+            "handovers": len(handovers),
         }
     )
     _dump_json(work / pack.METRICS_JSON, figures)
@@ -172,6 +174,7 @@ def _export(
         figures=figures,
         incidents=incidents,
         exercises=exercises,
+        handovers=handovers,
         breaches=_first_breaches(work / pack.BREACHES_CSV, report.BREACHES_SHOWN),
         verification=verification_doc,
     )

@@ -22,6 +22,7 @@ class ReportData:
     figures: dict[str, Any]
     incidents: list[dict[str, Any]]
     exercises: list[dict[str, Any]]
+    handovers: list[dict[str, str]]
     breaches: list[dict[str, str]]
     verification: dict[str, Any]
 
@@ -177,6 +178,20 @@ def _sections(d: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
             ],
         )
     )
+    out.append(
+        (
+            "Shift handovers recorded",
+            ["event", "recorded by", "recorded at", "shift", "opened", "closed", "still open", "breached",
+             "SHA-256"],
+            [
+                [
+                    h["seq"], _text(h["recorded_by"]), h["recorded_at"], f"{h['since']} to {h['until']}",
+                    h["opened"], h["closed"], h["still_open"], h["breached"], h["sha256"],
+                ]
+                for h in d.handovers
+            ],
+        )
+    )  # fmt: skip
     out.append(
         (
             "Management sign-off",

@@ -232,6 +232,21 @@ class Exporter(AlertSections):
                 out.append(pack.signoff_entry(seq, d))
         return out
 
+    def write_handovers(self, before: int, end: int) -> list[dict[str, str]]:
+        """Every shift handover recorded in the month, one row per ``shift.handover`` event."""
+        out: list[dict[str, str]] = []
+        with self.open_text(pack.HANDOVERS_CSV) as fh:
+            w = pack.csv_writer(fh)
+            w.writerow(pack.HANDOVER_COLUMNS)
+            for seq, body, hash_ in self.conn.execute(
+                "SELECT seq, body, hash FROM events WHERE action = ? AND seq > ? AND seq <= ? ORDER BY seq",
+                (pack.HANDOVER_ACTION, before, end),
+            ):
+                row = pack.handover_row(seq, json.loads(body), hash_)
+                w.writerow(row)
+                out.append(dict(zip(pack.HANDOVER_COLUMNS, row, strict=True)))
+        return out
+
     # -- checkpoints ---------------------------------------------------------------------
 
     def checkpoints(self, before: int, end_seq: int) -> list[dict[str, Any]]:

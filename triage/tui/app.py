@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from textual import work
@@ -16,6 +16,7 @@ from triage.clock import utc_now
 from triage.commands import Commands
 from triage.errors import TriageError
 from triage.playbooks import PlaybookSet
+from triage.shift import build_handover, handover_file, handover_markdown
 from triage.store.workspace import Workspace
 from triage.tabletop.replay import AlertsReplayed, InjectDue, ReplayEvent, ReplayFinished
 from triage.tabletop.scenario import format_offset
@@ -38,6 +39,8 @@ from triage.tui.screens.injects import InjectsScreen
 from triage.tui.screens.queue import QueueScreen
 from triage.tui.widgets.exercise_bar import ExerciseBar
 from triage.tui.widgets.inject_list import InjectList
+
+HANDOVER_SHIFT = timedelta(hours=8)
 
 # Exercise mode only (an app without an exercise neither shows nor runs them).
 EXERCISE_BINDINGS: list[BindingType] = [
@@ -67,6 +70,7 @@ class TriageApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help"),
         Binding("i", "incidents", "Incidents"),
+        Binding("H", "handover", "Handover", show=False, tooltip="Write the handover of the last 8 hours"),
         Binding("q", "quit", "Quit"),
         *EXERCISE_BINDINGS,
     ]
@@ -118,6 +122,30 @@ class TriageApp(App[None]):
     def action_incidents(self) -> None:
         if not isinstance(self.screen, IncidentsScreen):
             self.push_screen(IncidentsScreen(self.backend))
+
+    def action_handover(self) -> None:
+        """Write the handover of the last 8 hours beside the workspace and say where."""
+        now = self.backend.clock()
+        h = build_handover(self.backend.ws, until=now, length=HANDOVER_SHIFT, written_by=self.backend.analyst)
+        folder = self.backend.ws.path.parent / "handovers"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = handover_file(folder, now)
+            path.write_text(handover_markdown(h), encoding="utf-8")
+        except OSError as exc:
+            problem = printable(f"The handover could not be written: {exc}")
+            self.notify(problem, severity="error", markup=False)
+            return
+        counts = h.counts()
+        self.notify(
+            printable(
+                f"{counts['still_open']} open, {counts['breached']} breached, "
+                f"{counts['due_next_shift']} due next shift: written to {path}"
+            ),
+            title="Handover of the last 8h",
+            timeout=15,
+            markup=False,
+        )
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -1,1 +1,1 @@
-qQb8mCmCUPubplWvG/Zwc2Y/B2zJVOhowZv5duvE82+X4B4AzTJuMv3cshVigtxe3cPpExAwNV8r4q3539B8Cw==
+jZLv7CHxsCdyXE+1GuswhFfPHRofg3Awg30MyxhBMGCrtpBXKW5dJFrWtxWSUub2fvSqEWFyaaCcfl2Kr+UuBw==

@@ -43,6 +43,7 @@ from triage.domain.events.other import (
     INCIDENT_UPDATED,
     INPUT_QUARANTINED,
     OTHER_EVENTS,
+    SHIFT_HANDOVER,
     SOURCE_POLLED,
 )
 
@@ -70,6 +71,7 @@ __all__ = [
     "INCIDENT_FIELDS",
     "INCIDENT_UPDATED",
     "INPUT_QUARANTINED",
+    "SHIFT_HANDOVER",
     "SOURCE_POLLED",
     "AlertIngested",
     "Changes",

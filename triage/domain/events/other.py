@@ -16,6 +16,7 @@ EXERCISE_RECORDED = "exercise.recorded"
 EXERCISE_STARTED = "exercise.started"
 EXERCISE_INJECT = "exercise.inject"
 EXERCISE_ENDED = "exercise.ended"
+SHIFT_HANDOVER = "shift.handover"
 
 # The incident fields ``incident.updated`` may change, in the order they are applied.
 INCIDENT_FIELDS = ("status", "owner", "severity", "title")
@@ -153,6 +154,38 @@ class ExerciseEnded(Payload):
     position_s: float
 
 
+class ShiftHandover(Payload):
+    """A shift handover report was written and handed on: its window, its format and the
+    SHA-256 of the report's bytes (the report itself stays outside the log), and its counts."""
+
+    NAME: ClassVar[str] = SHIFT_HANDOVER
+    CHANGES: ClassVar[Changes] = Changes.NOTHING
+    TARGET: ClassVar[str] = "handover"
+
+    since: str
+    until: str
+    format: str
+    sha256: str
+    counts: dict[str, int]
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex(cls, v: str) -> str:
+        if len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
+            raise ValueError("sha256 must be 64 lowercase hex digits")
+        return v
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, v: str) -> str:
+        if v not in ("markdown", "json"):
+            raise ValueError("format must be markdown or json")
+        return v
+
+    def describe(self) -> str:
+        return f"shift handover {self.since} to {self.until} ({self.format}, SHA-256 {self.sha256[:16]}...)"
+
+
 OTHER_EVENTS: tuple[type[Payload], ...] = (
     IncidentUpdated,
     InputQuarantined,
@@ -162,4 +195,5 @@ OTHER_EVENTS: tuple[type[Payload], ...] = (
     ExerciseStarted,
     ExerciseInject,
     ExerciseEnded,
+    ShiftHandover,
 )
