@@ -142,6 +142,15 @@ def _random_history(cmds: Commands, rng: random.Random, steps: int) -> None:
             elif op < 0.97:
                 n = rng.randint(1, 40)  # a repeated id is refused, as it should be
                 cmds.record_exercise(f"tt-{n}", "Drill", "2026-01-05T09:00Z", "2026-01-05T10:00Z", "d" * 64)
+            elif op < 0.975:
+                cmds.record_handover(
+                    "2026-01-05T01:00Z", "2026-01-05T09:00Z", "markdown", "e" * 64, {"opened": 3}
+                )
+            elif op < 0.98:
+                kind = rng.choice(["critical", "breach"])  # a key recorded before is refused
+                payload = {"kind": kind, "key": f"{kind}:{a}", "alert": a, "outcome": "sent",
+                           "channel": "webhook", "attempts": 1}  # fmt: skip
+                cmds.record_notification("soc", payload, cursor=rng.randint(0, 10))
             else:
                 incidents = [r[0] for r in cmds.ws.conn.execute("SELECT id FROM incidents")]
                 if incidents:

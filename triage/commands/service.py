@@ -10,6 +10,7 @@ from triage.commands.alerts import AlertCommands
 from triage.commands.base import MAX_NAME, MAX_TEXT, CommandBase
 from triage.commands.exercises import ExerciseCommands
 from triage.commands.incidents import IncidentCommands
+from triage.commands.notifications import NotificationCommands
 from triage.commands.shift import ShiftCommands
 from triage.commands.signoff import SignoffCommands
 from triage.commands.sources import SourceCommands
@@ -18,6 +19,12 @@ __all__ = ["MAX_NAME", "MAX_TEXT", "CommandBase", "Commands"]
 
 
 class Commands(
-    SourceCommands, AlertCommands, IncidentCommands, SignoffCommands, ExerciseCommands, ShiftCommands
+    SourceCommands,
+    AlertCommands,
+    IncidentCommands,
+    SignoffCommands,
+    ExerciseCommands,
+    ShiftCommands,
+    NotificationCommands,
 ):
     """Every state change in triage, for one actor over one workspace."""

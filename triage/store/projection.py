@@ -46,6 +46,8 @@ def apply(conn: sqlite3.Connection, event: Event) -> None:
         _quarantined(conn, event)
     elif changes is Changes.SOURCE:
         _polled(conn, event)
+    elif changes is Changes.NOTIFICATION:
+        _notified(conn, event)
     # Sign-offs, exercise records and an exercise's own start, injects and end change no alert
     # or incident; they are only indexed by their target (``evidence:2026-10``,
     # ``exercise:<id>``) so they can be found again.
@@ -182,6 +184,25 @@ def _quarantined(conn: sqlite3.Connection, event: Event) -> None:
             event.ts,
         ),
     )
+
+
+def _notified(conn: sqlite3.Connection, event: Event) -> None:
+    """A notification recorded: once per (notify target, key), and on its alert's timeline."""
+    p = event.payload
+    conn.execute(
+        "INSERT INTO notifications (target, key, kind, alert_id, outcome, seq, ts)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            event.target.partition(":")[2],
+            p["key"],
+            p["kind"],
+            int(p["alert"]),
+            p["outcome"],
+            event.seq,
+            event.ts,
+        ),
+    )
+    _ref(conn, f"alert:{int(p['alert'])}", event.seq)
 
 
 def _polled(conn: sqlite3.Connection, event: Event) -> None:

@@ -11,9 +11,16 @@ from sqlite_utils import Database, Migrations
 
 migrations = Migrations("triage")
 
-PROJECTION_TABLES = ("alerts", "incidents", "quarantine", "timeline", "source_cursors", "alert_content")
+PROJECTION_TABLES = (
+    "alerts", "incidents", "quarantine", "timeline", "source_cursors", "alert_content", "notifications",
+)  # fmt: skip
 # Each projection table in the order ``digest`` walks it.
-PROJECTION_ORDER = {"timeline": "ref, seq", "source_cursors": "name", "alert_content": "dedup_key, digest"}
+PROJECTION_ORDER = {
+    "timeline": "ref, seq",
+    "source_cursors": "name",
+    "alert_content": "dedup_key, digest",
+    "notifications": "target, key",
+}
 
 
 @migrations()
@@ -264,12 +271,33 @@ def create_first_close(db: Database) -> None:
     )
 
 
+def create_notifications(db: Database) -> None:
+    """Every notification the notifier recorded, once per (notify target, key): what makes
+    each one sent once."""
+    db.executescript(
+        """
+        CREATE TABLE notifications (
+            target TEXT NOT NULL,
+            key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            alert_id INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (target, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX notifications_alert ON notifications(alert_id);
+        """
+    )
+
+
 def recreate_projections(db: Database) -> None:
     """The projection tables as the latest migration leaves them (used by rebuild)."""
     create_projections(db)
     create_queue_indexes(db)
     create_content_tracking(db)
     create_first_close(db)
+    create_notifications(db)
 
 
 @migrations()
@@ -340,3 +368,21 @@ def m006_escalation_leaves_the_previous_incident(db: Database) -> None:
             "UPDATE incidents SET last_seq = ?, updated_at = ? WHERE id = ? AND last_seq < ?",
             (seq, d["ts"], int(previous), seq),
         )
+
+
+@migrations()
+def m007_notifications(db: Database) -> None:
+    """Notifications (a projection of ``notification.sent`` events; none were logged before) and
+    each notify target's cursor over the log: how far its events were read. The cursor is not
+    state and not evidence (the notifications are); it is written in the same transaction as
+    the notification that advances it."""
+    create_notifications(db)
+    db.executescript(
+        """
+        CREATE TABLE notify_cursors (
+            target TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
