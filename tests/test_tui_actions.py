@@ -288,7 +288,7 @@ async def test_filters_sort_and_search(tui_ws: Workspace, playbooks: PlaybookSet
         await pilot.pause()
         assert screen.view.severity is None and table.count == 13
         await pilot.press("slash")
-        await type_text(pilot, "web-01")
+        await type_text(pilot, "host:web-01")
         await pilot.press("enter")
         await pilot.pause()
         assert table.count == 4 and all(r.host == "web-01" for r in table._window)

@@ -169,14 +169,14 @@ async def test_enter_and_escape_leave_the_search_box(tui_ws: Workspace, playbook
         table = screen.query_one("#alerts", AlertTable)
         search = screen.query_one("#filter-text", Input)
         await pilot.press("slash")
-        await type_text(pilot, "web-01")
+        await type_text(pilot, "host:web-01")
         await pilot.press("enter")  # applies and goes back to the table
         await settle(pilot)
         assert app.focused is table
         assert table.count == 4 and all(r.host == "web-01" for r in table._window)
         await pilot.press("down", "a")  # keys act on the table again
         await settle(pilot)
-        assert search.value == "web-01"
+        assert search.value == "host:web-01"
         row = table.current_row()
         assert row is not None and row.status == "acknowledged"
 

@@ -114,6 +114,14 @@ KEYS = {
     ",": "comma",
     "/": "slash",
     "#": "number_sign",
+    ":": "colon",
+    "*": "asterisk",
+    ">": "greater_than_sign",
+    "<": "less_than_sign",
+    "=": "equals_sign",
+    '"': "quotation_mark",
+    "(": "left_parenthesis",
+    ")": "right_parenthesis",
 }
 
 

@@ -79,6 +79,17 @@ class ArgumentError(TriageError):
     exit_code = 2
 
 
+class QuerySyntaxError(ArgumentError):
+    """A search query (``triage.query``) that cannot be read: ``column`` (1-based) is where in
+    the text the problem is, ``reason`` what it is."""
+
+    def __init__(self, text: str, column: int, reason: str) -> None:
+        super().__init__(f"query, column {column}: {reason}")
+        self.text = text
+        self.column = column
+        self.reason = reason
+
+
 class InputError(TriageError):
     """Input that cannot be read at all (a missing file, an unreadable stream)."""
 

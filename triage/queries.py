@@ -38,8 +38,10 @@ def _view(
     assignee: str | None,
     unassigned: bool,
     incident: int | None,
+    query: str = "",
 ) -> QueueView:
-    """The read model's view of the listing's filters (a status of ``STATUS_FILTERS``)."""
+    """The read model's view of the listing's filters (a status of ``STATUS_FILTERS``) and of a
+    query (``triage.query``)."""
     if status not in STATUS_FILTERS:
         raise CommandRejected(f"unknown status {status!r} (use {', '.join(STATUS_FILTERS)})")
     return QueueView(
@@ -48,6 +50,7 @@ def _view(
         assignee=assignee,
         unassigned=unassigned,
         incident=incident,
+        text=query,
         sort=LISTING_SORT,
     )
 
@@ -60,10 +63,12 @@ def list_alerts(
     assignee: str | None = None,
     unassigned: bool = False,
     incident: int | None = None,
+    query: str = "",
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Whole alert records of the view the filters make, most severe and newest fired first."""
-    view = _view(status, severities, assignee, unassigned, incident)
+    """Whole alert records of the view the filters and the query make, most severe and newest
+    fired first."""
+    view = _view(status, severities, assignee, unassigned, incident, query)
     sql, args = view.select("*", limit=limit)
     return _rows(ws, sql, args)
 
@@ -110,10 +115,11 @@ def status_counts(
     assignee: str | None = None,
     unassigned: bool = False,
     incident: int | None = None,
+    query: str = "",
 ) -> dict[str, int]:
     """Alerts per status among those the filters of ``list_alerts`` select (every status: the
     status is what is counted); no filters count every alert."""
-    where, args = _view("all", severities, assignee, unassigned, incident).where()
+    where, args = _view("all", severities, assignee, unassigned, incident, query).where()
     sql = "SELECT status, count(*) FROM alerts"
     sql += where + " GROUP BY status"
     return dict(ws.conn.execute(sql, args).fetchall())

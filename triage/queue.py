@@ -1,28 +1,29 @@
 """The read model of the alert list: one view (filters and a sort) for every shell.
 
 A ``QueueView`` is a filter (status view, severity, assignee / mine / unassigned, playbook,
-incident, free text) and a sort order; its ``where``, ``order_by`` and ``select`` are the
-one way an alert list is read, by the terminal app's queue (``Queue``, one page at a time)
-and by ``triage.queries.list_alerts`` (the CLI's ``triage alerts``, ``triage incident``).
-Every sort order of the app's columns walks an index (see ``triage.store.schema``), so the
-first page of a queue of a hundred thousand alerts costs about as much as the first page of
-a queue of ten: a screen asks for the rows it shows, never for all of them.
+incident, a query in the search language of ``triage.query``) and a sort order; its
+``where``, ``order_by`` and ``select`` are the one way an alert list is read, by the
+terminal app's queue (``Queue``, one page at a time) and by ``triage.queries.list_alerts``
+(the CLI's ``triage alerts``, ``triage incident``). Every sort order of the app's columns
+walks an index (see ``triage.store.schema``), so the first page of a queue of a hundred
+thousand alerts costs about as much as the first page of a queue of ten: a screen asks for
+the rows it shows, never for all of them.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from triage.clock import format_ts, parse_time
+from triage.clock import format_ts, parse_time, utc_now
 from triage.domain.alert import Severity
 from triage.domain.state import running_due
 from triage.errors import CommandRejected
+from triage.query import Query, parse
 from triage.store.schema import DUE_AT, SEVERITY_RANK
 
-TEXT_FIELDS = ("title", "rule_name", "host", "user_name", "src_ip", "assignee")  # what search looks in
 STATUS_VIEWS = ("open", "mine", "unassigned", "new", "acknowledged", "closed", "all")
 
 # column name -> SQL sort keys, the order of an index (the alert id breaks the last ties)
@@ -83,7 +84,8 @@ class QueueView:
 
     ``status`` is a status view (``STATUS_VIEWS``: "mine" and "unassigned" are open alerts of
     the analyst's and of nobody's). ``severity`` is one severity or a tuple of several (any of
-    them); ``assignee``, ``unassigned`` and ``incident`` narrow any status view further."""
+    them); ``assignee``, ``unassigned`` and ``incident`` narrow any status view further, and so
+    does ``text``, a query (``triage.query``; ``QuerySyntaxError`` if it cannot be read)."""
 
     analyst: str = ""
     status: str = "open"
@@ -95,8 +97,10 @@ class QueueView:
     assignee: str | None = None
     unassigned: bool = False
     incident: int | None = None
+    query: Query = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "query", parse(self.text))
         if self.status not in STATUS_VIEWS:
             raise CommandRejected(f"unknown status view {self.status!r} (use {', '.join(STATUS_VIEWS)})")
         if self.sort not in _ORDERS:
@@ -119,7 +123,8 @@ class QueueView:
             return replace(self, descending=not self.descending)
         return replace(self, sort=column, descending=column in ("severity", "age"))
 
-    def where(self, *, with_status: bool = True) -> tuple[str, list[Any]]:
+    def where(self, *, with_status: bool = True, now: datetime | None = None) -> tuple[str, list[Any]]:
+        """The view's condition; ``now`` is what the query's ``breached`` and ``now-1h`` mean."""
         clauses: list[str] = []
         args: list[Any] = []
         if with_status:
@@ -150,16 +155,10 @@ class QueueView:
         if self.incident is not None:
             clauses.append("incident_id = ?")
             args.append(self.incident)
-        text = self.text.strip()
-        if text:
-            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            parts = [f"{f} LIKE ? ESCAPE '\\'" for f in TEXT_FIELDS]
-            args.extend([like] * len(TEXT_FIELDS))
-            digits = text.lstrip("#")
-            if digits.isdigit():
-                parts.append("id = ?")
-                args.append(int(digits))
-            clauses.append("(" + " OR ".join(parts) + ")")
+        if not self.query.empty:
+            condition, params = self.query.sql(now)
+            clauses.append(condition)
+            args.extend(params)
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
     def holds(self, status: str, assignee: str | None) -> bool:
@@ -172,9 +171,13 @@ class QueueView:
             return self.status == "open" or assignee is None
         return self.status in ("all", status)
 
-    def order_by(self) -> str:
+    def order_by(self, *, by_index: bool = True) -> str:
+        """The view's order; without ``by_index`` it is spelled so that no index can give it
+        (``+key``), so an index serves the condition, or the table is read in storage order
+        (a walk along a sort index fetches rows in random order, several times slower)."""
         d = "DESC" if self.descending else "ASC"
-        return " ORDER BY " + ", ".join(f"{key} {d}" for key in (*_ORDERS[self.sort], "id"))
+        plus = "" if by_index else "+"
+        return " ORDER BY " + ", ".join(f"{plus}{key} {d}" for key in (*_ORDERS[self.sort], "id"))
 
     def select(
         self, columns: str = _COLUMNS, *, limit: int | None = None, offset: int = 0
@@ -200,7 +203,7 @@ def _source(view: QueueView) -> str:
 class _Scan:
     """Every alert a search matches, in the view's order, with what the status views need."""
 
-    def __init__(self, key: tuple[QueueView, int], rows: list[tuple[int, str, str | None]]) -> None:
+    def __init__(self, key: tuple[QueueView, int, int], rows: list[tuple[int, str, str | None]]) -> None:
         self.key = key
         self.rows = rows
         self.ids: dict[QueueView, list[int]] = {}
@@ -209,24 +212,24 @@ class _Scan:
 class Queue:
     """Pages of alerts for one view, straight from the projection (read-only).
 
-    Without search text each call is one indexed query that stops after the rows it needs.
-    A search (a substring in six fields) cannot use an index, so it reads the table once, in
-    storage order (a walk along a sort index would fetch rows in random order, several
-    times slower), keeps the matching ids in the view's order, and answers counts, pages and
-    positions from them until the view or the log changes."""
+    Without a query each call is one indexed query that stops after the rows it needs. A
+    query (free words are substrings of the title and the rule) reads the matching alerts once,
+    keeps their ids in the view's order, and answers counts, pages and positions from them
+    until the view or the log changes, or the minute does (``breached``, ``now-1h``)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._scan: _Scan | None = None
 
     def _searched(self, view: QueueView) -> _Scan | None:
-        if not view.text.strip():
+        if view.query.empty:
             return None
         head = self.conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
-        key = (view.with_(status="all", analyst=""), int(head))
+        now = utc_now()
+        key = (view.with_(status="all", analyst=""), int(head), int(now.timestamp() // 60))
         if self._scan is None or self._scan.key != key:
-            where, args = key[0].where()
-            sql = f"SELECT id, status, assignee FROM alerts NOT INDEXED{where}{view.order_by()}"  # noqa: S608
+            where, args = key[0].where(now=now)
+            sql = f"SELECT id, status, assignee FROM alerts{where}{view.order_by(by_index=False)}"  # noqa: S608
             self._scan = _Scan(key, self.conn.execute(sql, args).fetchall())
         return self._scan
 

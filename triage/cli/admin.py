@@ -265,7 +265,7 @@ def playbooks_cmd(c: Context, as_json: bool) -> None:
 @pass_ctx
 def demo_cmd(c: Context, keep: bool, print_queue: bool) -> None:
     """Load the bundled sample alerts into a throw-away workspace and open the terminal app on it."""
-    from triage.cli.alerts import alerts_cmd
+    from triage.cli.listing import alerts_cmd
     from triage.commands import Commands
 
     samples = bundled("sample_logs")

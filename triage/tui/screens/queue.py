@@ -13,6 +13,7 @@ from textual.widgets import Footer, Input, Static
 from triage import queries
 from triage.commands import Commands
 from triage.domain.state import open_steps
+from triage.errors import QuerySyntaxError
 from triage.queue import SORT_KEYS, Queue, QueueView
 from triage.store.workspace import Event
 from triage.text import printable
@@ -51,6 +52,7 @@ class QueueScreen(TriageScreen):
         super().__init__(backend)
         self.queue = Queue(backend.ws.conn)
         self.view = QueueView(analyst=backend.analyst)
+        self.query_error: QuerySyntaxError | None = None  # the search box's text, when it cannot be read
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -104,6 +106,9 @@ class QueueScreen(TriageScreen):
         self._show_counts()
 
     def _show_counts(self) -> None:
+        if self.query_error is not None:
+            self.query_one("#counts", CountsBar).show_error(str(self.query_error))
+            return
         self.query_one("#counts", CountsBar).show(
             self.queue.status_counts(self.view),
             self.view.status,
@@ -119,14 +124,21 @@ class QueueScreen(TriageScreen):
 
     @on(FilterBar.Changed)
     def _filters(self, event: FilterBar.Changed) -> None:
-        self.set_view(
-            self.view.with_(
-                status=event.status, severity=event.severity, playbook=event.playbook, text=event.text
-            )
-        )
+        view = self.view.with_(status=event.status, severity=event.severity, playbook=event.playbook)
+        try:
+            view = view.with_(text=event.text)
+        except QuerySyntaxError as exc:  # the other filters apply; the query stays as it was
+            self.query_error = exc
+        else:
+            self.query_error = None
+        self.query_one("#filter-text", Input).set_class(self.query_error is not None, "-invalid")
+        self.set_view(view)
 
     @on(FilterBar.Done)
-    def _search_done(self) -> None:
+    def _search_done(self, event: FilterBar.Done) -> None:
+        if event.applied and self.query_error is not None:
+            self.notify(printable(str(self.query_error)), title="Query", severity="error", markup=False)
+            return  # stay in the search box to fix it
         self.table.focus()
 
     @on(AlertTable.HeaderClicked)

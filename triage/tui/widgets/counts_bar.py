@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from triage.text import printable
 from triage.tui import render
 
 ORDER = ("open", "new", "acknowledged", "closed", "mine", "unassigned", "all")
@@ -26,3 +27,7 @@ class CountsBar(Static):
             line.append(f" │ {selected} selected", style="bold yellow")
         line.append(f" │ sort: {sort} {'▼' if desc else '▲'}", style="dim")
         self.update(line)
+
+    def show_error(self, message: str) -> None:
+        """What is wrong with the search box's query, instead of the counts (plain text)."""
+        self.update(Text(printable(message, single_line=True), style="bold red"))

@@ -1,4 +1,4 @@
-"""Status, severity, playbook and free-text filters over the queue."""
+"""Status, severity and playbook filters over the queue, and its search box (a query)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,11 @@ class FilterBar(Horizontal):
             self.text = text
 
     class Done(Message):
-        """The analyst is done with the search box: the queue takes the focus back."""
+        """The analyst is done with the search box (``applied``: with enter, else cleared)."""
+
+        def __init__(self, applied: bool) -> None:
+            super().__init__()
+            self.applied = applied
 
     def __init__(self, playbooks: list[str], *, status: str = "open", id: str | None = None) -> None:
         super().__init__(id=id)
@@ -72,7 +76,7 @@ class FilterBar(Horizontal):
             id="filter-playbook",
             compact=True,
         )
-        yield Input(placeholder="/ search title, host, user, IP, #id", id="filter-text", compact=True)
+        yield Input(placeholder="/ query: host:web-01 severity>=high", id="filter-text", compact=True)
 
     def values(self) -> tuple[str, str | None, str | None, str]:
         def chosen(widget_id: str) -> str | None:
@@ -104,7 +108,7 @@ class FilterBar(Horizontal):
         if self._timer is not None:
             self._timer.stop()
         self._post()
-        self.post_message(self.Done())
+        self.post_message(self.Done(applied=True))
 
     def action_clear_search(self) -> None:
         search = self.query_one("#filter-text", Input)
@@ -113,7 +117,7 @@ class FilterBar(Horizontal):
         if search.value:
             search.value = ""
             self._post()
-        self.post_message(self.Done())
+        self.post_message(self.Done(applied=False))
 
     def cycle(self, which: str) -> None:
         """Step the status, severity or playbook filter to its next choice (a keyboard shortcut)."""
