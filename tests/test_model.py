@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_catalogue_names_every_action_the_projection_handles() -> None:
-    assert len(ev.CATALOGUE) == 23
+    assert len(ev.CATALOGUE) == 26
     for name, model in ev.CATALOGUE.items():
         assert name == model.NAME and model.VERSION >= 1
         assert isinstance(model.CHANGES, ev.Changes)

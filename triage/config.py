@@ -120,6 +120,7 @@ class Settings(BaseModel):
     timezone: str = "UTC"
     sources: list[SearchSourceConfig] = Field(default_factory=list)
     notify: list[NotifyTarget] = Field(default_factory=list)
+    suppression_max_days: int = Field(default=90, ge=1, le=366)  # the longest a suppression rule may last
 
     @field_validator("notify")
     @classmethod

@@ -9,7 +9,19 @@ import sys
 import click
 
 from triage import __version__
-from triage.cli import admin, alerts, evidence, incidents, listing, notify, shift, sources, tabletop, tui
+from triage.cli import (
+    admin,
+    alerts,
+    evidence,
+    incidents,
+    listing,
+    notify,
+    shift,
+    sources,
+    suppress,
+    tabletop,
+    tui,
+)
 from triage.cli.context import Context
 from triage.cli.usage import global_option_hint
 from triage.errors import TriageError
@@ -49,7 +61,7 @@ def cli(
     ctx.call_on_close(obj.close)
 
 
-for module in (admin, listing, alerts, incidents, sources, notify, evidence, tabletop, shift, tui):
+for module in (admin, listing, alerts, incidents, sources, notify, suppress, evidence, tabletop, shift, tui):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from triage.clock import parse_duration
-from triage.domain.states import Disposition
+from triage.domain.states import ANALYST_DISPOSITIONS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,7 +35,7 @@ class IdType(click.ParamType):
 
 ALERT_ID = IdType("alert")
 INCIDENT_ID = IdType("incident")
-DISPOSITION = click.Choice([d.value for d in Disposition])
+DISPOSITION = click.Choice([d.value for d in ANALYST_DISPOSITIONS])
 SEVERITY = click.Choice(["critical", "high", "medium", "low", "informational"], case_sensitive=False)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")

@@ -14,6 +14,7 @@ from triage.commands.notifications import NotificationCommands
 from triage.commands.shift import ShiftCommands
 from triage.commands.signoff import SignoffCommands
 from triage.commands.sources import SourceCommands
+from triage.commands.suppressions import SuppressionCommands
 
 __all__ = ["MAX_NAME", "MAX_TEXT", "CommandBase", "Commands"]
 
@@ -26,5 +27,6 @@ class Commands(
     ExerciseCommands,
     ShiftCommands,
     NotificationCommands,
+    SuppressionCommands,
 ):
     """Every state change in triage, for one actor over one workspace."""

@@ -36,6 +36,9 @@ WORK = {
     ev.ALERT_CLOSED: "closed",
     ev.ALERT_REOPENED: "reopened",
     ev.INCIDENT_UPDATED: "incident_updates",
+    ev.SUPPRESSION_CREATED: "suppressions",
+    ev.SUPPRESSION_CHANGED: "suppressions",
+    ev.SUPPRESSION_ENDED: "suppressions",
 }
 assert set(WORK) == ev.ANALYST_ACTIONS
 WORK_COLUMNS = sorted(set(WORK.values()))

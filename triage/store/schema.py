@@ -13,6 +13,7 @@ migrations = Migrations("triage")
 
 PROJECTION_TABLES = (
     "alerts", "incidents", "quarantine", "timeline", "source_cursors", "alert_content", "notifications",
+    "suppressions",
 )  # fmt: skip
 # Each projection table in the order ``digest`` walks it.
 PROJECTION_ORDER = {
@@ -291,6 +292,33 @@ def create_notifications(db: Database) -> None:
     )
 
 
+def create_suppressions(db: Database) -> None:
+    """Suppression rules (``triage.domain.suppression``): who, why, until when, what they closed."""
+    db.executescript(
+        """
+        CREATE TABLE suppressions (
+            id INTEGER PRIMARY KEY,
+            query TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_by TEXT,
+            end_reason TEXT,
+            alerts_closed INTEGER NOT NULL,
+            last_alert INTEGER,
+            last_closed_at TEXT,
+            exercise INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL
+        );
+        CREATE INDEX suppressions_expires ON suppressions(expires_at);
+        """
+    )
+
+
 def recreate_projections(db: Database) -> None:
     """The projection tables as the latest migration leaves them (used by rebuild)."""
     create_projections(db)
@@ -298,6 +326,7 @@ def recreate_projections(db: Database) -> None:
     create_content_tracking(db)
     create_first_close(db)
     create_notifications(db)
+    create_suppressions(db)
 
 
 @migrations()
@@ -386,3 +415,9 @@ def m007_notifications(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m008_suppressions(db: Database) -> None:
+    """Suppression rules (a projection of their events; none were logged before)."""
+    create_suppressions(db)

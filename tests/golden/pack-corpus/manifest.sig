@@ -1,1 +1,1 @@
-jZLv7CHxsCdyXE+1GuswhFfPHRofg3Awg30MyxhBMGCrtpBXKW5dJFrWtxWSUub2fvSqEWFyaaCcfl2Kr+UuBw==
+UuidC+VVOlovNUZKBYpe6MUQzcDMpg0ML27dyx7A+WvvGnZFzGKSseCtjX8ec3lkcSaEw287OofvEJWPaMCkDw==

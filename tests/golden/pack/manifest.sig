@@ -1,1 +1,1 @@
-//hcZlVN2zsdnLa8zxEwP0bpLWifA21iPzc3mDyqGj3V7Nfsobqh9ZXDdQQZPsnPLzam4nG07dFQRs/WiOfABw==
+ftaYSw0qrsBtWhpNLmWpk+UULWqo3BEjm319+hO63rGsBFokFWvO7Hio8uEq+RQn6ifukxYSn/BYRlv0AdVIBg==

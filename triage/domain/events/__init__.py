@@ -48,6 +48,13 @@ from triage.domain.events.other import (
     SHIFT_HANDOVER,
     SOURCE_POLLED,
 )
+from triage.domain.events.suppression import (
+    SUPPRESSION_CHANGED,
+    SUPPRESSION_CREATED,
+    SUPPRESSION_ENDED,
+    SUPPRESSION_EVENTS,
+    SUPPRESSION_FIELDS,
+)
 
 __all__ = [
     "ALERT_ACKNOWLEDGED",
@@ -77,6 +84,10 @@ __all__ = [
     "NOTIFICATION_SENT",
     "SHIFT_HANDOVER",
     "SOURCE_POLLED",
+    "SUPPRESSION_CHANGED",
+    "SUPPRESSION_CREATED",
+    "SUPPRESSION_ENDED",
+    "SUPPRESSION_FIELDS",
     "AlertIngested",
     "Changes",
     "InvalidEvent",
@@ -88,7 +99,9 @@ __all__ = [
     "validate",
 ]
 
-CATALOGUE: dict[str, type[Payload]] = {model.NAME: model for model in (*ALERT_EVENTS, *OTHER_EVENTS)}
+CATALOGUE: dict[str, type[Payload]] = {
+    model.NAME: model for model in (*ALERT_EVENTS, *OTHER_EVENTS, *SUPPRESSION_EVENTS)
+}
 
 # What an analyst does (as opposed to what sources, pollers and the exercise runner log): the
 # work counted per analyst in the evidence pack and the participants of an exercise.
@@ -105,6 +118,9 @@ ANALYST_ACTIONS = frozenset(
         ALERT_CLOSED,
         ALERT_REOPENED,
         INCIDENT_UPDATED,
+        SUPPRESSION_CREATED,
+        SUPPRESSION_CHANGED,
+        SUPPRESSION_ENDED,
     }
 )
 
