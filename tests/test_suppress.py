@@ -3,23 +3,33 @@ dropped, the same decision on replay), expiry and end, and the CLI."""
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from triage import clock
 from triage.commands import Commands
 from triage.domain import events as ev
 from triage.errors import CommandRejected, QuerySyntaxError
+from triage.evidence import ExportRequest, export_pack, verify_pack
+from triage.evidence.pack import manifest_bytes
 from triage.playbooks import PlaybookSet
 from triage.queries import get_alert, list_alerts
+from triage.store import anchor as anchoring
 from triage.store.workspace import Workspace
 
 from .conftest import Cli, make_alert
 from .test_evidence import FakeClock
 
 REASON = "vendor pentest from 203.0.113.9, ticket SEC-123"
+KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 
 
 @pytest.fixture
@@ -159,3 +169,66 @@ def test_the_cli_adds_lists_changes_shows_and_ends_rules(
     assert [(r["id"], r["state"]) for r in rows] == [(1, "ended"), (2, "active")]
     text = cli("suppress", "show", "1")
     assert "alerts closed: 3" in text.output and "suppression.ended" in text.output
+
+
+def test_the_evidence_pack_lists_the_rules_active_in_the_month_and_what_they_closed(
+    ws: Workspace, playbooks: PlaybookSet, fc: FakeClock, tmp_path: Path
+) -> None:
+    poller, alice = Commands(ws, playbooks, "poller"), Commands(ws, playbooks, "alice")
+    fc.at(9, 10, 9)
+    alice.add_suppression("host:gone-01", REASON, timedelta(days=5))  # 1: expired in September
+    alice.add_suppression("host:scan-01", REASON, timedelta(days=30))  # 2: into October
+    fc.at(9, 20, 9)
+    _one(poller, host="scan-01")  # closed in September: not October's
+    fc.at(10, 3, 9)
+    crit = _one(poller, host="scan-01", severity="critical")
+    fc.at(10, 5, 9)
+    last = _one(poller, host="scan-01")
+    fc.at(10, 6, 9)
+    bob = Commands(ws, playbooks, "bob")
+    bob.add_suppression('rule:"Port Scan"', REASON, timedelta(days=60))  # 3: made in October
+    bob.end_suppression(3, "the scanner was moved to its own VLAN")
+    fc.at(10, 20, 9)
+    timed = _one(poller, host="web-07", severity="critical")
+    fc.at(10, 20, 9, 10)
+    bob.acknowledge(timed)
+    fc.at(11, 2)
+    req = ExportRequest(month="2026-10", out=tmp_path / "pack", key=KEY, actor="secops")
+    pack = export_pack(ws, req).path
+    rows = list(csv.DictReader((pack / "suppressions.csv").open(encoding="utf-8", newline="")))
+    assert [(r["id"], r["alerts_closed_in_month"], r["alerts_closed_by_month_end"]) for r in rows] == [
+        ("2", "2", "3"), ("3", "0", "0")
+    ]  # fmt: skip
+    assert rows[0]["last_alert_closed_in_month"] == str(last) and rows[0]["owner"] == "alice"
+    assert rows[1]["ended_at"] == "2026-10-06T09:00:00.000000Z" and rows[1]["ended_by"] == "bob"
+    metrics = json.loads((pack / "metrics.json").read_text())
+    assert metrics["suppressions"] == {"rules_active": 2, "alerts_closed": 2}
+    # a suppressed close is no analyst's response: it is left out of the time figures
+    assert metrics["time_to_acknowledge"]["critical"]["count"] == 1
+    assert metrics["time_to_acknowledge"]["critical"]["median_s"] == 600
+    assert crit != timed
+    assert "Suppression rules active this month" in (pack / "report.md").read_text()
+    trusted = anchoring.public_raw(KEY.public_key())
+    assert verify_pack(pack, trusted).ok
+
+    # the count of alerts a rule closed, rewritten and re-signed, no longer matches the log
+    path = pack / "suppressions.csv"
+    lines = path.read_bytes().split(b"\r\n")
+    lines[1] = lines[1].replace(b",2,", b",0,", 1)
+    path.write_bytes(b"\r\n".join(lines))
+    _resign(pack)
+    problems = verify_pack(pack, trusted).problems
+    assert problems == [
+        f"suppressions.csv row 2: rule 2 closed 2 alerts in log.jsonl (the last {last}), the row says 0"
+        f" (the last {last})"
+    ]
+
+
+def _resign(pack: Path) -> None:
+    manifest = json.loads((pack / "manifest.json").read_text())
+    for entry in manifest["files"]:
+        entry["sha256"] = hashlib.sha256((pack / entry["path"]).read_bytes()).hexdigest()
+        entry["bytes"] = (pack / entry["path"]).stat().st_size
+    data = manifest_bytes(manifest)
+    (pack / "manifest.json").write_bytes(data)
+    (pack / "manifest.sig").write_text(base64.b64encode(KEY.sign(data)).decode() + "\n")

@@ -114,6 +114,7 @@ def _export(
         exercises = ex.write_exercises()
         signoffs = ex.write_signoffs()
         handovers = ex.write_handovers(before, end_seq)
+        suppressions = ex.write_suppressions(end_seq, log["suppressed"])
         ex.say("verifying the whole chain")
         verification = verify_workspace(
             conn, ws.id, anchor_files=[p for p in req.anchor_files if p.exists()], public_key=pub
@@ -135,6 +136,10 @@ def _export(
             "exercises": len(exercises),
             "signoffs": len(signoffs),
             "handovers": len(handovers),
+            "suppressions": {
+                "rules_active": len(suppressions),
+                "alerts_closed": sum(r["alerts_closed_in_month"] for r in suppressions),
+            },
         }
     )
     _dump_json(work / pack.METRICS_JSON, figures)
@@ -175,6 +180,7 @@ def _export(
         incidents=incidents,
         exercises=exercises,
         handovers=handovers,
+        suppressions=suppressions,
         breaches=_first_breaches(work / pack.BREACHES_CSV, report.BREACHES_SHOWN),
         verification=verification_doc,
     )

@@ -16,7 +16,8 @@ import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, TypedDict
 
-from triage.domain.events import EVIDENCE_SIGNED, SHIFT_HANDOVER
+from triage.domain.events import ALERT_CLOSED, EVIDENCE_SIGNED, SHIFT_HANDOVER
+from triage.domain.logged import marked_exercise
 from triage.store.chain import canonical
 from triage.text import printable
 
@@ -40,6 +41,7 @@ BACKLOG_CSV = "backlog.csv"
 EXERCISES_CSV = "exercises.csv"
 SIGNOFFS_JSONL = "signoffs.jsonl"
 HANDOVERS_CSV = "handovers.csv"
+SUPPRESSIONS_CSV = "suppressions.csv"
 METRICS_JSON = "metrics.json"
 VERIFICATION_JSON = "verification.json"
 REPORT_HTML = "report.html"
@@ -49,6 +51,7 @@ UNLISTED = frozenset({MANIFEST, SIGNATURE})  # the only files the manifest does 
 REQUIRED_FILES = (
     ALERTS_CSV, LOG_JSONL, LOG_CSV, INCIDENTS_CSV, BREACHES_CSV, BACKLOG_CSV, EXERCISES_CSV,
     SIGNOFFS_JSONL, METRICS_JSON, VERIFICATION_JSON, REPORT_HTML, REPORT_MD, PUBLIC_KEY, HANDOVERS_CSV,
+    SUPPRESSIONS_CSV,
 )  # fmt: skip
 
 
@@ -92,6 +95,12 @@ EXERCISE_COLUMNS = [
 HANDOVER_COLUMNS = [
     "seq", "recorded_at", "recorded_by", "since", "until", "format", "sha256", "opened", "closed",
     "still_open", "breached", "due_next_shift", "counts", "hash",
+]  # fmt: skip
+
+SUPPRESSION_COLUMNS = [
+    "id", "owner", "reason", "query", "created_at", "created_by", "starts_at", "expires_at", "ended_at",
+    "ended_by", "end_reason", "alerts_closed_in_month", "last_alert_closed_in_month",
+    "alerts_closed_by_month_end",
 ]  # fmt: skip
 
 # -- cells and CSV files ------------------------------------------------------------------
@@ -244,6 +253,20 @@ def handover_row(seq: int, d: Mapping[str, Any], hash_: str) -> list[str]:
             counts.get("due_next_shift"), canonical(counts), hash_,
         ]
     )  # fmt: skip
+
+
+# -- suppression rules --------------------------------------------------------------------
+
+CLOSE_MARK = f'"action":{json.dumps(ALERT_CLOSED)}'  # in a log.jsonl line of an alert's close
+
+
+def suppression_of_close(d: Mapping[str, Any]) -> int | None:
+    """The rule that closed an alert, from an ``alert.closed`` event's decoded body (None for an
+    analyst's close, and for one made in an exercise: those never count)."""
+    if d.get("action") != ALERT_CLOSED or marked_exercise(d.get("exercise"), d.get("payload")):
+        return None
+    rule = (d.get("payload") or {}).get("suppression")
+    return rule if isinstance(rule, int) and not isinstance(rule, bool) else None
 
 
 # -- the manifest ------------------------------------------------------------------------

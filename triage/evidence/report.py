@@ -23,6 +23,7 @@ class ReportData:
     incidents: list[dict[str, Any]]
     exercises: list[dict[str, Any]]
     handovers: list[dict[str, str]]
+    suppressions: list[dict[str, Any]]
     breaches: list[dict[str, str]]
     verification: dict[str, Any]
 
@@ -178,6 +179,19 @@ def _sections(d: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
             ],
         )
     )
+    out.append(
+        (
+            "Suppression rules active this month",
+            ["rule", "owner", "reason", "query", "created", "expires", "ended", "alerts closed this month"],
+            [
+                [
+                    str(r["id"]), _text(r["owner"]), _text(r["reason"]), _text(r["query"]), r["created_at"],
+                    r["expires_at"], r["ended_at"] or "-", str(r["alerts_closed_in_month"]),
+                ]
+                for r in d.suppressions
+            ],
+        )
+    )  # fmt: skip
     out.append(
         (
             "Shift handovers recorded",

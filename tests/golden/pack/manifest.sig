@@ -1,1 +1,1 @@
-ftaYSw0qrsBtWhpNLmWpk+UULWqo3BEjm319+hO63rGsBFokFWvO7Hio8uEq+RQn6ifukxYSn/BYRlv0AdVIBg==
+T9S+AYEHtB95WeloMxGnqloydUbAWY/eMLGIaaZKPbKD+MNOhgNefO6XWoH+8sZKOsIy++NWNgT+/Fyt5f3wAw==
