@@ -103,6 +103,31 @@ def test_the_handover_lists_what_the_next_shift_needs(
         (ids["closed_in_shift"], "ten failures then a success", "validate"),
     ]
     assert h.counts()["breached"] == 2
+    assert d["suppressions"] == []
+
+
+def test_the_handover_names_suppressions_created_or_expiring(
+    ws: Workspace, playbooks: PlaybookSet, fc: FakeClock
+) -> None:
+    from datetime import timedelta as td
+
+    alice = Commands(ws, playbooks, "alice")
+    reason = "vendor pentest window, ticket SEC-123"
+    fc.at(10, 1, 9)
+    alice.add_suppression("host:old-01", reason, td(days=7, hours=5))  # expires 8 Oct 14:00: in the shift
+    alice.add_suppression("host:old-02", reason, td(days=7, hours=10))  # 8 Oct 19:00: the next shift
+    alice.add_suppression("host:old-03", reason, td(days=30))
+    fc.at(10, 8, 10)
+    alice.add_suppression("host:new-01", reason, td(days=14))
+    fc.at(10, 8, 16)
+    h = build_handover(ws, until=fc.now, length=timedelta(hours=8), written_by="carol")
+    assert [(r["id"], r["why"]) for r in h.as_dict()["suppressions"]] == [
+        (1, "expiring"),
+        (2, "expiring"),
+        (4, "created"),
+    ]
+    text = handover_markdown(h)
+    assert "## Suppression rules created or expiring (3)" in text and "host:new-01" in text
 
 
 def test_the_markdown_escapes_alert_text(ws: Workspace, playbooks: PlaybookSet, fc: FakeClock) -> None:

@@ -196,9 +196,32 @@ def build_handover(
             entry["step"] = p.get("step")
         h.notes.append(entry)
 
-    for name, builder in (sections or {}).items():
+    for name, builder in {**DEFAULT_SECTIONS, **(sections or {})}.items():
         h.extra[name] = builder(ws, since_ts, until_ts, next_ts)
     return h
+
+
+def suppressions(ws: Workspace, since: str, until: str, next_until: str) -> list[dict[str, Any]]:
+    """Suppression rules created in the shift, and those in force that expire before the next
+    shift ends (the next shift decides whether to renew them)."""
+    cur = ws.conn.execute(
+        "SELECT id, owner, query, reason, created_at, expires_at, ended_at, alerts_closed FROM suppressions"
+        " WHERE (created_at >= ? AND created_at < ?)"
+        " OR (ended_at IS NULL AND expires_at > ? AND expires_at <= ?) ORDER BY id",
+        (since, until, since, next_until),
+    )
+    cols = [d[0] for d in cur.description]
+    out = []
+    for row in cur:
+        r = dict(zip(cols, row, strict=True))
+        created = since <= r["created_at"] < until
+        expiring = r["ended_at"] is None and r["expires_at"] <= next_until
+        r["why"] = "created, expiring" if created and expiring else "created" if created else "expiring"
+        out.append(r)
+    return out
+
+
+DEFAULT_SECTIONS: dict[str, SectionBuilder] = {"suppressions": suppressions}
 
 
 def handover_file(folder: Path, until: datetime) -> Path:

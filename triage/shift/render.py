@@ -77,7 +77,14 @@ _SECTIONS: list[tuple[str, str, list[Column]]] = [
 ]  # fmt: skip
 
 # Sections other parts add (``Handover.extra``): their title and columns, by name.
-EXTRA_SECTIONS: dict[str, tuple[str, list[Column]]] = {}
+EXTRA_SECTIONS: dict[str, tuple[str, list[Column]]] = {
+    "suppressions": (
+        "Suppression rules created or expiring",
+        [("rule", lambda r: r["id"]), ("why", lambda r: r["why"]), ("owner", lambda r: r["owner"]),
+         ("expires", lambda r: r["expires_at"]), ("closed so far", lambda r: r["alerts_closed"]),
+         ("query", lambda r: r["query"]), ("reason", lambda r: r["reason"])],
+    ),
+}  # fmt: skip
 
 
 def _table(lines: list[str], title: str, columns: list[Column], rows: list[dict[str, Any]]) -> None:
