@@ -232,3 +232,43 @@ def _resign(pack: Path) -> None:
     data = manifest_bytes(manifest)
     (pack / "manifest.json").write_bytes(data)
     (pack / "manifest.sig").write_text(base64.b64encode(KEY.sign(data)).decode() + "\n")
+
+
+def test_the_exercise_minutes_note_the_suppressions_made_during_it(
+    tmp_path: Path, playbooks: PlaybookSet
+) -> None:
+    from datetime import UTC, datetime
+
+    from triage.tabletop import report
+
+    from .test_tabletop import FixedClock, _scripted
+
+    fixed = FixedClock(datetime(2026, 10, 5, 9, 0, tzinfo=UTC))
+    clock.set_clock(fixed)
+    try:
+        ws = _scripted(tmp_path, playbooks, fixed)
+        fixed.at(40)
+        carol = Commands(ws, playbooks, "carol")
+        created = carol.add_suppression(
+            'rule:"Impossible travel*"', "travel alerts of the sales team's VPN exit", timedelta(days=3),
+            apply_to_open=True,
+        )  # fmt: skip
+        assert len(created.closed) == 1
+        written = report.write(ws, tmp_path / "minutes")
+    finally:
+        clock.set_clock(None)
+    text = written.markdown.read_text()
+    section = text.split("## Suppression rules made during the exercise", 1)[1].split("\n## ", 1)[0]
+    row = section.strip().splitlines()[-1]
+    assert row == (
+        '| 1 | T+3h | carol | rule:"Impossible travel\\*" | travel alerts of the sales team\'s VPN exit'
+        " | 2026-10-08T09:40:00.000000Z | 1 | - |"
+    )
+    assert "| carol | suppression 1: suppression rule made" in text  # and on the timeline
+    people = text.split("## Participants", 1)[1].split("\n## ", 1)[0]
+    assert [ln.split(" | ")[0] for ln in people.splitlines() if ln.startswith("| ") and "---" not in ln] == [
+        "| participant",
+        "| alice",
+        "| bob",
+        "| carol",
+    ]  # the rule's closes are carol's work, not a participant's called "suppression"

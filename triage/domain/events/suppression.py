@@ -64,6 +64,9 @@ class SuppressionChanged(_SuppressionEvent):
             + f" ({self.why})"
         )
 
+    def minutes(self) -> str:
+        return self.describe()
+
 
 class SuppressionEnded(_SuppressionEvent):
     NAME: ClassVar[str] = SUPPRESSION_ENDED
@@ -72,6 +75,9 @@ class SuppressionEnded(_SuppressionEvent):
 
     def describe(self) -> str:
         return f"suppression ended: {self.reason}"
+
+    def minutes(self) -> str:
+        return self.describe()
 
 
 SUPPRESSION_EVENTS: tuple[type[Payload], ...] = (SuppressionCreated, SuppressionChanged, SuppressionEnded)
