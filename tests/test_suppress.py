@@ -272,3 +272,42 @@ def test_the_exercise_minutes_note_the_suppressions_made_during_it(
         "| bob",
         "| carol",
     ]  # the rule's closes are carol's work, not a participant's called "suppression"
+
+
+@pytest.mark.asyncio
+async def test_the_terminal_app_makes_a_rule_from_the_selected_alert(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    from textual.widgets import Input
+
+    from triage.tui.widgets.alert_table import AlertTable
+
+    from .tui_helpers import make_app, settle, type_text
+
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("down")
+        row = app.screen.query_one(AlertTable).current_row()
+        assert row is not None
+        alert = get_alert(tui_ws, row.id)
+        await pilot.press("u")
+        await pilot.pause()
+        query = app.screen.query_one("#suppress-query", Input).value
+        assert query == f'rule:"{alert["rule_name"]}" host:"{alert["host"]}"'
+        assert app.screen.focused is app.screen.query_one("#suppress-reason", Input)
+        await type_text(pilot, "too short")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not [e for e in tui_ws.events() if e.action == ev.SUPPRESSION_CREATED]  # refused
+        await pilot.press("u")
+        await pilot.pause()
+        await type_text(pilot, "the scanner on this host runs every night")
+        await pilot.press("enter")
+        await settle(pilot)
+    (made,) = [e for e in tui_ws.events() if e.action == ev.SUPPRESSION_CREATED]
+    assert made.actor == "alice" and made.payload["query"] == query
+    assert made.payload["reason"] == "the scanner on this host runs every night"
+    closed = Commands(tui_ws, playbooks, "poller").ingest(
+        [make_alert(rule_name=alert["rule_name"], title="again", host=alert["host"], doc_id="again")]
+    )
+    assert closed.suppressed == 1

@@ -87,7 +87,8 @@ def run_app(c: Context) -> None:
     from triage.clock import utc_now
     from triage.tui import TriageApp  # Textual is loaded only when the app runs
 
-    run_guarded(TriageApp(ws, commands, playbooks, analyst, utc_now))
+    max_days = c.settings.suppression_max_days
+    run_guarded(TriageApp(ws, commands, playbooks, analyst, utc_now, suppression_max_days=max_days))
 
 
 @click.command("tui")

@@ -14,6 +14,7 @@ from textual.command import Provider
 
 from triage.clock import utc_now
 from triage.commands import Commands
+from triage.commands.suppressions import DEFAULT_MAX_DAYS
 from triage.errors import TriageError
 from triage.playbooks import PlaybookSet
 from triage.shift import build_handover, handover_file, handover_markdown
@@ -86,9 +87,10 @@ class TriageApp(App[None]):
         poll_interval: float = 1.0,
         cursor_blink: bool = True,
         exercise: ExerciseControl | None = None,
+        suppression_max_days: int = DEFAULT_MAX_DAYS,
     ) -> None:
         super().__init__()
-        self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise)
+        self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise, suppression_max_days)
         self.exercise = exercise
         self.poll_interval = poll_interval
         self.cursor_blink = cursor_blink

@@ -28,6 +28,7 @@ class Backend:
     analyst: str
     clock: Callable[[], datetime]
     exercise: ExerciseControl | None = None  # exercise mode only
+    suppression_max_days: int = 90  # the longest a suppression rule made here may last (the config's)
 
     def in_thread(self, fn: Callable[[Commands], T]) -> T:
         """Run ``fn`` with a command layer of its own (call from a worker thread)."""
