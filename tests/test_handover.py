@@ -119,6 +119,8 @@ def test_the_handover_names_suppressions_created_or_expiring(
     alice.add_suppression("host:old-03", reason, td(days=30))
     fc.at(10, 8, 10)
     alice.add_suppression("host:new-01", reason, td(days=14))
+    fc.at(10, 8, 11)
+    (noise,) = Commands(ws, playbooks, "poller").ingest([make_alert(host="new-01")]).alert_ids
     fc.at(10, 8, 16)
     h = build_handover(ws, until=fc.now, length=timedelta(hours=8), written_by="carol")
     assert [(r["id"], r["why"]) for r in h.as_dict()["suppressions"]] == [
@@ -128,6 +130,9 @@ def test_the_handover_names_suppressions_created_or_expiring(
     ]
     text = handover_markdown(h)
     assert "## Suppression rules created or expiring (3)" in text and "host:new-01" in text
+    # the alert the rule closed is counted, not listed as opened or closed
+    assert h.counts()["suppressed"] == 1 and "1 suppressed" in text
+    assert noise not in [a["id"] for a in h.opened + h.closed]
 
 
 def test_the_markdown_escapes_alert_text(ws: Workspace, playbooks: PlaybookSet, fc: FakeClock) -> None:

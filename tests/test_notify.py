@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -318,3 +318,54 @@ def test_killed_while_retrying_then_restarted_neither_loses_nor_repeats(
     no_secret_in(ws, TOKEN)
     ws.close()
     assert TOKEN not in again.stderr + again.stdout
+
+
+def test_a_target_met_late_unseen_is_a_breach_and_a_suppressed_critical_alert_wakes_nobody(
+    ws: Workspace, playbooks: PlaybookSet, hook: WebhookServer, fc: FakeClock
+) -> None:
+    poller, bob = Commands(ws, playbooks, "poller"), Commands(ws, playbooks, "bob")
+    (late,) = poller.ingest([make_alert(severity="high")]).alert_ids  # acknowledge within 30m: 12:30
+    bob.add_suppression("host:scanner-09", "the nightly scan of the build farm", timedelta(days=3))
+    (quiet,) = poller.ingest([make_alert(severity="critical", host="scanner-09")]).alert_ids
+    fc.at(10, 1, 12, 45)
+    bob.acknowledge(late)  # 15 minutes late, while no notifier ran
+    notifier = Notifier([webhook(hook, events=["breach", "critical"])], Commands(ws, playbooks, "n"),
+                        start_seq=0, now=lambda: datetime(2026, 10, 1, 12, 50, tzinfo=UTC))  # fmt: skip
+    assert notifier.run_once().sent == 1
+    (text,) = [p.body["text"] for p in hook.rec.delivered()]
+    assert text.startswith(f"BREACH: alert {late} (high) missed its acknowledge target (due 2026-10-01T12:30")
+    assert "acknowledged 15m late by bob" in text
+    assert all(n["alert"] != quiet for n in notifications(ws))
+    assert notifier.run_once().sent == 0
+
+
+def test_the_pollers_notifier_thread_sends_and_stops_with_the_poller(
+    tmp_path: Path, playbooks: PlaybookSet, hook: WebhookServer
+) -> None:
+    """What `triage poll --notify` runs beside the pollers: its own connection, the same stop."""
+    import threading
+
+    from triage.cli.context import Context
+    from triage.cli.notify import notifier_thread
+
+    db = tmp_path / "poll.db"
+    ws = Workspace.create(db)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[[notify]]\nname = "soc"\nkind = "webhook"\nurl = "{hook.url(TOKEN)}"\nevents = ["critical"]\n'
+    )
+    c = Context(db_option=str(db), analyst_option="poller", config_option=str(cfg))
+    stop = threading.Event()
+    thread = notifier_thread(c, stop, 0.1)  # starts at the log's head: the next alert is news
+    deadline = time.monotonic() + 10
+    while Commands(ws, playbooks, "n").notify_cursor("soc") is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    Commands(ws, playbooks, "poller").ingest([make_alert(severity="critical")])
+    while not hook.rec.delivered() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop.set()
+    thread.join(timeout=10)
+    c.close()
+    assert not thread.is_alive()
+    assert len(hook.rec.delivered()) == 1 and [n["outcome"] for n in notifications(ws)] == ["sent"]
+    ws.close()

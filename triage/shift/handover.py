@@ -42,6 +42,7 @@ class Handover:
     incidents: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    suppressed: int = 0  # closes by suppression rules in the shift (counted, not listed)
 
     def counts(self) -> dict[str, int]:
         out = {
@@ -52,6 +53,7 @@ class Handover:
             "due_next_shift": len(self.due_next_shift),
             "incidents": len(self.incidents),
             "notes": len(self.notes),
+            "suppressed": self.suppressed,
         }
         out.update({name: len(rows) for name, rows in self.extra.items()})
         return out
@@ -119,8 +121,14 @@ def build_handover(
     h = Handover(ws.id, written_by, since_ts, until_ts, next_ts)
     conn = ws.conn
 
+    # Alerts a suppression rule closed are counted (their closes in the shift), not listed: they are
+    # the noise the rules exist to keep out of the next shift's way (the rules have their section).
+    window = "ingested_at >= ? AND ingested_at < ?"
     h.opened = [
-        _summary(r) for r in _alert_rows(ws, "ingested_at >= ? AND ingested_at < ?", (since_ts, until_ts))
+        _summary(r)
+        for r in _alert_rows(
+            ws, f"{window} AND coalesce(disposition, '') != 'suppressed'", (since_ts, until_ts)
+        )
     ]
 
     for target, ts, actor, body in conn.execute(
@@ -129,6 +137,9 @@ def build_handover(
         (ev.ALERT_CLOSED, since_ts, until_ts),
     ):
         p = json.loads(body)
+        if p.get("suppression") is not None:
+            h.suppressed += 1
+            continue
         alert_id = int(target.partition(":")[2])
         found = _alert_rows(ws, "id = ?", (alert_id,))
         row = found[0] if found else None

@@ -21,6 +21,7 @@ from triage.domain.state import running_due
 from triage.text import printable
 
 SEVERE = "critical"
+SUPPRESSED = "suppressed"
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,14 @@ def from_event(target: NotifyTarget, e: Logged, row: dict[str, Any] | None) -> l
     alert_id = int(e.target.partition(":")[2])
     p, sev = e.payload, row.get("severity")
     out: list[Notice] = []
-    if "critical" in wanted and (
-        (e.action == ev.ALERT_INGESTED and p["alert"].get("severity") == SEVERE)
-        or (e.action == ev.ALERT_SEVERITY_CHANGED and p.get("to") == SEVERE)
+    suppressed = row.get("disposition") == SUPPRESSED  # a rule closed it: nobody is to be woken
+    if (
+        "critical" in wanted
+        and not suppressed
+        and (
+            (e.action == ev.ALERT_INGESTED and p["alert"].get("severity") == SEVERE)
+            or (e.action == ev.ALERT_SEVERITY_CHANGED and p.get("to") == SEVERE)
+        )
     ):
         text = f"CRITICAL alert {alert_id}: {_about(row)} (rule {_line(row.get('rule_name'), 80)})"
         out.append(Notice("critical", f"critical:{alert_id}", alert_id, text, text, seq=e.seq))
@@ -76,6 +82,31 @@ def from_event(target: NotifyTarget, e: Logged, row: dict[str, Any] | None) -> l
         )
         key = f"escalated:{alert_id}:{e.seq}"
         out.append(Notice("escalated", key, alert_id, text, text, incident=incident, seq=e.seq))
+    if "breach" in wanted and e.action in (ev.ALERT_ACKNOWLEDGED, ev.ALERT_CLOSED) and not suppressed:
+        out.extend(_met_late(e, alert_id, row))
+    return out
+
+
+def _met_late(e: Logged, alert_id: int, row: dict[str, Any]) -> list[Notice]:
+    """A target met only after its due time (by an acknowledgement or a close the notifier had
+    not seen breached while it ran): the same notification, by the same key, as the breach."""
+    out: list[Notice] = []
+    responded = min((t for t in (row.get("acknowledged_at"), row.get("first_closed_at")) if t), default=None)
+    checks = [("acknowledge", row.get("ack_due"), responded == e.ts)]
+    if e.action == ev.ALERT_CLOSED:
+        checks.append(("close", row.get("close_due"), True))
+    for which, due, counts in checks:
+        if due is None or not counts or e.ts <= due:
+            continue
+        late = format_duration(timedelta(seconds=int((parse_time(e.ts) - parse_time(due)).total_seconds())))
+        done = "acknowledged" if e.action == ev.ALERT_ACKNOWLEDGED else "closed"
+        text = (
+            f"BREACH: alert {alert_id} ({row.get('severity')}) missed its {which} target (due {due});"
+            f" {done} {late} late by {_line(e.actor, 80)}: {_about(row)}"
+        )
+        out.append(
+            Notice("breach", f"breach:{alert_id}:{which}:{due}", alert_id, text, text, seq=e.seq, due=due)
+        )
     return out
 
 

@@ -161,7 +161,8 @@ class Notifier:
 
     def _row(self, alert_id: int) -> dict[str, Any] | None:
         cur = self.ws.conn.execute(
-            "SELECT id, severity, status, assignee, title, rule_name, host FROM alerts WHERE id = ?",
+            "SELECT id, severity, status, assignee, title, rule_name, host, disposition, ack_due, close_due,"
+            " acknowledged_at, first_closed_at FROM alerts WHERE id = ?",
             (alert_id,),
         )
         row = cur.fetchone()
