@@ -4,6 +4,7 @@ backoff, recorded as an event (failed ones too), never with a secret in the log.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -369,3 +370,32 @@ def test_the_pollers_notifier_thread_sends_and_stops_with_the_poller(
     assert not thread.is_alive()
     assert len(hook.rec.delivered()) == 1 and [n["outcome"] for n in notifications(ws)] == ["sent"]
     ws.close()
+
+
+def test_the_months_evidence_counts_who_was_told(
+    ws: Workspace, playbooks: PlaybookSet, hook: WebhookServer, fc: FakeClock, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from triage.evidence import ExportRequest, export_pack, verify_pack
+    from triage.store import anchor as anchoring
+
+    poller = Commands(ws, playbooks, "poller")
+    poller.ingest([make_alert(severity="critical"), make_alert(severity="critical")])
+    only = ["critical"]
+    Notifier([webhook(hook, events=only)], Commands(ws, playbooks, "n"), start_seq=0).run_once()
+    hook.rec.always_fail = True
+    fc.at(10, 2, 9)
+    poller.ingest([make_alert(severity="critical")])
+    Notifier([webhook(hook, max_attempts=1, events=only)], Commands(ws, playbooks, "n")).run_once()
+    fc.at(11, 2)
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    pack = export_pack(ws, ExportRequest(month="2026-10", out=tmp_path / "p", key=key, actor="secops")).path
+    metrics = json.loads((pack / "metrics.json").read_text())
+    assert metrics["notifications"] == [{"target": "soc-channel", "kind": "critical", "sent": 2, "failed": 1}]
+    assert "| soc-channel | critical | 2 | 1 |" in (pack / "report.md").read_text()
+    assert verify_pack(pack, anchoring.public_raw(key.public_key())).ok
+    no_secret_in(ws, TOKEN)
+    for path in pack.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes()

@@ -136,6 +136,7 @@ def _export(
             "exercises": len(exercises),
             "signoffs": len(signoffs),
             "handovers": len(handovers),
+            "notifications": log["notifications"],
             "suppressions": {
                 "rules_active": len(suppressions),
                 "alerts_closed": sum(r["alerts_closed_in_month"] for r in suppressions),

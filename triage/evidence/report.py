@@ -181,6 +181,16 @@ def _sections(d: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
     )
     out.append(
         (
+            "Notifications sent (notification.sent events in the log)",
+            ["notify target", "about", "sent", "failed"],
+            [
+                [_text(n["target"]), n["kind"], str(n.get("sent", 0)), str(n.get("failed", 0))]
+                for n in f.get("notifications", [])
+            ],
+        )
+    )
+    out.append(
+        (
             "Suppression rules active this month",
             ["rule", "owner", "reason", "query", "created", "expires", "ended", "alerts closed this month"],
             [

@@ -76,6 +76,7 @@ class Exporter(AlertSections):
         insert = "INSERT INTO month_events VALUES (?, ?, ?, ?, ?, ?, ?)"
         pending: list[tuple[Any, ...]] = []
         suppressed: dict[int, list[int]] = {}  # rule -> the alerts it closed in the month
+        told: dict[tuple[str, str], dict[str, int]] = {}  # (notify target, kind) -> outcome -> count
         keep("BEGIN")
         with self.open_text(pack.LOG_JSONL) as jl, self.open_text(pack.LOG_CSV) as cf:
             w = pack.csv_writer(cf)
@@ -111,6 +112,11 @@ class Exporter(AlertSections):
                 rule = pack.suppression_of_close(d) if action == ev.ALERT_CLOSED else None
                 if rule is not None:
                     suppressed.setdefault(rule, []).append(int(target[6:]))
+                elif action == ev.NOTIFICATION_SENT:
+                    per = told.setdefault(
+                        (target.partition(":")[2], payload["kind"]), {"sent": 0, "failed": 0}
+                    )
+                    per[payload["outcome"]] = per.get(payload["outcome"], 0) + 1
                 kind = WORK.get(action)
                 if kind is not None:
                     per = work.setdefault(actor, dict.fromkeys(WORK_COLUMNS, 0))
@@ -128,6 +134,9 @@ class Exporter(AlertSections):
         return {
             "events": n, "exercise_excluded": excluded, "work": work, "incidents": incidents,
             "suppressed": suppressed,
+            "notifications": [
+                {"target": name, "kind": kind, **counts} for (name, kind), counts in sorted(told.items())
+            ],
         }  # fmt: skip
 
     # -- alerts --------------------------------------------------------------------------

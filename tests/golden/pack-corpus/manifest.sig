@@ -1,1 +1,1 @@
-uWx6cU7oYhjJ4/P66GBkLHxiGSJ3QTYebQdz+drgS/enSU9y6k+c1UgEGhnTsFoNNYs0XauO6bSLRgLyKPzjCQ==
+GJ6i+I+ej2ZmYfNIorUOa7VvxdRz8fl1Bol81Kv1EbbNP8+STufn+ydihhu3Ei/kcA4JVz5/3JEz9hYXxd83Bg==

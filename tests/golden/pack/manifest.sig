@@ -1,1 +1,1 @@
-T9S+AYEHtB95WeloMxGnqloydUbAWY/eMLGIaaZKPbKD+MNOhgNefO6XWoH+8sZKOsIy++NWNgT+/Fyt5f3wAw==
+kqLpLabFnwnZiLFxU0XSM/JditP2zWPN278lmOIKXJW3nVIylpYX+pnmRVblef3LjI232ssjWh4OayibxMyHBQ==
