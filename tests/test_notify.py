@@ -399,3 +399,19 @@ def test_the_months_evidence_counts_who_was_told(
     for path in pack.rglob("*"):
         if path.is_file():
             assert TOKEN.encode() not in path.read_bytes()
+
+
+def test_a_first_run_over_a_backlog_sends_no_flood_of_old_breaches(
+    ws: Workspace, playbooks: PlaybookSet, hook: WebhookServer, fc: FakeClock
+) -> None:
+    """Targets that fell due before the notify target began are old news (the handover lists
+    them); those that fall due afterwards are notified."""
+    poller = Commands(ws, playbooks, "poller")
+    old = poller.ingest([make_alert(severity="high") for _ in range(5)]).alert_ids  # due 12:30
+    fc.at(10, 1, 13)
+    notifier = Notifier([webhook(hook, events=["breach"])], Commands(ws, playbooks, "n"), now=fc)
+    assert notifier.run_once().sent == 0
+    (new,) = poller.ingest([make_alert(severity="high")]).alert_ids  # due 13:30
+    fc.at(10, 1, 13, 31)
+    assert notifier.run_once().sent == 1
+    assert [n["alert"] for n in notifications(ws)] == [new] and new not in old

@@ -20,6 +20,12 @@ class NotificationCommands(CommandBase):
         row = self.ws.conn.execute("SELECT seq FROM notify_cursors WHERE target = ?", (target,)).fetchone()
         return int(row[0]) if row else None
 
+    def notifying_since(self, target: str) -> str | None:
+        """When ``target`` began notifying (its cursor was made)."""
+        sql = "SELECT started_at FROM notify_cursors WHERE target = ?"
+        row = self.ws.conn.execute(sql, (target,)).fetchone()
+        return str(row[0]) if row else None
+
     def notified(self, target: str, key: str) -> bool:
         """Whether this notification of this target was recorded (sent or failed) already."""
         sql = "SELECT 1 FROM notifications WHERE target = ? AND key = ?"
@@ -27,10 +33,10 @@ class NotificationCommands(CommandBase):
 
     def _move_cursor(self, w: Writer, target: str, seq: int) -> None:
         w.conn.execute(
-            "INSERT INTO notify_cursors (target, seq, updated_at) VALUES (?, ?, ?)"
+            "INSERT INTO notify_cursors (target, seq, started_at, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (target) DO UPDATE SET seq = max(seq, excluded.seq),"
             " updated_at = excluded.updated_at",
-            (target, seq, now_ts()),
+            (target, seq, now_ts(), now_ts()),
         )
 
     def advance_notify_cursor(self, target: str, seq: int) -> None:

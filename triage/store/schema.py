@@ -402,7 +402,8 @@ def m006_escalation_leaves_the_previous_incident(db: Database) -> None:
 @migrations()
 def m007_notifications(db: Database) -> None:
     """Notifications (a projection of ``notification.sent`` events; none were logged before) and
-    each notify target's cursor over the log: how far its events were read. The cursor is not
+    each notify target's cursor over the log: how far its events were read, and since when it
+    notifies (breaches of targets that fell due before are not news to send). The cursor is not
     state and not evidence (the notifications are); it is written in the same transaction as
     the notification that advances it."""
     create_notifications(db)
@@ -411,6 +412,7 @@ def m007_notifications(db: Database) -> None:
         CREATE TABLE notify_cursors (
             target TEXT PRIMARY KEY,
             seq INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
         """

@@ -132,6 +132,8 @@ class Email(Channel):
                 if self.credentials is not None:
                     s.login(*self.credentials)
                 refused = s.send_message(msg)
+        except smtplib.SMTPNotSupportedError:
+            return Attempt(False, False, "the SMTP server offers no STARTTLS (or AUTH)", to)
         except smtplib.SMTPAuthenticationError as exc:
             return Attempt(False, False, f"SMTP login refused ({exc.smtp_code})", to)
         except smtplib.SMTPRecipientsRefused:

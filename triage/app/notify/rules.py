@@ -119,9 +119,13 @@ def which_target(row: dict[str, Any]) -> tuple[str, str] | None:
     return ("acknowledge" if acknowledging else "close"), due
 
 
-def from_targets(target: NotifyTarget, rows: list[dict[str, Any]], now: datetime) -> list[Notice]:
+def from_targets(
+    target: NotifyTarget, rows: list[dict[str, Any]], now: datetime, since: str | None = None
+) -> list[Notice]:
     """Breached and due-soon targets among open alerts at ``now``: one notification per alert,
-    target and due time (a new due time, after a severity change, is a new notification)."""
+    target and due time (a new due time, after a severity change, is a new notification).
+    ``since``: when the notify target began; a target that fell due before then is old news (the
+    handover lists it), not a flood of notifications on the first run over a backlog."""
     wanted = set(target.events)
     soon = now + timedelta(minutes=target.due_soon_minutes)
     out: list[Notice] = []
@@ -133,7 +137,7 @@ def from_targets(target: NotifyTarget, rows: list[dict[str, Any]], now: datetime
         due_dt = parse_time(due)
         owner = _line(row.get("assignee"), 80) if row.get("assignee") else "unassigned"
         alert_id, sev = int(row["id"]), row["severity"]
-        if due_dt < now and "breach" in wanted:
+        if due_dt < now and "breach" in wanted and (since is None or due >= since):
             late = format_duration(timedelta(seconds=int((now - due_dt).total_seconds())))
             text = (
                 f"BREACH: alert {alert_id} ({sev}) missed its {which} target (due {due}, {late} ago);"

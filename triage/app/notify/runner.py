@@ -201,7 +201,7 @@ class Notifier:
         cur = self.ws.conn.execute(_DUE_SQL, (horizon(target, now),))
         cols = [d[0] for d in cur.description]
         rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-        for notice in from_targets(target, rows, now):
+        for notice in from_targets(target, rows, now, self.commands.notifying_since(target.name)):
             if not self._handle(target, notice, result, cursor=None):
                 return False
         return True
