@@ -10,6 +10,7 @@ from typing import Any
 
 from triage.evidence import pack
 from triage.evidence.metrics import SEVERITIES
+from triage.evidence.report_fatigue import fatigue_sections
 from triage.text import printable
 
 BREACHES_SHOWN = 200
@@ -179,43 +180,7 @@ def _sections(d: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
             ],
         )
     )
-    out.append(
-        (
-            "Notifications sent (notification.sent events in the log)",
-            ["notify target", "about", "sent", "failed"],
-            [
-                [_text(n["target"]), n["kind"], str(n.get("sent", 0)), str(n.get("failed", 0))]
-                for n in f.get("notifications", [])
-            ],
-        )
-    )
-    out.append(
-        (
-            "Suppression rules active this month",
-            ["rule", "owner", "reason", "query", "created", "expires", "ended", "alerts closed this month"],
-            [
-                [
-                    str(r["id"]), _text(r["owner"]), _text(r["reason"]), _text(r["query"]), r["created_at"],
-                    r["expires_at"], r["ended_at"] or "-", str(r["alerts_closed_in_month"]),
-                ]
-                for r in d.suppressions
-            ],
-        )
-    )  # fmt: skip
-    out.append(
-        (
-            "Shift handovers recorded",
-            ["event", "recorded by", "recorded at", "shift", "opened", "closed", "still open", "breached",
-             "SHA-256"],
-            [
-                [
-                    h["seq"], _text(h["recorded_by"]), h["recorded_at"], f"{h['since']} to {h['until']}",
-                    h["opened"], h["closed"], h["still_open"], h["breached"], h["sha256"],
-                ]
-                for h in d.handovers
-            ],
-        )
-    )  # fmt: skip
+    out += fatigue_sections(f, d.suppressions, d.handovers)
     out.append(
         (
             "Management sign-off",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from triage.store.tables import create_notifications, create_suppressions
+
 migrations = Migrations("triage")
 
 PROJECTION_TABLES = (
@@ -268,53 +270,6 @@ def create_first_close(db: Database) -> None:
         ALTER TABLE alerts ADD COLUMN first_closed_at TEXT;
         DROP INDEX IF EXISTS alerts_q_due;
         CREATE INDEX alerts_q_due ON alerts({DUE_AT});
-        """
-    )
-
-
-def create_notifications(db: Database) -> None:
-    """Every notification the notifier recorded, once per (notify target, key): what makes
-    each one sent once."""
-    db.executescript(
-        """
-        CREATE TABLE notifications (
-            target TEXT NOT NULL,
-            key TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            alert_id INTEGER NOT NULL,
-            outcome TEXT NOT NULL,
-            seq INTEGER NOT NULL,
-            ts TEXT NOT NULL,
-            PRIMARY KEY (target, key)
-        ) WITHOUT ROWID;
-        CREATE INDEX notifications_alert ON notifications(alert_id);
-        """
-    )
-
-
-def create_suppressions(db: Database) -> None:
-    """Suppression rules (``triage.domain.suppression``): who, why, until when, what they closed."""
-    db.executescript(
-        """
-        CREATE TABLE suppressions (
-            id INTEGER PRIMARY KEY,
-            query TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            owner TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            created_by TEXT NOT NULL,
-            starts_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL,
-            ended_at TEXT,
-            ended_by TEXT,
-            end_reason TEXT,
-            alerts_closed INTEGER NOT NULL,
-            last_alert INTEGER,
-            last_closed_at TEXT,
-            exercise INTEGER NOT NULL,
-            last_seq INTEGER NOT NULL
-        );
-        CREATE INDEX suppressions_expires ON suppressions(expires_at);
         """
     )
 
