@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triage.commands.base import CommandBase
-from triage.commands.suppressions import ActiveRule, active_rules, close_if_suppressed
+from triage.commands.suppressions import ActiveRules, close_if_suppressed
 from triage.domain import events as ev
 from triage.domain.alert import Alert, Severity, escape_surrogates
 from triage.errors import MappingError
@@ -132,7 +132,7 @@ class Ingest:
     def __init__(self, commands: CommandBase) -> None:
         self.c = commands
         self.ws = commands.ws
-        self._rules: list[ActiveRule] | None = None
+        self._rules: ActiveRules | None = None
 
     # -- reading and mapping -------------------------------------------------------------
 
@@ -290,9 +290,9 @@ class Ingest:
         event = w.append(
             self.c.actor, ev.ALERT_INGESTED, f"alert:{alert_id}", payload, payload_json=payload_json
         )
-        if self._rules is None:
-            self._rules = active_rules(self.ws.conn, event.ts)
-        return close_if_suppressed(w, self.ws.conn, alert_id, event.ts, self._rules)
+        if self._rules is None:  # the rules in force when the batch's first alert arrived
+            self._rules = ActiveRules.at(self.ws.conn, event.ts)
+        return close_if_suppressed(w, alert_id, self._rules)
 
     def _update(self, w: Writer, k: _Known, item: _Item) -> None:
         assert item.alert is not None and k.alert_id is not None

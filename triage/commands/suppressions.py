@@ -35,6 +35,35 @@ class ActiveRule:
 
 
 @dataclass
+class ActiveRules:
+    """The rules in force for one batch of ingest, with one SQL test of an alert row against
+    all of them (the query language's own SQL, so the matching rule is defined once): the id
+    of the first, lowest-numbered rule that matches."""
+
+    rules: list[ActiveRule]
+    sql: str = ""
+    params: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def at(cls, conn: sqlite3.Connection, at: str) -> ActiveRules:
+        rules = active_rules(conn, at)
+        now = parse_time(at)
+        cases, params = [], []
+        for rule in rules:
+            where, args = rule.query.sql(now)
+            cases.append(f"WHEN {where} THEN {int(rule.id)}")
+            params.extend(args)
+        sql = f"SELECT CASE {' '.join(cases)} END FROM alerts WHERE id = ?" if rules else ""  # noqa: S608
+        return cls(rules, sql, params)
+
+    def first_match(self, conn: sqlite3.Connection, alert_id: int) -> ActiveRule | None:
+        if not self.rules:
+            return None
+        (rule_id,) = conn.execute(self.sql, [*self.params, alert_id]).fetchone()
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+@dataclass
 class Created:
     event: Event
     closed: list[int] = field(default_factory=list)
@@ -77,21 +106,14 @@ def suppressed_close(rule: ActiveRule) -> dict[str, Any]:
     }
 
 
-def close_if_suppressed(
-    w: Writer, conn: sqlite3.Connection, alert_id: int, at: str, rules: list[ActiveRule]
-) -> int | None:
-    """Right after an alert's ingest event (same transaction): close it if an active rule
+def close_if_suppressed(w: Writer, alert_id: int, rules: ActiveRules) -> int | None:
+    """Right after an alert's ingest event (same transaction): close it if a rule in force
     matches it; returns the rule's id."""
-    if not rules:
+    rule = rules.first_match(w.conn, alert_id)
+    if rule is None:
         return None
-    cur = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,))
-    row = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
-    now = parse_time(at)
-    for rule in rules:
-        if rule.query.matches(row, now):
-            w.append(SUPPRESSION_ACTOR, ev.ALERT_CLOSED, f"alert:{alert_id}", suppressed_close(rule))
-            return rule.id
-    return None
+    w.append(SUPPRESSION_ACTOR, ev.ALERT_CLOSED, f"alert:{alert_id}", suppressed_close(rule))
+    return rule.id
 
 
 class SuppressionCommands(CommandBase):
