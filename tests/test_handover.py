@@ -104,6 +104,10 @@ def test_the_handover_lists_what_the_next_shift_needs(
     ]
     assert h.counts()["breached"] == 2
     assert d["suppressions"] == []
+    assert d["open_by_owner"] == [
+        {"owner": "bob", "open": 2, "breached": 1, "worst": "high"},
+        {"owner": None, "open": 2, "breached": 1, "worst": "high"},
+    ]
 
 
 def test_the_handover_names_suppressions_created_or_expiring(
@@ -142,6 +146,21 @@ def test_the_markdown_escapes_alert_text(ws: Workspace, playbooks: PlaybookSet, 
     assert "Closed \\\\x1b\\[31m in shift" in text
     assert "checked the \\| pentest window" in text  # a pipe cannot split the table's cell
     assert "## Targets breached (2)" in text and "## Targets due within the next shift (2)" in text
+    assert "| unassigned | 2 | 1 | high |" in text
+
+
+def test_long_markdown_tables_say_how_many_more(
+    ws: Workspace, playbooks: PlaybookSet, fc: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triage.shift import render
+
+    _shift(ws, playbooks, fc)
+    monkeypatch.setattr(render, "MAX_ROWS", 3)
+    h = build_handover(ws, until=fc.now, length=timedelta(hours=8), written_by="carol")
+    still = handover_markdown(h).split("## Alerts still open (4)", 1)[1].split("\n## ", 1)[0]
+    assert still.count("\n| ") == 5  # the header, its rule and 3 rows
+    assert "... and 1 more (`triage handover --json` lists every one)." in still
+    assert len(h.as_dict()["still_open"]) == 4
 
 
 def test_handover_cli_records_its_sha256_and_the_pack_lists_it(

@@ -210,8 +210,13 @@ def test_email_through_smtp_with_starttls_and_auth(
         (low,) = poller.ingest([make_alert(severity="low")]).alert_ids
         alice.assign(low, "bob")
         alice.assign(crit, "carol")  # carol has no address: nobody to tell by email
-        result = Notifier([target], Commands(ws, playbooks, "n"), start_seq=0).run_once()
+        said: list[str] = []
+        result = Notifier([target], Commands(ws, playbooks, "n"), start_seq=0, report=said.append).run_once()
         assert (result.sent, result.failed) == (2, 0)
+        assert (
+            "mail: analyst carol has no address in analysts; assigned notifications for them are not sent"
+            in said
+        )
         assert smtp.logins == ["notifier", "notifier"]
         (m1_from, m1_to, m1), (_m2_from, m2_to, m2) = smtp.messages
         assert (m1_from, m1_to) == ("triage@example.test", ["soc@example.test"])

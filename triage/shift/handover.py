@@ -58,6 +58,19 @@ class Handover:
         out.update({name: len(rows) for name, rows in self.extra.items()})
         return out
 
+    def open_by_owner(self) -> list[dict[str, Any]]:
+        """Per owner (unassigned last): the alerts still open, how many breached, the most severe."""
+        rank = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+        breached = {a["id"] for a in self.breached}
+        owners: dict[str | None, dict[str, Any]] = {}
+        for a in self.still_open:
+            o = owners.setdefault(a["owner"], {"owner": a["owner"], "open": 0, "breached": 0, "worst": None})
+            o["open"] += 1
+            o["breached"] += a["id"] in breached
+            if o["worst"] is None or rank.get(a["severity"], 0) > rank.get(o["worst"], 0):
+                o["worst"] = a["severity"]
+        return sorted(owners.values(), key=lambda o: (o["owner"] is None, o["owner"] or ""))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "workspace": self.workspace,
@@ -69,6 +82,7 @@ class Handover:
             "opened": self.opened,
             "closed": self.closed,
             "still_open": self.still_open,
+            "open_by_owner": self.open_by_owner(),
             "breached": self.breached,
             "due_next_shift": self.due_next_shift,
             "incidents": self.incidents,

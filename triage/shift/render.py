@@ -38,6 +38,9 @@ _OPEN: list[Column] = [
     ("due", lambda r: r["due"]),
     ("title", lambda r: r["title"]),
 ]
+# Rows a Markdown table shows before it says how many more there are (the JSON keeps every one).
+MAX_ROWS = 200
+
 _SECTIONS: list[tuple[str, str, list[Column]]] = [
     (
         "breached",
@@ -45,6 +48,12 @@ _SECTIONS: list[tuple[str, str, list[Column]]] = [
         [*_OPEN[:6], ("over by", lambda r: _over(r["over_s"])), _OPEN[6]],
     ),
     ("due_next_shift", "Targets due within the next shift", _OPEN),
+    (
+        "open_by_owner",
+        "Open alerts by owner",
+        [("owner", lambda r: r["owner"] or "unassigned"), ("open", lambda r: r["open"]),
+         ("breached", lambda r: r["breached"]), ("most severe", lambda r: r["worst"])],
+    ),
     ("still_open", "Alerts still open", _OPEN),
     (
         "opened",
@@ -94,7 +103,9 @@ def _table(lines: list[str], title: str, columns: list[Column], rows: list[dict[
         return
     lines.append("| " + " | ".join(name for name, _ in columns) + " |")
     lines.append("| " + " | ".join("---" for _ in columns) + " |")
-    lines += ["| " + " | ".join(md(get(r)) for _, get in columns) + " |" for r in rows]
+    lines += ["| " + " | ".join(md(get(r)) for _, get in columns) + " |" for r in rows[:MAX_ROWS]]
+    if len(rows) > MAX_ROWS:
+        lines += ["", f"... and {len(rows) - MAX_ROWS:,} more (`triage handover --json` lists every one)."]
 
 
 def handover_markdown(h: Handover) -> str:

@@ -83,6 +83,7 @@ class Notifier:
         self.start_seq = start_seq
         self.channels = channels if channels is not None else {t.name: channel_for(t) for t in targets}
         self._lock: IO[str] | None = None
+        self._unaddressed: set[tuple[str, str | None]] = set()
 
     # -- one notifier per workspace ----------------------------------------------------
 
@@ -130,7 +131,13 @@ class Notifier:
         channel = self.channels[target.name]
         recipient = channel.recipient(notice) if target.kind == "email" else None
         if target.kind == "email" and recipient is None:
-            return True  # nobody at this target to tell (an analyst without an address)
+            # nobody at this target to tell: an analyst without an address (said once), or no ``to``
+            who = notice.recipient_analyst if notice.kind == "assigned" else "to"
+            if (target.name, who) not in self._unaddressed:
+                self._unaddressed.add((target.name, who))
+                what = f"analyst {who} has no address in analysts" if notice.kind == "assigned" else "no to"
+                self.report(f"{target.name}: {what}; {notice.kind} notifications for them are not sent")
+            return True
         done = self.deliver(target, notice)
         if done is None:
             return False
