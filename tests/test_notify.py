@@ -420,3 +420,19 @@ def test_a_first_run_over_a_backlog_sends_no_flood_of_old_breaches(
     fc.at(10, 1, 13, 31)
     assert notifier.run_once().sent == 1
     assert [n["alert"] for n in notifications(ws)] == [new] and new not in old
+
+
+def test_a_webhook_url_http_cannot_read_fails_at_once_without_quoting_it(
+    ws: Workspace, playbooks: PlaybookSet, fc: FakeClock
+) -> None:
+    target = NotifyTarget.model_validate(
+        {"name": "typo", "kind": "webhook", "url": f"http://127.0.0.1:80{TOKEN}/x", "events": ["critical"]}
+    )
+    Commands(ws, playbooks, "poller").ingest([make_alert(severity="critical")])
+    said: list[str] = []
+    result = Notifier([target], Commands(ws, playbooks, "n"), start_seq=0, report=said.append).run_once()
+    assert result.failed == 1
+    (failed,) = notifications(ws)
+    assert (failed["attempts"], failed["detail"]) == (1, "cannot be sent: InvalidURL")
+    no_secret_in(ws, TOKEN)
+    assert not any(TOKEN in line for line in said)

@@ -7,6 +7,7 @@ its token), no credentials.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import smtplib
 import ssl
@@ -93,6 +94,9 @@ class Webhook(Channel):
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             return Attempt(False, True, _scrub(f"not reached: {reason}", [self.url]))
+        except (ValueError, http.client.HTTPException) as exc:  # a URL or an answer HTTP cannot read
+            # its message can quote the URL, which is the secret: the kind of error only
+            return Attempt(False, False, f"cannot be sent: {type(exc).__name__}")
         if 200 <= status < 300:
             return Attempt(True, False, f"HTTP {status}")
         retry = status >= 500 or status in (408, 429)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -224,7 +225,11 @@ class Notifier:
     def run(self, interval: float, *, passes: int | None = None) -> None:
         done = 0
         while not self.stop.is_set() and (passes is None or done < passes):
-            result = self.run_once()
+            try:
+                result = self.run_once()
+            except (TriageError, sqlite3.Error) as exc:  # the workspace busy or unreadable: next pass
+                self.report(f"notify: pass failed: {exc}; trying again in {interval:.0f}s")
+                result = NotifyResult()
             done += 1
             if result.sent or result.failed:
                 self.report(f"notify: {result.summary()}")
