@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,26 @@ def _random_history(cmds: Commands, rng: random.Random, steps: int) -> None:
             elif op < 0.97:
                 n = rng.randint(1, 40)  # a repeated id is refused, as it should be
                 cmds.record_exercise(f"tt-{n}", "Drill", "2026-01-05T09:00Z", "2026-01-05T10:00Z", "d" * 64)
+            elif op < 0.975:
+                cmds.record_handover(
+                    "2026-01-05T01:00Z", "2026-01-05T09:00Z", "markdown", "e" * 64, {"opened": 3}
+                )
+            elif op < 0.977:
+                rules = [r[0] for r in cmds.ws.conn.execute("SELECT id FROM suppressions")]
+                why = "the pentest window for these hosts"
+                if not rules or rng.random() < 0.4:
+                    host = f"host-{rng.randint(1, 9)}"
+                    cmds.add_suppression(f"host:{host}", why, timedelta(days=rng.randint(1, 30)),
+                                         apply_to_open=rng.random() < 0.3)  # fmt: skip
+                elif rng.random() < 0.5:
+                    cmds.change_suppression(rng.choice(rules), why + " changed", expires=timedelta(days=2))
+                else:
+                    cmds.end_suppression(rng.choice(rules), why + " is over")
+            elif op < 0.98:
+                kind = rng.choice(["critical", "breach"])  # a key recorded before is refused
+                payload = {"kind": kind, "key": f"{kind}:{a}", "alert": a, "outcome": "sent",
+                           "channel": "webhook", "attempts": 1}  # fmt: skip
+                cmds.record_notification("soc", payload, cursor=rng.randint(0, 10))
             else:
                 incidents = [r[0] for r in cmds.ws.conn.execute("SELECT id FROM incidents")]
                 if incidents:

@@ -297,7 +297,7 @@ def test_metrics_match_the_hand_computed_figures(pack: Path) -> None:
     assert set(work) == {"alice", "bob", "carol", "dave"}  # eve acted only in the exercise
     assert work["alice"] == {
         "acknowledged": 2, "assigned": 1, "closed": 3, "escalations": 1, "incident_updates": 1,
-        "notes": 0, "reopened": 1, "severity_changes": 0, "steps": 0, "total": 9,
+        "notes": 0, "reopened": 1, "severity_changes": 0, "steps": 0, "suppressions": 0, "total": 9,
     }  # fmt: skip
     assert (work["bob"]["acknowledged"], work["bob"]["closed"], work["bob"]["steps"]) == (3, 3, 1)
     assert work["bob"]["total"] == 7

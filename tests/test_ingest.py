@@ -36,6 +36,7 @@ def test_ndjson_hits_array_and_search_response(cli: Cli, tmp_path: Path) -> None
         "collisions": 0,
         "quarantined": 0,
         "quarantined_before": 0,
+        "suppressed": 0,
         "problems": [],
         "collided": [],
         "errors": [],

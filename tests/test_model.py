@@ -26,6 +26,7 @@ from triage.clock import format_ts, parse_time
 from triage.commands import Commands
 from triage.domain import events as ev
 from triage.domain.state import ALERT_COLUMNS, AlertState, Fact, IncidentState, TargetState
+from triage.domain.suppression import SuppressionState
 from triage.errors import CommandRejected, Conflict, NotFound
 from triage.evidence import pack
 from triage.evidence.replay import alert_as_of, incident_as_of
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_catalogue_names_every_action_the_projection_handles() -> None:
-    assert len(ev.CATALOGUE) == 21
+    assert len(ev.CATALOGUE) == 26
     for name, model in ev.CATALOGUE.items():
         assert name == model.NAME and model.VERSION >= 1
         assert isinstance(model.CHANGES, ev.Changes)
@@ -210,6 +211,8 @@ class LogModel(RuleBasedStateMachine):
         self.docs: list[str] = []
         # the test's own model of what each command does, independent of triage.domain.state
         self.expected: dict[int, dict[str, Any]] = {}
+        self.rule_of: dict[int, str] = {}  # alert -> its rule name
+        self.suppressing: dict[int, str] = {}  # active suppression rule -> the rule name it matches
 
     def location(self) -> str | Path:
         return Path(self.dir.name) / "ws.db"
@@ -226,10 +229,13 @@ class LogModel(RuleBasedStateMachine):
             return fn(*args, **kwargs)
         return None
 
-    def _new(self, ids: list[int]) -> None:
+    def _new(self, ids: list[int], rule: str) -> None:
         for alert_id in ids:
             self.alerts.append(alert_id)
-            self.expected[alert_id] = {"status": "new", "acked": False, "assignee": None, "incident": None,
+            self.rule_of[alert_id] = rule
+            # a rule in force closes it as it arrives
+            status = "closed" if rule in self.suppressing.values() else "new"
+            self.expected[alert_id] = {"status": status, "acked": False, "assignee": None, "incident": None,
                                        "notes": 0, "reopened": 0, "steps": []}  # fmt: skip
 
     def _alert(self, i: int) -> int:
@@ -243,14 +249,14 @@ class LogModel(RuleBasedStateMachine):
     def ingest(self, rule: str, severity: str, who: int) -> None:
         alert = make_alert(rule_name=rule, title=rule, severity=severity)
         result = self.c(who).ingest([alert])
-        self._new(result.alert_ids)
+        self._new(result.alert_ids, rule)
         self.docs.append(alert.doc_id or "")
 
     @precondition(lambda self: self.docs)
     @rule(i=st.integers(0, 100))
     def ingest_same_key_other_content(self, i: int) -> None:
         result = self.c(0).ingest([make_alert(doc_id=self.docs[i % len(self.docs)])])
-        self._new(result.alert_ids)
+        self._new(result.alert_ids, "SSH Brute Force")
 
     @precondition(lambda self: self.alerts)
     @rule(i=st.integers(0, 100), who=st.integers(0, 2), to=st.integers(0, 2))
@@ -350,6 +356,39 @@ class LogModel(RuleBasedStateMachine):
     @rule(i=st.integers(0, 100), status=st.sampled_from(["open", "acknowledged", "closed"]))
     def source_update(self, i: int, status: str) -> None:
         self._try(self.c(0).record_source_update, self._alert(i), status)
+
+    @rule(rule=st.sampled_from(_RULES), who=st.integers(0, 2), to_open=st.booleans())
+    def suppress(self, rule: str, who: int, to_open: bool) -> None:
+        made = self.c(who).add_suppression(
+            f'rule:"{rule}"', "known noise from the lab network", timedelta(days=14), apply_to_open=to_open
+        )
+        self.suppressing[int(made.event.target.partition(":")[2])] = rule
+        expected_closed = [a for a, x in self.expected.items() if to_open and x["status"] != "closed"
+                           and self.rule_of[a] == rule]  # fmt: skip
+        assert made.closed == expected_closed
+        for alert_id in made.closed:
+            self.expected[alert_id]["status"] = "closed"
+
+    @precondition(lambda self: self.suppressing)
+    @rule(i=st.integers(0, 100))
+    def end_suppression(self, i: int) -> None:
+        rules = sorted(self.suppressing)
+        rule_id = rules[i % len(rules)]
+        self.c(0).end_suppression(rule_id, "the lab network was retired")
+        del self.suppressing[rule_id]
+
+    @invariant()
+    def suppressions_equal_their_fold(self) -> None:
+        cur = self.ws.conn.execute("SELECT * FROM suppressions ORDER BY id")
+        names = [d[0] for d in cur.description]
+        for row in (dict(zip(names, r, strict=True)) for r in cur.fetchall()):
+            folded = SuppressionState.fold(self.ws.events(ref=f"suppression:{row['id']}"))
+            assert folded is not None and folded.row() == dict(row)
+            closed = self.ws.conn.execute(
+                "SELECT count(*) FROM alerts WHERE disposition = 'suppressed' AND close_reason LIKE ?",
+                (f"suppression {row['id']}: %",),
+            ).fetchone()[0]
+            assert row["alerts_closed"] >= closed  # a reopened one was closed by it all the same
 
     @invariant()
     def projection_equals_the_fold(self) -> None:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from triage.errors import ConfigError, QuerySyntaxError
 from triage.query import parse
@@ -97,6 +97,75 @@ def parse_sort(text: str) -> tuple[str, bool]:
     return parts[0], parts[1] == "desc"
 
 
+NOTIFY_EVENTS = ("breach", "due_soon", "assigned", "critical", "escalated")
+NotifyEvent = Literal["breach", "due_soon", "assigned", "critical", "escalated"]
+
+
+class NotifyTarget(BaseModel):
+    """A ``[[notify]]`` table: where notifications go and which ones. Secrets (a webhook URL's
+    token, the SMTP password) are read from the environment variables it names, when sending
+    starts; they are never logged, stored or printed."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    kind: Literal["webhook", "email"]
+    events: list[NotifyEvent] = Field(min_length=1)
+    due_soon_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    # webhook: a JSON POST with a Slack/Teams-compatible ``text`` field
+    url: str | None = None
+    url_env: str | None = None
+    # email: SMTP with STARTTLS
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    ca_certs: Path | None = None
+    username_env: str | None = None
+    password_env: str | None = None
+    sender: str | None = Field(default=None, alias="from")
+    to: list[str] = Field(default_factory=list)
+    analysts: dict[str, str] = Field(default_factory=dict)  # analyst -> address, for ``assigned``
+    # delivery
+    timeout: float = Field(default=10.0, gt=0, le=300)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    backoff: float = Field(default=1.0, ge=0, le=300)  # seconds before the second attempt, doubling
+
+    @model_validator(mode="after")
+    def _complete(self) -> NotifyTarget:
+        if self.kind == "webhook":
+            if (self.url is None) == (self.url_env is None):
+                raise ValueError(f"notify target {self.name}: a webhook needs url or url_env (one of them)")
+        else:
+            if not self.smtp_host or not self.sender:
+                raise ValueError(f"notify target {self.name}: email needs smtp_host and from")
+            if not self.to and not self.analysts:
+                raise ValueError(f"notify target {self.name}: email needs to (addresses) or analysts (a map)")
+            if (self.username_env is None) != (self.password_env is None):
+                raise ValueError(f"notify target {self.name}: give username_env and password_env together")
+            if self.username_env is not None and not self.starttls:
+                raise ValueError(f"notify target {self.name}: credentials are only sent after STARTTLS")
+        return self
+
+    def webhook_url(self) -> str:
+        """The webhook's URL, read from the environment when ``url_env`` names it."""
+        if self.url is not None:
+            return self.url
+        assert self.url_env is not None
+        value = os.environ.get(self.url_env, "").strip()
+        if not value:
+            raise ConfigError(f"notify target {self.name}: environment variable {self.url_env} is not set")
+        return value
+
+    def credentials(self) -> tuple[str, str] | None:
+        if self.username_env is None or self.password_env is None:
+            return None
+        user, password = os.environ.get(self.username_env), os.environ.get(self.password_env)
+        if not user or password is None:
+            missing = self.username_env if not user else self.password_env
+            raise ConfigError(f"notify target {self.name}: environment variable {missing} is not set")
+        return user, password
+
+
 class Settings(BaseModel):
     """The config file (TOML). Unknown keys are refused so a typo is never silently ignored."""
 
@@ -111,6 +180,18 @@ class Settings(BaseModel):
     timezone: str = "UTC"
     sources: list[SearchSourceConfig] = Field(default_factory=list)
     views: list[ViewConfig] = Field(default_factory=list)
+
+    notify: list[NotifyTarget] = Field(default_factory=list)
+    suppression_max_days: int = Field(default=90, ge=1, le=366)  # the longest a suppression rule may last
+
+    @field_validator("notify")
+    @classmethod
+    def _unique_targets(cls, v: list[NotifyTarget]) -> list[NotifyTarget]:
+        names = [t.name for t in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"notify target names must be unique; repeated: {', '.join(dupes)}")
+        return v
 
     @field_validator("sources", "views")
     @classmethod
@@ -166,9 +247,13 @@ def load_settings(path: Path | None = None) -> Settings:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "(top level)"
             if err["type"] == "extra_forbidden":
-                nested: dict[str, type[BaseModel]] = {"sources": SearchSourceConfig, "views": ViewConfig}
+                nested: dict[str, type[BaseModel]] = {
+                    "sources": SearchSourceConfig,
+                    "views": ViewConfig,
+                    "notify": NotifyTarget,
+                }
                 model = nested.get(str(err["loc"][0]), Settings) if len(err["loc"]) > 1 else Settings
-                known = ", ".join(model.model_fields)
+                known = ", ".join(f.alias or k for k, f in model.model_fields.items())
                 parts.append(f"{path}: {field}: unknown setting (known settings: {known})")
             else:
                 parts.append(f"{path}: {field}: {err['msg']}")
@@ -176,6 +261,10 @@ def load_settings(path: Path | None = None) -> Settings:
     # Relative paths in the file are relative to the file.
     base = path.parent
     settings.sources = [_rebase_source(src, base) for src in settings.sources]
+    for target in settings.notify:
+        if target.ca_certs is not None:
+            ca = target.ca_certs.expanduser()
+            target.ca_certs = ca if ca.is_absolute() else base / ca
     if settings.db is not None and not is_postgres(settings.db):
         db = Path(settings.db).expanduser()
         settings.db = str(db if db.is_absolute() else base / db)

@@ -8,7 +8,20 @@ import sys
 import click
 
 from triage import __version__
-from triage.cli import admin, alerts, evidence, incidents, listing, sources, tabletop, team, tui
+from triage.cli import (
+    admin,
+    alerts,
+    evidence,
+    incidents,
+    listing,
+    notify,
+    shift,
+    sources,
+    suppress,
+    tabletop,
+    team,
+    tui,
+)
 from triage.cli.context import Context
 from triage.cli.usage import global_option_hint
 from triage.errors import TriageError
@@ -51,7 +64,20 @@ def cli(
     ctx.call_on_close(obj.close)
 
 
-for module in (admin, listing, alerts, incidents, sources, evidence, tabletop, team, tui):
+for module in (
+    admin,
+    listing,
+    alerts,
+    incidents,
+    sources,
+    notify,
+    suppress,
+    evidence,
+    tabletop,
+    shift,
+    team,
+    tui,
+):
     for command in module.COMMANDS:
         cli.add_command(command)
 

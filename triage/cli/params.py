@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from triage.domain.states import Disposition
+from triage.clock import parse_duration
+from triage.domain.states import ANALYST_DISPOSITIONS
 from triage.store.backend import is_postgres
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,7 +37,7 @@ class IdType(click.ParamType):
 
 ALERT_ID = IdType("alert")
 INCIDENT_ID = IdType("incident")
-DISPOSITION = click.Choice([d.value for d in Disposition])
+DISPOSITION = click.Choice([d.value for d in ANALYST_DISPOSITIONS])
 SEVERITY = click.Choice(["critical", "high", "medium", "low", "informational"], case_sensitive=False)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -84,3 +86,21 @@ class WorkspaceParam(click.ParamType):
 
 
 WORKSPACE = WorkspaceParam()
+
+
+class DurationType(click.ParamType):
+    """``8h``, ``30m``, ``14d`` or a number of seconds, as a ``timedelta``."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_duration(int(value) if str(value).isdigit() else str(value))
+        except ValueError:
+            name = param.opts[0] if param is not None and param.opts else "--duration"
+            self.fail(f"{value!r} is not a duration (e.g. {name} 8h, {name} 30m, {name} 14d)", param, ctx)
+
+
+DURATION = DurationType()

@@ -28,9 +28,15 @@ def _say(message: str) -> None:
 @click.command("poll")
 @click.option("--once", is_flag=True, help="One pass over each source, then exit (non-zero on a fault).")
 @click.option("--source", "names", multiple=True, help="Only this source (repeatable; default: all).")
+@click.option(
+    "--notify",
+    "with_notify",
+    is_flag=True,
+    help="Also send the [[notify]] notifications.",
+)
 @json_option
 @pass_ctx
-def poll_cmd(c: Context, once: bool, names: tuple[str, ...], as_json: bool) -> None:
+def poll_cmd(c: Context, once: bool, names: tuple[str, ...], with_notify: bool, as_json: bool) -> None:
     """Ingest alerts from the Elasticsearch and OpenSearch sources in the config file.
 
     Runs until Ctrl-C or SIGTERM, which stop it cleanly after the batch in hand.
@@ -56,6 +62,11 @@ def poll_cmd(c: Context, once: bool, names: tuple[str, ...], as_json: bool) -> N
     pollers = [Poller(cfg, c.commands, report=_say, stop=stop) for cfg in configs]
     results: list[PassResult] = []
     quarantined = 0
+    notifying = None
+    if with_notify and not once:
+        from triage.cli.notify import notifier_thread
+
+        notifying = notifier_thread(c, stop, NOTIFY_INTERVAL_S)
     try:
         if once:
             for poller in pollers:
@@ -66,9 +77,14 @@ def poll_cmd(c: Context, once: bool, names: tuple[str, ...], as_json: bool) -> N
                     _say(result.line())
                 for problem in result.ingest.problems:
                     _say(f"quarantined: {problem}")
+            if with_notify:
+                _notify_once(c)
         else:
             _run_all(pollers, stop)
     finally:
+        if notifying is not None:
+            stop.set()
+            notifying.join(timeout=30)
         for poller in pollers:
             poller.close()
         for s, handler in previous.items():
@@ -89,6 +105,21 @@ def poll_cmd(c: Context, once: bool, names: tuple[str, ...], as_json: bool) -> N
         )
     if quarantined:
         raise click.exceptions.Exit(1)
+
+
+NOTIFY_INTERVAL_S = 5.0
+
+
+def _notify_once(c: Context) -> None:
+    from triage.app.notify import Notifier
+    from triage.cli.notify import targets_of
+
+    notifier = Notifier(targets_of(c, ()), c.commands, report=_say)
+    notifier.lock()
+    try:
+        _say(f"notify: {notifier.run_once().summary()}")
+    finally:
+        notifier.unlock()
 
 
 def _run_all(pollers: list[Poller], stop: threading.Event) -> None:

@@ -90,7 +90,10 @@ def run_app(c: Context) -> None:
     from triage.tui import TriageApp  # Textual is loaded only when the app runs
 
     views = SavedViews(Path(c.config_option) if c.config_option else default_config_path())
-    run_guarded(TriageApp(ws, commands, playbooks, analyst, utc_now, views=views))
+    max_days = c.settings.suppression_max_days
+    run_guarded(
+        TriageApp(ws, commands, playbooks, analyst, utc_now, views=views, suppression_max_days=max_days)
+    )
 
 
 @click.command("tui")

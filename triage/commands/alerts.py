@@ -10,7 +10,7 @@ from triage.commands.base import MAX_NAME, CommandBase, _text
 from triage.domain import events as ev
 from triage.domain.alert import Severity
 from triage.domain.state import AlertState
-from triage.domain.states import AlertStatus, Disposition
+from triage.domain.states import ANALYST_DISPOSITIONS, AlertStatus, Disposition
 from triage.errors import CommandRejected, NotFound
 from triage.store.workspace import Event
 
@@ -158,9 +158,15 @@ class AlertCommands(CommandBase):
     ) -> Event:
         try:
             disp = Disposition(disposition)
+            if disp not in ANALYST_DISPOSITIONS:
+                raise ValueError(disp)
         except ValueError:
+            known = ", ".join(d.value for d in ANALYST_DISPOSITIONS)
             raise CommandRejected(
-                f"unknown disposition {disposition!r} (use one of: {', '.join(d.value for d in Disposition)})"
+                f"disposition {disposition!r} is not one an analyst closes with (use one of: {known};"
+                " suppressed is set by suppression rules)"
+                if disposition == Disposition.SUPPRESSED
+                else f"unknown disposition {disposition!r} (use one of: {known})"
             ) from None
         reason = _text(reason, "a reason for closing")
         with self.ws.write() as w:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triage.commands.base import CommandBase
+from triage.commands.suppressions import ActiveRules, close_if_suppressed
 from triage.domain import events as ev
 from triage.domain.alert import Alert, Severity, escape_surrogates
 from triage.errors import MappingError
@@ -39,6 +40,7 @@ class IngestResult:
     collisions: int = 0  # a known key with other content, stored as an alert of its own
     quarantined: int = 0
     quarantined_before: int = 0  # of ``present``: records quarantined when they were first read
+    suppressed: int = 0  # of ``ingested`` and ``collisions``: closed at once by a suppression rule
     alert_ids: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "origin location: reason"
     collided: list[str] = field(default_factory=list)  # "origin location: what collided"
@@ -50,6 +52,7 @@ class IngestResult:
         self.collisions += other.collisions
         self.quarantined += other.quarantined
         self.quarantined_before += other.quarantined_before
+        self.suppressed += other.suppressed
         self.alert_ids.extend(other.alert_ids)
         self.problems.extend(other.problems)
         self.collided.extend(other.collided)
@@ -72,6 +75,7 @@ class IngestResult:
         return {
             **self.counts(),
             "quarantined_before": self.quarantined_before,
+            "suppressed": self.suppressed,
             "problems": self.problems,
             "collided": self.collided,
         }
@@ -80,6 +84,7 @@ class IngestResult:
         return (
             f"{self.ingested} ingested, {self.updated} updated, {self.present} already present, "
             f"{self.collisions} collisions, {self.quarantined} quarantined"
+            + (f" ({self.suppressed} closed by suppression rules)" if self.suppressed else "")
         )
 
 
@@ -127,6 +132,7 @@ class Ingest:
     def __init__(self, commands: CommandBase) -> None:
         self.c = commands
         self.ws = commands.ws
+        self._rules: ActiveRules | None = None
 
     # -- reading and mapping -------------------------------------------------------------
 
@@ -211,6 +217,7 @@ class Ingest:
         is rolled back alone and quarantined with the reason. ``namespace`` prefixes keys."""
         result = IngestResult()
         conn = self.ws.conn
+        self._rules = None  # the suppressions active now, read once per batch
         next_id = (conn.execute("SELECT max(id) FROM alerts").fetchone()[0] or 0) + 1
         prefix = escape_surrogates(f"{namespace}|") if namespace else ""
         known = self._known(sorted({prefix + it.key for it in items if it.alert is not None}))
@@ -227,8 +234,10 @@ class Ingest:
             try:
                 with w.savepoint():
                     if k.alert_id is None:
-                        self._new_alert(w, next_id, key, item, {})
-                        k.alert_id, k.content_seq = next_id, w.seq
+                        ingest_seq = w.seq + 1
+                        if self._new_alert(w, next_id, key, item, {}) is not None:
+                            result.suppressed += 1
+                        k.alert_id, k.content_seq = next_id, ingest_seq
                         result.ingested += 1
                         result.alert_ids.append(next_id)
                         next_id += 1
@@ -242,7 +251,8 @@ class Ingest:
                     else:
                         unique = f"{key}#{item.digest.removeprefix('sha256:')[:16]}"
                         extra = {"key": key, "collision_of": k.alert_id}
-                        self._new_alert(w, next_id, unique, item, extra)
+                        if self._new_alert(w, next_id, unique, item, extra) is not None:
+                            result.suppressed += 1
                         result.collisions += 1
                         result.collided.append(
                             f"{item.record.origin} {item.record.location}: key {key} of alert "
@@ -262,7 +272,10 @@ class Ingest:
         prof = PROFILES.get(alert.profile)
         return prof is not None and prof.rewrites(doc)
 
-    def _new_alert(self, w: Writer, alert_id: int, key: str, item: _Item, extra: dict[str, Any]) -> None:
+    def _new_alert(
+        self, w: Writer, alert_id: int, key: str, item: _Item, extra: dict[str, Any]
+    ) -> int | None:
+        """Store a new alert; the id of the suppression rule that closed it at once, if one did."""
         alert = item.alert
         assert alert is not None
         pb = self.c.playbooks.match(alert)
@@ -274,7 +287,12 @@ class Ingest:
         if item.record.text is not None:
             # Keep the source's own JSON text: exact evidence, and no re-encoding of the document.
             payload_json = canonical_with(head, "alert", canonical_with(summary, "raw", item.record.text))
-        w.append(self.c.actor, ev.ALERT_INGESTED, f"alert:{alert_id}", payload, payload_json=payload_json)
+        event = w.append(
+            self.c.actor, ev.ALERT_INGESTED, f"alert:{alert_id}", payload, payload_json=payload_json
+        )
+        if self._rules is None:  # the rules in force when the batch's first alert arrived
+            self._rules = ActiveRules.at(self.ws.conn, event.ts)
+        return close_if_suppressed(w, alert_id, self._rules)
 
     def _update(self, w: Writer, k: _Known, item: _Item) -> None:
         assert item.alert is not None and k.alert_id is not None

@@ -201,9 +201,14 @@ class AlertState:
 
     @classmethod
     def fold(cls, events: Iterable[Logged], *, figures: bool = False) -> AlertState | None:
-        """The alert its events make (in log order, the first its ingest); None without one."""
+        """The alert its events make (in log order, the first its ingest); None without one.
+        Events on its timeline that change no alert (the notifications sent about it) are
+        passed over."""
         state: AlertState | None = None
         for e in events:
+            model = ev.CATALOGUE.get(e.action)
+            if model is not None and model.CHANGES is not ev.Changes.ALERT:
+                continue
             if state is None:
                 if e.action != ev.ALERT_INGESTED:
                     return None

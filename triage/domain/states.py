@@ -18,6 +18,11 @@ class Disposition(StrEnum):
     DUPLICATE = "duplicate"
     AUTHORIZED_TEST = "authorized_test"
     INCONCLUSIVE = "inconclusive"
+    SUPPRESSED = "suppressed"  # closed by a suppression rule, never by an analyst's close
+
+
+# The dispositions an analyst closes with (``suppressed`` is a suppression rule's alone).
+ANALYST_DISPOSITIONS = tuple(d for d in Disposition if d is not Disposition.SUPPRESSED)
 
 
 class IncidentStatus(StrEnum):

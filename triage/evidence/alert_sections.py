@@ -11,6 +11,7 @@ from typing import Any
 from triage.clock import format_ts, parse_time
 from triage.domain import events as ev
 from triage.domain.state import AlertState
+from triage.domain.states import Disposition
 from triage.evidence import metrics, pack
 from triage.evidence.replay import (
     alert_as_of,
@@ -67,6 +68,8 @@ class AlertSections(SectionWriter):
                         ]
                     )
                 )  # fmt: skip
+                # closed by a suppression rule at once: no analyst's response to time
+                timed = not (a.status == "closed" and a.disposition == Disposition.SUPPRESSED)
                 sc.execute(
                     "INSERT INTO month_alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -74,8 +77,8 @@ class AlertSections(SectionWriter):
                         a.severity,
                         a.rule,
                         self.period.local_day(ingested),
-                        ack_s,
-                        close_s,
+                        ack_s if timed else None,
+                        close_s if timed else None,
                         a.disposition if a.status == "closed" else None,
                         a.status,
                     ),

@@ -112,6 +112,8 @@ def _export(
         incidents = ex.write_incidents(log["incidents"], end_seq)
         exercises = ex.write_exercises()
         signoffs = ex.write_signoffs()
+        handovers = ex.write_handovers(before, end_seq)
+        suppressions = ex.write_suppressions(end_seq, log["suppressed"])
         ex.say("verifying the whole chain")
         verification = verify_workspace(
             conn, ws.id, anchor_files=[p for p in req.anchor_files if p.exists()], public_key=pub
@@ -130,6 +132,12 @@ def _export(
             "incidents": len(incidents),
             "exercises": len(exercises),
             "signoffs": len(signoffs),
+            "handovers": len(handovers),
+            "notifications": log["notifications"],
+            "suppressions": {
+                "rules_active": len(suppressions),
+                "alerts_closed": sum(r["alerts_closed_in_month"] for r in suppressions),
+            },
         }
     )
     _dump_json(work / pack.METRICS_JSON, figures)
@@ -169,6 +177,8 @@ def _export(
         figures=figures,
         incidents=incidents,
         exercises=exercises,
+        handovers=handovers,
+        suppressions=suppressions,
         breaches=_first_breaches(work / pack.BREACHES_CSV, report.BREACHES_SHOWN),
         verification=verification_doc,
     )

@@ -16,7 +16,8 @@ import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, TypedDict
 
-from triage.domain.events import EVIDENCE_SIGNED
+from triage.domain.events import ALERT_CLOSED, EVIDENCE_SIGNED, SHIFT_HANDOVER
+from triage.domain.logged import marked_exercise
 from triage.store.chain import canonical
 from triage.text import printable
 
@@ -39,6 +40,8 @@ BREACHES_CSV = "breaches.csv"
 BACKLOG_CSV = "backlog.csv"
 EXERCISES_CSV = "exercises.csv"
 SIGNOFFS_JSONL = "signoffs.jsonl"
+HANDOVERS_CSV = "handovers.csv"
+SUPPRESSIONS_CSV = "suppressions.csv"
 METRICS_JSON = "metrics.json"
 VERIFICATION_JSON = "verification.json"
 REPORT_HTML = "report.html"
@@ -47,7 +50,8 @@ UNLISTED = frozenset({MANIFEST, SIGNATURE})  # the only files the manifest does 
 # Every pack has these (listed in its manifest), whatever the month held.
 REQUIRED_FILES = (
     ALERTS_CSV, LOG_JSONL, LOG_CSV, INCIDENTS_CSV, BREACHES_CSV, BACKLOG_CSV, EXERCISES_CSV,
-    SIGNOFFS_JSONL, METRICS_JSON, VERIFICATION_JSON, REPORT_HTML, REPORT_MD, PUBLIC_KEY,
+    SIGNOFFS_JSONL, METRICS_JSON, VERIFICATION_JSON, REPORT_HTML, REPORT_MD, PUBLIC_KEY, HANDOVERS_CSV,
+    SUPPRESSIONS_CSV,
 )  # fmt: skip
 
 
@@ -86,6 +90,17 @@ INCIDENT_COLUMNS = [
 EXERCISE_COLUMNS = [
     "exercise_id", "title", "started_at", "ended_at", "score", "minutes_sha256", "minutes_file",
     "recorded_by", "recorded_at", "seq",
+]  # fmt: skip
+
+HANDOVER_COLUMNS = [
+    "seq", "recorded_at", "recorded_by", "since", "until", "format", "sha256", "opened", "closed",
+    "still_open", "breached", "due_next_shift", "counts", "hash",
+]  # fmt: skip
+
+SUPPRESSION_COLUMNS = [
+    "id", "owner", "reason", "query", "created_at", "created_by", "starts_at", "expires_at", "ended_at",
+    "ended_by", "end_reason", "alerts_closed_in_month", "last_alert_closed_in_month",
+    "alerts_closed_by_month_end",
 ]  # fmt: skip
 
 # -- cells and CSV files ------------------------------------------------------------------
@@ -217,6 +232,41 @@ class SignoffEntry(TypedDict):
 def signoff_entry(seq: int, d: Mapping[str, Any]) -> SignoffEntry:
     """The manifest's summary of one sign-off event (its body decoded: ``d``)."""
     return {"seq": seq, "signed_by": d["actor"], "signed_at": d["ts"], "statement": d["payload"]["statement"]}
+
+
+# -- shift handovers ---------------------------------------------------------------------
+
+HANDOVER_ACTION = SHIFT_HANDOVER  # the action of a recorded handover, from the event catalogue
+HANDOVER_MARK = f'"action":{json.dumps(HANDOVER_ACTION)}'  # in a log.jsonl line of one (a quick filter)
+
+
+def handover_row(seq: int, d: Mapping[str, Any], hash_: str) -> list[str]:
+    """One row of ``handovers.csv`` (``HANDOVER_COLUMNS``) from a handover event's decoded
+    body ``d``: the exporter writes it from the workspace and the verifier rebuilds it from
+    ``log.jsonl`` with this same function."""
+    p = d["payload"]
+    counts = p.get("counts") or {}
+    return cells(
+        [
+            seq, d["ts"], d["actor"], p["since"], p["until"], p["format"], p["sha256"],
+            counts.get("opened"), counts.get("closed"), counts.get("still_open"), counts.get("breached"),
+            counts.get("due_next_shift"), canonical(counts), hash_,
+        ]
+    )  # fmt: skip
+
+
+# -- suppression rules --------------------------------------------------------------------
+
+CLOSE_MARK = f'"action":{json.dumps(ALERT_CLOSED)}'  # in a log.jsonl line of an alert's close
+
+
+def suppression_of_close(d: Mapping[str, Any]) -> int | None:
+    """The rule that closed an alert, from an ``alert.closed`` event's decoded body (None for an
+    analyst's close, and for one made in an exercise: those never count)."""
+    if d.get("action") != ALERT_CLOSED or marked_exercise(d.get("exercise"), d.get("payload")):
+        return None
+    rule = (d.get("payload") or {}).get("suppression")
+    return rule if isinstance(rule, int) and not isinstance(rule, bool) else None
 
 
 # -- the manifest ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from triage.evidence import pack
 from triage.evidence.metrics import SEVERITIES
+from triage.evidence.report_fatigue import fatigue_sections
 from triage.text import printable
 
 BREACHES_SHOWN = 200
@@ -22,6 +23,8 @@ class ReportData:
     figures: dict[str, Any]
     incidents: list[dict[str, Any]]
     exercises: list[dict[str, Any]]
+    handovers: list[dict[str, str]]
+    suppressions: list[dict[str, Any]]
     breaches: list[dict[str, str]]
     verification: dict[str, Any]
 
@@ -177,6 +180,7 @@ def _sections(d: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
             ],
         )
     )
+    out += fatigue_sections(f, d.suppressions, d.handovers)
     out.append(
         (
             "Management sign-off",

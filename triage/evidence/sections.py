@@ -13,6 +13,9 @@ from typing import Any
 
 from triage.clock import parse_time
 from triage.domain import events as ev
+from triage.domain.logged import Fact
+from triage.domain.logged import is_exercise as is_exercise_fact
+from triage.domain.suppression import SuppressionState
 from triage.evidence import pack
 from triage.evidence.alert_sections import AlertSections
 from triage.evidence.replay import (
@@ -36,6 +39,9 @@ WORK = {
     ev.ALERT_CLOSED: "closed",
     ev.ALERT_REOPENED: "reopened",
     ev.INCIDENT_UPDATED: "incident_updates",
+    ev.SUPPRESSION_CREATED: "suppressions",
+    ev.SUPPRESSION_CHANGED: "suppressions",
+    ev.SUPPRESSION_ENDED: "suppressions",
 }
 assert set(WORK) == ev.ANALYST_ACTIONS
 WORK_COLUMNS = sorted(set(WORK.values()))
@@ -69,6 +75,8 @@ class Exporter(AlertSections):
         keep = self.scratch.execute
         insert = "INSERT INTO month_events VALUES (?, ?, ?, ?, ?, ?, ?)"
         pending: list[tuple[Any, ...]] = []
+        suppressed: dict[int, list[int]] = {}  # rule -> the alerts it closed in the month
+        told: dict[tuple[str, str], dict[str, int]] = {}  # (notify target, kind) -> outcome -> count
         keep("BEGIN")
         with self.open_text(pack.LOG_JSONL) as jl, self.open_text(pack.LOG_CSV) as cf:
             w = pack.csv_writer(cf)
@@ -101,6 +109,14 @@ class Exporter(AlertSections):
                 if marked:
                     excluded += 1
                     continue
+                rule = pack.suppression_of_close(d) if action == ev.ALERT_CLOSED else None
+                if rule is not None:
+                    suppressed.setdefault(rule, []).append(int(target[6:]))
+                elif action == ev.NOTIFICATION_SENT:
+                    per = told.setdefault(
+                        (target.partition(":")[2], payload["kind"]), {"sent": 0, "failed": 0}
+                    )
+                    per[payload["outcome"]] = per.get(payload["outcome"], 0) + 1
                 kind = WORK.get(action)
                 if kind is not None:
                     per = work.setdefault(actor, dict.fromkeys(WORK_COLUMNS, 0))
@@ -115,7 +131,13 @@ class Exporter(AlertSections):
         keep("COMMIT")
         for per in work.values():
             per["total"] = sum(per[k] for k in WORK_COLUMNS)
-        return {"events": n, "exercise_excluded": excluded, "work": work, "incidents": incidents}
+        return {
+            "events": n, "exercise_excluded": excluded, "work": work, "incidents": incidents,
+            "suppressed": suppressed,
+            "notifications": [
+                {"target": name, "kind": kind, **counts} for (name, kind), counts in sorted(told.items())
+            ],
+        }  # fmt: skip
 
     # -- alerts --------------------------------------------------------------------------
 
@@ -230,6 +252,59 @@ class Exporter(AlertSections):
                     continue
                 fh.write(pack.log_line(seq, body, prev, hash_, d) + "\n")
                 out.append(pack.signoff_entry(seq, d))
+        return out
+
+    def write_handovers(self, before: int, end: int) -> list[dict[str, str]]:
+        """Every shift handover recorded in the month, one row per ``shift.handover`` event."""
+        out: list[dict[str, str]] = []
+        with self.open_text(pack.HANDOVERS_CSV) as fh:
+            w = pack.csv_writer(fh)
+            w.writerow(pack.HANDOVER_COLUMNS)
+            for seq, body, hash_ in self.conn.execute(
+                "SELECT seq, body, hash FROM events WHERE action = ? AND seq > ? AND seq <= ? ORDER BY seq",
+                (pack.HANDOVER_ACTION, before, end),
+            ):
+                row = pack.handover_row(seq, json.loads(body), hash_)
+                w.writerow(row)
+                out.append(dict(zip(pack.HANDOVER_COLUMNS, row, strict=True)))
+        return out
+
+    def write_suppressions(self, end: int, suppressed: dict[int, list[int]]) -> list[dict[str, Any]]:
+        """Every suppression rule active at some time in the month, as it stood at month end, with
+        the alerts it closed in the month (``suppressed``, counted from the excerpt)."""
+        start_ts, end_ts = self.period.start_ts, self.period.end_ts
+        out: list[dict[str, Any]] = []
+        ids = [
+            i
+            for (i,) in self.conn.execute(
+                "SELECT id FROM suppressions WHERE created_at < ? ORDER BY id", (end_ts,)
+            )
+        ]
+        with self.open_text(pack.SUPPRESSIONS_CSV) as fh:
+            w = pack.csv_writer(fh)
+            w.writerow(pack.SUPPRESSION_COLUMNS)
+            for rule_id in ids:
+                rows = self.conn.execute(
+                    "SELECT e.seq, e.body FROM timeline t JOIN events e ON e.seq = t.seq"
+                    " WHERE t.ref = ? AND t.seq <= ? ORDER BY t.seq",
+                    (f"suppression:{rule_id}", end),
+                )
+                facts = [Fact.from_body(seq, json.loads(body)) for seq, body in rows]
+                state = SuppressionState.fold(f for f in facts if not is_exercise_fact(f))
+                if state is None or state.exercise:
+                    continue
+                ended_before = state.ended_at is not None and state.ended_at < start_ts
+                if ended_before or state.expires_at <= start_ts or state.starts_at >= end_ts:
+                    continue
+                closed = suppressed.get(rule_id, [])
+                row = {
+                    **state.row(),
+                    "alerts_closed_in_month": len(closed),
+                    "last_alert_closed_in_month": closed[-1] if closed else None,
+                    "alerts_closed_by_month_end": state.alerts_closed,
+                }
+                w.writerow(pack.cells([row[c] for c in pack.SUPPRESSION_COLUMNS]))
+                out.append(row)
         return out
 
     # -- checkpoints ---------------------------------------------------------------------

@@ -35,6 +35,7 @@ from triage.evidence.pack import (
 )
 from triage.evidence.pack_reader import MAX_PROBLEMS_PER_FILE, FileProblems, PackFiles, PackReport
 from triage.evidence.verify_log import check_log, read_record, rebuilt_line
+from triage.evidence.verify_sections import check_sections
 from triage.store.anchor import key_id, record_hash
 from triage.store.chain import canonical, chain_hash
 
@@ -92,6 +93,7 @@ def _verify(pack: PackFiles, trusted: bytes | None, report: PackReport) -> None:
     hashes = check_log(pack, manifest, wanted, report)
     _check_checkpoints(manifest, signing_key, hashes, report)
     _check_signoffs(pack, manifest, report)
+    check_sections(pack, report)
 
 
 def _check_signature(

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from triage.domain import events as ev
 from triage.domain.events import Changes
 from triage.domain.state import ALERT_COLUMNS, LIST_COLUMNS, AlertState, IncidentState
+from triage.domain.suppression import SuppressionState
 from triage.store.backend import Conn, row_dict
 from triage.store.event import Event
 from triage.store.identity import content_digest, source_document
@@ -46,6 +47,10 @@ def apply(conn: Conn, event: Event) -> None:
         _quarantined(conn, event)
     elif changes is Changes.SOURCE:
         _polled(conn, event)
+    elif changes is Changes.NOTIFICATION:
+        _notified(conn, event)
+    elif changes is Changes.SUPPRESSION:
+        _suppression(conn, event)
     # Sign-offs, exercise records and an exercise's own start, injects and end change no alert
     # or incident; they are only indexed by their target (``evidence:2026-10``,
     # ``exercise:<id>``) so they can be found again.
@@ -130,6 +135,8 @@ def _alert_event(conn: Conn, event: Event) -> None:
     if changed:
         cols = ", ".join(f"{k} = ?" for k in changed)
         conn.execute(f"UPDATE alerts SET {cols} WHERE id = ?", (*changed.values(), alert_id))  # noqa: S608
+    if event.action == ev.ALERT_CLOSED and event.payload.get("suppression") is not None:
+        _suppression(conn, event)  # the rule counts the alerts it closed
     if event.action == ev.ALERT_UPDATED:
         assert state.content_digest is not None
         _content(conn, state.dedup_key, state.content_digest, alert_id, event.seq)
@@ -180,6 +187,39 @@ def _quarantined(conn: Conn, event: Event) -> None:
             event.ts,
         ),
     )
+
+
+def _suppression(conn: Conn, event: Event) -> None:
+    """A rule created, changed or ended, or an alert it closed (on the rule's timeline too)."""
+    if event.action == ev.SUPPRESSION_CREATED:
+        _insert(conn, "suppressions", SuppressionState.created(event).row())
+        return
+    rule = int(event.payload["suppression"]) if event.action == ev.ALERT_CLOSED else _id(event, "suppression")
+    before = _row(conn, "suppressions", rule, event)
+    state = SuppressionState.from_row(before)
+    state.apply(event)
+    _write(conn, "suppressions", before, state.row())
+    if event.action == ev.ALERT_CLOSED:
+        _ref(conn, f"suppression:{rule}", event.seq)
+
+
+def _notified(conn: Conn, event: Event) -> None:
+    """A notification recorded: once per (notify target, key), and on its alert's timeline."""
+    p = event.payload
+    conn.execute(
+        "INSERT INTO notifications (target, key, kind, alert_id, outcome, seq, ts)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            event.target.partition(":")[2],
+            p["key"],
+            p["kind"],
+            int(p["alert"]),
+            p["outcome"],
+            event.seq,
+            event.ts,
+        ),
+    )
+    _ref(conn, f"alert:{int(p['alert'])}", event.seq)
 
 
 def _polled(conn: Conn, event: Event) -> None:

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from triage.store.tables import create_notifications, create_suppressions
+
 migrations = Migrations("triage")
 
-PROJECTION_TABLES = ("alerts", "incidents", "quarantine", "timeline", "source_cursors", "alert_content")
+PROJECTION_TABLES = (
+    "alerts", "incidents", "quarantine", "timeline", "source_cursors", "alert_content", "notifications",
+    "suppressions",
+)  # fmt: skip
 # Each projection table in the order ``digest`` walks it.
-PROJECTION_ORDER = {"timeline": "ref, seq", "source_cursors": "name", "alert_content": "dedup_key, digest"}
+PROJECTION_ORDER = {
+    "timeline": "ref, seq",
+    "source_cursors": "name",
+    "alert_content": "dedup_key, digest",
+    "notifications": "target, key",
+}
 
 
 @migrations()
@@ -270,6 +280,8 @@ def recreate_projections(db: Database) -> None:
     create_queue_indexes(db)
     create_content_tracking(db)
     create_first_close(db)
+    create_notifications(db)
+    create_suppressions(db)
 
 
 @migrations()
@@ -342,6 +354,32 @@ def m006_escalation_leaves_the_previous_incident(db: Database) -> None:
         )
 
 
+@migrations()
+def m007_notifications(db: Database) -> None:
+    """Notifications (a projection of ``notification.sent`` events; none were logged before) and
+    each notify target's cursor over the log: how far its events were read, and since when it
+    notifies (breaches of targets that fell due before are not news to send). The cursor is not
+    state and not evidence (the notifications are); it is written in the same transaction as
+    the notification that advances it."""
+    create_notifications(db)
+    db.executescript(
+        """
+        CREATE TABLE notify_cursors (
+            target TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m008_suppressions(db: Database) -> None:
+    """Suppression rules (a projection of their events; none were logged before)."""
+    create_suppressions(db)
+
+
 # Every migration in the order it applies: the PostgreSQL backend runs the same functions.
 MIGRATION_ORDER = (
     m001_initial,
@@ -350,4 +388,6 @@ MIGRATION_ORDER = (
     m004_content_digests,
     m005_first_close,
     m006_escalation_leaves_the_previous_incident,
+    m007_notifications,
+    m008_suppressions,
 )

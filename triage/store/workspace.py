@@ -256,6 +256,12 @@ class Workspace:
         LISTEN/NOTIFY); None for a file, whose readers look at the head instead."""
         return pg.Listener(self.location) if self.postgres else None
 
+    def try_session_lock(self, name: str) -> bool:
+        """PostgreSQL: take the workspace's lock called ``name`` for as long as this connection
+        lives (one notifier per workspace, whichever host it runs on); False if another holds it."""
+        key = pg.lock_key(f"{self.schema}:{name}")
+        return bool(self.conn.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
+
     def is_owner(self) -> bool:
         """Whether the connected role owns the workspace (PostgreSQL; a file's user always does)."""
         if not self.postgres:

@@ -19,11 +19,12 @@ A part with nothing to score (no expectations of its kind) earns its full weight
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from triage.clock import format_duration, parse_time
+from triage.commands.suppressions import SUPPRESSION_ACTOR
 from triage.domain import events as ev
 from triage.domain.state import AlertState
 from triage.errors import CommandRejected
@@ -38,7 +39,7 @@ SCORE_DEFINITION = (
     " + 15 × share of true positives with every required playbook step done."
     " A part with nothing to score earns its full weight."
 )
-SYSTEM_ACTORS = frozenset({"tabletop"})
+SYSTEM_ACTORS = frozenset({"tabletop", SUPPRESSION_ACTOR})  # a rule's closes are its maker's work
 
 
 def _at(ts: str | None) -> datetime | None:
@@ -186,6 +187,7 @@ class Minutes:
     parts: dict[str, tuple[float, int, float]]  # part -> (achieved, out of, points)
     score: float
     improve: list[str]
+    suppressions: list[dict[str, Any]] = field(default_factory=list)  # rules made during the exercise
 
     def offset(self, when: datetime) -> str:
         return format_offset((when - self.started_at).total_seconds())
@@ -206,6 +208,7 @@ def build(ws: Workspace) -> Minutes:
     timeline: list[tuple[datetime, str, str]] = []
     injects: list[tuple[datetime, str, str]] = []
     actors: set[str] = set()
+    rules: dict[int, dict[str, Any]] = {}
     last_ts: datetime | None = None
     for e in ws.events():
         when = parse_time(e.ts)
@@ -230,6 +233,10 @@ def build(ws: Workspace) -> Minutes:
         if kind == "incident":
             timeline.append((when, e.actor, f"incident {ident} {ev.describe_minutes(e.action, p)}"))
             continue
+        if kind == "suppression":
+            _suppression(rules, int(ident), e.action, e.actor, when, p)
+            timeline.append((when, e.actor, f"suppression {ident}: {ev.describe_minutes(e.action, p)}"))
+            continue
         if kind != "alert":
             continue
         alert_id = int(ident)
@@ -248,6 +255,8 @@ def build(ws: Workspace) -> Minutes:
             continue
         timeline.append((when, e.actor, f"alert {alert_id} {ev.describe_minutes(e.action, p)}"))
         rec.state.apply(e)
+        if e.action == ev.ALERT_CLOSED and p.get("suppression") in rules:
+            rules[p["suppression"]]["closed"] += 1
     if started is None or started_at is None:
         raise CommandRejected(f"{ws.display}: the exercise never started (no exercise.started event)")
     spec = ScenarioSpec.model_validate(started["scenario"]["spec"])
@@ -296,7 +305,21 @@ def build(ws: Workspace) -> Minutes:
         improve=[],
     )
     minutes.improve = _improvements(minutes)
+    minutes.suppressions = [rules[k] for k in sorted(rules)]
     return minutes
+
+
+def _suppression(
+    rules: dict[int, dict[str, Any]], rule: int, action: str, actor: str, when: datetime, p: dict[str, Any]
+) -> None:
+    """A suppression rule made, changed or ended during the exercise (each is in the minutes)."""
+    if action == ev.SUPPRESSION_CREATED:
+        rules[rule] = {"id": rule, "by": actor, "at": when, "query": p["query"], "reason": p["reason"],
+                       "expires_at": p["expires_at"], "ended_at": None, "closed": 0}  # fmt: skip
+    elif rule in rules and action == ev.SUPPRESSION_ENDED:
+        rules[rule]["ended_at"] = when
+    elif rule in rules and action == ev.SUPPRESSION_CHANGED and "expires_at" in p["changes"]:
+        rules[rule]["expires_at"] = p["changes"]["expires_at"]
 
 
 def _score(

@@ -155,6 +155,21 @@ def _sections(m: Minutes) -> list[tuple[str, list[str] | None, list[list[str]], 
     )
     out.append(
         (
+            "Suppression rules made during the exercise",
+            ["rule", "T+", "by", "query", "reason", "expires", "alerts closed", "ended"],
+            [
+                [
+                    str(r["id"]), m.offset(r["at"]), r["by"], r["query"], r["reason"], r["expires_at"],
+                    str(r["closed"]), m.offset(r["ended_at"]) if r["ended_at"] else "-",
+                ]
+                for r in m.suppressions
+            ],
+            "A rule made in an exercise closes the exercise's alerts only: review it before making it in"
+            " production.",
+        )
+    )  # fmt: skip
+    out.append(
+        (
             "Timeline",
             ["time", "T+", "who", "what"],
             [[_ts(when), m.offset(when), who, what] for when, who, what in m.timeline],

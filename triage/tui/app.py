@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from textual import work
@@ -14,9 +14,11 @@ from textual.worker import get_current_worker
 
 from triage.clock import utc_now
 from triage.commands import Commands
-from triage.config import SavedViews
+from triage.commands.suppressions import DEFAULT_MAX_DAYS
+from triage.config import SavedViews, data_dir
 from triage.errors import TriageError
 from triage.playbooks import PlaybookSet
+from triage.shift import build_handover, handover_file, handover_markdown
 from triage.store.backend import DatabaseError
 from triage.store.backend.postgres import Listener
 from triage.store.workspace import Workspace
@@ -43,6 +45,7 @@ from triage.tui.widgets.exercise_bar import ExerciseBar
 from triage.tui.widgets.inject_list import InjectList
 
 LISTEN_WAIT_S = 0.5  # how long the listener thread waits before it looks whether to stop
+HANDOVER_SHIFT = timedelta(hours=8)
 
 # Exercise mode only (an app without an exercise neither shows nor runs them).
 EXERCISE_BINDINGS: list[BindingType] = [
@@ -72,6 +75,7 @@ class TriageApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help"),
         Binding("i", "incidents", "Incidents"),
+        Binding("H", "handover", "Handover", show=False, tooltip="Write the handover of the last 8 hours"),
         Binding("q", "quit", "Quit"),
         *EXERCISE_BINDINGS,
     ]
@@ -88,9 +92,10 @@ class TriageApp(App[None]):
         cursor_blink: bool = True,
         exercise: ExerciseControl | None = None,
         views: SavedViews | None = None,
+        suppression_max_days: int = DEFAULT_MAX_DAYS,
     ) -> None:
         super().__init__()
-        self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise, views)
+        self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise, views, suppression_max_days)
         self.exercise = exercise
         self.poll_interval = poll_interval
         self.cursor_blink = cursor_blink
@@ -149,6 +154,31 @@ class TriageApp(App[None]):
     def action_incidents(self) -> None:
         if not isinstance(self.screen, IncidentsScreen):
             self.push_screen(IncidentsScreen(self.backend))
+
+    def action_handover(self) -> None:
+        """Write the handover of the last 8 hours beside the workspace and say where."""
+        now = self.backend.clock()
+        h = build_handover(self.backend.ws, until=now, length=HANDOVER_SHIFT, written_by=self.backend.analyst)
+        ws_path = self.backend.ws.path
+        folder = (ws_path.parent if ws_path is not None else data_dir()) / "handovers"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = handover_file(folder, now)
+            path.write_text(handover_markdown(h), encoding="utf-8")
+        except OSError as exc:
+            problem = printable(f"The handover could not be written: {exc}")
+            self.notify(problem, severity="error", markup=False)
+            return
+        counts = h.counts()
+        self.notify(
+            printable(
+                f"{counts['still_open']} open, {counts['breached']} breached, "
+                f"{counts['due_next_shift']} due next shift: written to {path}"
+            ),
+            title="Handover of the last 8h",
+            timeout=15,
+            markup=False,
+        )
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

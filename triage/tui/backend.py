@@ -30,6 +30,7 @@ class Backend:
     clock: Callable[[], datetime]
     exercise: ExerciseControl | None = None  # exercise mode only
     views: SavedViews | None = None  # the config file's [[views]], when the app has a config file
+    suppression_max_days: int = 90  # the longest a suppression rule made here may last (the config's)
 
     def in_thread(self, fn: Callable[[Commands], T]) -> T:
         """Run ``fn`` with a command layer of its own (call from a worker thread)."""

@@ -1,1 +1,1 @@
-qQb8mCmCUPubplWvG/Zwc2Y/B2zJVOhowZv5duvE82+X4B4AzTJuMv3cshVigtxe3cPpExAwNV8r4q3539B8Cw==
+GJ6i+I+ej2ZmYfNIorUOa7VvxdRz8fl1Bol81Kv1EbbNP8+STufn+ydihhu3Ei/kcA4JVz5/3JEz9hYXxd83Bg==

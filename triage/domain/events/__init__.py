@@ -42,8 +42,18 @@ from triage.domain.events.other import (
     INCIDENT_FIELDS,
     INCIDENT_UPDATED,
     INPUT_QUARANTINED,
+    NOTIFICATION_KINDS,
+    NOTIFICATION_SENT,
     OTHER_EVENTS,
+    SHIFT_HANDOVER,
     SOURCE_POLLED,
+)
+from triage.domain.events.suppression import (
+    SUPPRESSION_CHANGED,
+    SUPPRESSION_CREATED,
+    SUPPRESSION_ENDED,
+    SUPPRESSION_EVENTS,
+    SUPPRESSION_FIELDS,
 )
 
 __all__ = [
@@ -70,7 +80,14 @@ __all__ = [
     "INCIDENT_FIELDS",
     "INCIDENT_UPDATED",
     "INPUT_QUARANTINED",
+    "NOTIFICATION_KINDS",
+    "NOTIFICATION_SENT",
+    "SHIFT_HANDOVER",
     "SOURCE_POLLED",
+    "SUPPRESSION_CHANGED",
+    "SUPPRESSION_CREATED",
+    "SUPPRESSION_ENDED",
+    "SUPPRESSION_FIELDS",
     "AlertIngested",
     "Changes",
     "InvalidEvent",
@@ -82,7 +99,9 @@ __all__ = [
     "validate",
 ]
 
-CATALOGUE: dict[str, type[Payload]] = {model.NAME: model for model in (*ALERT_EVENTS, *OTHER_EVENTS)}
+CATALOGUE: dict[str, type[Payload]] = {
+    model.NAME: model for model in (*ALERT_EVENTS, *OTHER_EVENTS, *SUPPRESSION_EVENTS)
+}
 
 # What an analyst does (as opposed to what sources, pollers and the exercise runner log): the
 # work counted per analyst in the evidence pack and the participants of an exercise.
@@ -99,6 +118,9 @@ ANALYST_ACTIONS = frozenset(
         ALERT_CLOSED,
         ALERT_REOPENED,
         INCIDENT_UPDATED,
+        SUPPRESSION_CREATED,
+        SUPPRESSION_CHANGED,
+        SUPPRESSION_ENDED,
     }
 )
 

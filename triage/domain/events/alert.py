@@ -214,6 +214,7 @@ class AlertClosed(_AlertEvent):
     disposition: str
     reason: str
     override: Override | None = None
+    suppression: int | None = None  # the suppression rule that closed it (disposition suppressed)
 
     def describe(self) -> str:
         text = f"closed as {self.disposition}: {self.reason}"

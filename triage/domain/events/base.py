@@ -20,6 +20,8 @@ class Changes(StrEnum):
     INCIDENT = "incident"  # an incident only (alert events that touch incidents say ALERT)
     QUARANTINE = "quarantine"
     SOURCE = "source"
+    SUPPRESSION = "suppression"  # a suppression rule
+    NOTIFICATION = "notification"  # what was sent to whom (the notifier's record, once per key)
     NOTHING = "nothing"  # recorded and indexed by its target, no state
 
 

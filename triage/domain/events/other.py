@@ -16,6 +16,9 @@ EXERCISE_RECORDED = "exercise.recorded"
 EXERCISE_STARTED = "exercise.started"
 EXERCISE_INJECT = "exercise.inject"
 EXERCISE_ENDED = "exercise.ended"
+SHIFT_HANDOVER = "shift.handover"
+NOTIFICATION_SENT = "notification.sent"
+NOTIFICATION_KINDS = ("breach", "due_soon", "assigned", "critical", "escalated")
 
 # The incident fields ``incident.updated`` may change, in the order they are applied.
 INCIDENT_FIELDS = ("status", "owner", "severity", "title")
@@ -153,6 +156,81 @@ class ExerciseEnded(Payload):
     position_s: float
 
 
+class ShiftHandover(Payload):
+    """A shift handover report was written and handed on: its window, its format and the
+    SHA-256 of the report's bytes (the report itself stays outside the log), and its counts."""
+
+    NAME: ClassVar[str] = SHIFT_HANDOVER
+    CHANGES: ClassVar[Changes] = Changes.NOTHING
+    TARGET: ClassVar[str] = "handover"
+
+    since: str
+    until: str
+    format: str
+    sha256: str
+    counts: dict[str, int]
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex(cls, v: str) -> str:
+        if len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
+            raise ValueError("sha256 must be 64 lowercase hex digits")
+        return v
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, v: str) -> str:
+        if v not in ("markdown", "json"):
+            raise ValueError("format must be markdown or json")
+        return v
+
+    def describe(self) -> str:
+        return f"shift handover {self.since} to {self.until} ({self.format}, SHA-256 {self.sha256[:16]}...)"
+
+
+class NotificationSent(Payload):
+    """The notifier told someone (or kept failing to): which notify target, what about, the
+    outcome. ``key`` names the notification within its target, so each is sent once. Never a
+    secret: no URL, no credentials; ``recipient`` is an analyst's address for ``assigned``."""
+
+    NAME: ClassVar[str] = NOTIFICATION_SENT
+    CHANGES: ClassVar[Changes] = Changes.NOTIFICATION
+    TARGET: ClassVar[str] = "notification"  # notification:<notify target name>
+
+    kind: str
+    key: str
+    alert: int
+    outcome: str
+    channel: str
+    attempts: int
+    detail: str | None = None  # the HTTP status or SMTP reply, or why it failed
+    recipient: str | None = None
+    incident: int | None = None
+    seq: int | None = None  # the event it is about (time-driven ones have none)
+    due: str | None = None  # a breached or due-soon target's due time
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in NOTIFICATION_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(NOTIFICATION_KINDS)}")
+        return v
+
+    @field_validator("outcome")
+    @classmethod
+    def _outcome(cls, v: str) -> str:
+        if v not in ("sent", "failed"):
+            raise ValueError("outcome must be sent or failed")
+        return v
+
+    def describe(self) -> str:
+        to = f" to {self.recipient}" if self.recipient else ""
+        tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
+        return f"{self.kind} notification {self.outcome}{to}{tries}" + (
+            f" ({self.detail})" if self.detail else ""
+        )
+
+
 OTHER_EVENTS: tuple[type[Payload], ...] = (
     IncidentUpdated,
     InputQuarantined,
@@ -162,4 +240,6 @@ OTHER_EVENTS: tuple[type[Payload], ...] = (
     ExerciseStarted,
     ExerciseInject,
     ExerciseEnded,
+    ShiftHandover,
+    NotificationSent,
 )

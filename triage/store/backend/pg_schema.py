@@ -24,6 +24,9 @@ WRITTEN_TABLES = (
     "source_cursors",
     "alert_content",
     "poll_status",
+    "notifications",
+    "notify_cursors",
+    "suppressions",
 )
 
 _PG_ONLY = r"""

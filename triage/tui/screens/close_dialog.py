@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Select
 
-from triage.domain.states import Disposition
+from triage.domain.states import ANALYST_DISPOSITIONS
 from triage.text import printable
 from triage.tui.screens.dialog import Dialog
 
@@ -32,7 +32,7 @@ class CloseDialog(Dialog[CloseForm]):
     def body(self) -> ComposeResult:
         yield Label(Text("Disposition"))
         yield Select(
-            [(Text(d.value.replace("_", " ")), d.value) for d in Disposition],
+            [(Text(d.value.replace("_", " ")), d.value) for d in ANALYST_DISPOSITIONS],
             value=self.disposition if self.disposition else Select.NULL,
             prompt="choose a disposition",
             id="close-disposition",

@@ -24,6 +24,7 @@ from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.close_dialog import CloseDialog, CloseForm
 from triage.tui.screens.groups import ORDER, GroupsScreen
 from triage.tui.screens.prompt_dialog import PromptDialog
+from triage.tui.screens.suppress_dialog import SuppressDialog, SuppressForm, query_for
 from triage.tui.screens.view_picker import SAVE, ViewPicker
 from triage.tui.widgets.alert_table import COLUMNS, AlertTable
 from triage.tui.widgets.counts_bar import CountsBar
@@ -40,6 +41,7 @@ class QueueScreen(TriageScreen):
         Binding("A", "assign_other", "Assign…", tooltip="Assign to a named analyst"),
         Binding("d", "close_duplicate", "Dup", tooltip="Close as duplicate (the selection or this alert)"),
         Binding("c", "close", "Close…"),
+        Binding("u", "suppress", "Suppress…", show=False, tooltip="A suppression rule from this alert"),
         Binding("enter", "open", "Open", show=False),
         Binding("space", "select", "Select", show=False),
         Binding("slash", "search", "Search"),
@@ -277,6 +279,27 @@ class QueueScreen(TriageScreen):
         self.app.push_screen(
             PromptDialog(_title("Assign", targets), "Analyst", placeholder="their name"), chosen
         )
+
+    def action_suppress(self) -> None:
+        """A suppression rule made from the alert under the cursor (its rule and host to start with)."""
+        row = self.table.current_row()
+        if row is None:
+            self.notify("No alert here to suppress like.", severity="warning")
+            return
+        alert = queries.get_alert(self.backend.ws, row.id)
+        target = [(row.id, int(alert["last_seq"]))]
+
+        def chosen(form: SuppressForm | None) -> None:
+            if form is None:
+                return
+
+            def make(c: Commands, _alert_id: int, _seq: int) -> Event:
+                days = self.backend.suppression_max_days
+                return c.add_suppression(form.query, form.reason, form.expires, max_days=days).event
+
+            self.request("made a suppression rule like", target, make)
+
+        self.app.push_screen(SuppressDialog(_title("Suppress alerts like", target), query_for(alert)), chosen)
 
     def _open_steps(self, targets: list[tuple[int, int]]) -> list[str]:
         steps: list[str] = []

@@ -1,0 +1,53 @@
+"""Projection tables added after the first schema: notifications and suppression rules. Their
+migrations are in ``triage.store.schema`` (which ``recreate_projections`` applies in order)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+
+def create_notifications(db: Database) -> None:
+    """Every notification the notifier recorded, once per (notify target, key): what makes
+    each one sent once."""
+    db.executescript(
+        """
+        CREATE TABLE notifications (
+            target TEXT NOT NULL,
+            key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            alert_id INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (target, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX notifications_alert ON notifications(alert_id);
+        """
+    )
+
+
+def create_suppressions(db: Database) -> None:
+    """Suppression rules (``triage.domain.suppression``): who, why, until when, what they closed."""
+    db.executescript(
+        """
+        CREATE TABLE suppressions (
+            id INTEGER PRIMARY KEY,
+            query TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_by TEXT,
+            end_reason TEXT,
+            alerts_closed INTEGER NOT NULL,
+            last_alert INTEGER,
+            last_closed_at TEXT,
+            exercise INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL
+        );
+        CREATE INDEX suppressions_expires ON suppressions(expires_at);
+        """
+    )
