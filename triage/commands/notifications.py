@@ -34,7 +34,8 @@ class NotificationCommands(CommandBase):
     def _move_cursor(self, w: Writer, target: str, seq: int) -> None:
         w.conn.execute(
             "INSERT INTO notify_cursors (target, seq, started_at, updated_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (target) DO UPDATE SET seq = max(seq, excluded.seq),"
+            " ON CONFLICT (target) DO UPDATE SET seq = CASE WHEN excluded.seq > notify_cursors.seq"
+            " THEN excluded.seq ELSE notify_cursors.seq END,"
             " updated_at = excluded.updated_at",
             (target, seq, now_ts(), now_ts()),
         )
