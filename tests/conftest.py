@@ -61,10 +61,17 @@ def pg_location() -> Iterator[str]:
     drop_pg_schema(location)
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test on a new workspace runs on each backend, except snapshot tests: a snapshot is
+    one file per screen, taken on a file (tests/test_postgres.py compares the backends' screens)."""
+    if "ws_location" in metafunc.fixturenames and "snap_compare" not in metafunc.fixturenames:
+        metafunc.parametrize("ws_location", BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def ws_location(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
     """Where a new workspace goes, on each backend in turn: a file, then a PostgreSQL schema."""
-    if request.param == "sqlite":
+    if getattr(request, "param", "sqlite") == "sqlite":
         return tmp_path / "ws.db"
     return str(request.getfixturevalue("pg_location"))
 

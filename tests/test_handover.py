@@ -216,15 +216,21 @@ def test_handover_cli_records_its_sha256_and_the_pack_lists_it(
 
 @pytest.mark.asyncio
 async def test_the_terminal_app_writes_the_handover_of_the_last_8h(
-    tui_ws: Workspace, playbooks: PlaybookSet
+    tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from triage.config import data_dir
+
     from .tui_helpers import NOW, make_app
+
+    monkeypatch.setenv(
+        "XDG_DATA_HOME", str(tmp_path / "data")
+    )  # a server's workspace: this host's data folder
 
     app = make_app(tui_ws, playbooks)
     async with app.run_test() as pilot:
         await pilot.press("H")
         await pilot.pause()
-        folder = tui_ws.path.parent / "handovers"
+        folder = (tui_ws.path.parent if tui_ws.path is not None else data_dir()) / "handovers"
         (written,) = folder.iterdir()
         text = written.read_text()
         assert text.startswith(f"# Shift handover: {(NOW - timedelta(hours=8)).isoformat()[:10]}")

@@ -261,11 +261,17 @@ def test_the_config_refuses_incomplete_targets(tmp_path: Path) -> None:
 def test_one_notifier_per_workspace(ws: Workspace, playbooks: PlaybookSet, hook: WebhookServer) -> None:
     first = Notifier([webhook(hook)], Commands(ws, playbooks, "n"))
     first.lock()
+    other = Workspace.open(ws.location)  # another process's connection
     try:
         with pytest.raises(NotifierBusy, match="another notifier is running"):
-            Notifier([webhook(hook)], Commands(ws, playbooks, "n")).lock()
+            Notifier([webhook(hook)], Commands(other, playbooks, "n")).lock()
+        first.unlock()
+        second = Notifier([webhook(hook)], Commands(other, playbooks, "n"))
+        second.lock()  # free again
+        second.unlock()
     finally:
         first.unlock()
+        other.close()
 
 
 def test_killed_while_retrying_then_restarted_neither_loses_nor_repeats(

@@ -6,29 +6,18 @@ and review the SVGs under ``tests/__snapshots__/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 
 from triage.commands import Commands
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
 
-from .tui_helpers import T0, StillClock, build_workspace, exercise_app, frozen_clock, make_app, wait_until
+from .tui_helpers import T0, StillClock, exercise_app, frozen_clock, make_app, wait_until
 
 SIZE = (120, 36)
-
-
-@pytest.fixture
-def tui_ws(tmp_path: Path, playbooks: PlaybookSet) -> Iterator[Workspace]:
-    """One snapshot file per screen: these run on a file; tests/test_postgres.py checks that the
-    same screens come out of a PostgreSQL workspace."""
-    w = build_workspace(tmp_path / "tui.db", playbooks)
-    yield w
-    w.close()
 
 
 def _history(ws: Workspace, playbooks: PlaybookSet) -> None:

@@ -145,12 +145,12 @@ def build_handover(
         )
     ]
 
-    for target, ts, actor, body in conn.execute(
-        "SELECT target, ts, json_extract(body, '$.actor'), json_extract(body, '$.payload')"
-        " FROM events WHERE action = ? AND ts >= ? AND ts < ? ORDER BY seq",
+    for target, ts, body in conn.execute(
+        "SELECT target, ts, body FROM events WHERE action = ? AND ts >= ? AND ts < ? ORDER BY seq",
         (ev.ALERT_CLOSED, since_ts, until_ts),
     ):
-        p = json.loads(body)
+        d = json.loads(body)
+        actor, p = d["actor"], d["payload"]
         if p.get("suppression") is not None:
             h.suppressed += 1
             continue
@@ -207,12 +207,13 @@ def build_handover(
             }
         )
 
-    for target, ts, actor, action, body in conn.execute(
-        "SELECT target, ts, json_extract(body, '$.actor'), action, json_extract(body, '$.payload')"
-        " FROM events WHERE action IN (?, ?) AND ts >= ? AND ts < ? ORDER BY seq",
+    for target, ts, action, body in conn.execute(
+        "SELECT target, ts, action, body FROM events"
+        " WHERE action IN (?, ?) AND ts >= ? AND ts < ? ORDER BY seq",
         (ev.ALERT_NOTED, ev.ALERT_STEP_COMPLETED, since_ts, until_ts),
     ):
-        p = json.loads(body)
+        d = json.loads(body)
+        actor, p = d["actor"], d["payload"]
         text = p.get("text") if action == ev.ALERT_NOTED else p.get("note")
         if not text:
             continue

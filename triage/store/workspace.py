@@ -262,6 +262,10 @@ class Workspace:
         key = pg.lock_key(f"{self.schema}:{name}")
         return bool(self.conn.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
 
+    def release_session_lock(self, name: str) -> None:
+        key = pg.lock_key(f"{self.schema}:{name}")
+        self.conn.execute("SELECT pg_advisory_unlock(?)", (key,)).fetchone()
+
     def is_owner(self) -> bool:
         """Whether the connected role owns the workspace (PostgreSQL; a file's user always does)."""
         if not self.postgres:

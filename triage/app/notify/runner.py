@@ -109,6 +109,9 @@ class Notifier:
         self._lock = fh
 
     def unlock(self) -> None:
+        if self.ws.path is None:
+            self.ws.release_session_lock("notify")
+            return
         if self._lock is not None:
             self._lock.close()
             self._lock = None
