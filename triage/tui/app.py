@@ -63,10 +63,12 @@ EXERCISE_ACTIONS = frozenset(
 class TriageApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "triage"
+    # Screens get the class -short on a terminal of fewer than 30 rows (app.tcss tightens them).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 (Textual declares it a list)
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ActionsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help"),
-        Binding("i", "incidents", "Incidents"),
+        Binding("i", "incidents", "Incidents", show=False, tooltip="Incidents"),
         Binding("q", "quit", "Quit"),
         *EXERCISE_BINDINGS,
     ]

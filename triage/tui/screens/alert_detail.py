@@ -60,16 +60,14 @@ class AlertDetailScreen(TriageScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("a", "acknowledge", "Ack", tooltip="Acknowledge"),
-        Binding("m", "assign_me", "Take", tooltip="Assign to me"),
-        Binding("A", "assign_other", "Assign…", tooltip="Assign to a named analyst"),
+        Binding("m", "assign_me", "Take", show=False, tooltip="Assign to me"),
+        Binding("A", "assign_other", "Assign…", show=False, tooltip="Assign to a named analyst"),
         Binding("n", "note", "Note"),
-        Binding(
-            "x", "complete_step", "Step done", tooltip="Step done: complete the highlighted playbook step"
-        ),
-        Binding("v", "severity", "Severity…"),
+        Binding("x", "complete_step", "Step", tooltip="Step done: complete the highlighted playbook step"),
+        Binding("v", "severity", "Severity…", show=False, tooltip="Severity: change it, with a reason"),
         Binding("e", "escalate", "Escalate…"),
         Binding("c", "close", "Close…"),
-        Binding("o", "reopen", "Reopen…"),
+        Binding("o", "reopen", "Reopen…", show=False, tooltip="Reopen, with a reason"),
         Binding("I", "open_incident", "Its incident", show=False),
         Binding("1", "tab('tab-overview')", "Overview tab", show=False),
         Binding("2", "tab('tab-raw')", "Raw tab", show=False),
@@ -102,7 +100,7 @@ class AlertDetailScreen(TriageScreen):
             yield TabPane("Raw", id="tab-raw")
             yield TabPane("Related", id="tab-related")
             yield TabPane("Timeline", id="tab-timeline")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -241,8 +239,8 @@ class AlertDetailScreen(TriageScreen):
         related.clear_options()
         for why, row in related_alerts(self.backend.ws.conn, alert):
             line = Text(f"#{row.id:<7} ")
-            line.append_text(render.severity_text(row.severity))
-            line.append(f"  {row.status:<12} {render.when(row.fired_at)}  ")
+            line.append(f"{row.severity:<13}", style=render.SEVERITY_STYLES.get(row.severity, ""))
+            line.append(f" {row.status:<12} {render.when(row.fired_at)}  ")
             line.append(f"same {why}  ", style="yellow")
             line.append_text(render.safe(row.title, limit=80))
             related.add_option(Option(line, id=str(row.id)))

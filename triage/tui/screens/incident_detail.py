@@ -48,7 +48,7 @@ class IncidentDetailScreen(TriageScreen):
             yield OptionList(id="incident-alerts")
         with VerticalScroll(id="incident-timeline-box"):
             yield Static(id="incident-timeline")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()

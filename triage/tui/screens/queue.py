@@ -32,8 +32,8 @@ SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 class QueueScreen(TriageScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "acknowledge", "Ack", tooltip="Acknowledge (the selection or this alert)"),
-        Binding("m", "assign_me", "Take", tooltip="Assign to me (the selection or this alert)"),
-        Binding("A", "assign_other", "Assign…", tooltip="Assign to a named analyst"),
+        Binding("m", "assign_me", "Take", show=False, tooltip="Assign to me (the selection or this alert)"),
+        Binding("A", "assign_other", "Assign…", show=False, tooltip="Assign to a named analyst"),
         Binding("d", "close_duplicate", "Dup", tooltip="Close as duplicate (the selection or this alert)"),
         Binding("c", "close", "Close…"),
         Binding("enter", "open", "Open", show=False),
@@ -66,7 +66,7 @@ class QueueScreen(TriageScreen):
         yield FilterBar(self.queue.playbook_ids(), status=self.view.status, id="filters")
         yield CountsBar(id="counts")
         yield AlertTable(self.backend.clock, id="alerts")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
