@@ -4,6 +4,7 @@ alert detail leaves its checklist room to read."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +127,29 @@ async def test_the_alert_detail_checklist_has_room_at_80_columns(
         checklist = app.screen.query_one("#checklist", OptionList)
         assert checklist.region.width >= 36
         assert inside(checklist, Region(0, 0, *SMALL))
+
+
+async def test_a_screenshot_is_saved_in_a_folder_that_exists_and_the_path_is_shown(
+    tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F2 (and the palette's Screenshot) save beside the workspace, whether or not the
+    analyst has a ~/Downloads; a configured folder is made if missing."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home-without-downloads"))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        saved = sorted(tui_ws.path.parent.glob("*.svg"))
+        assert len(saved) == 1 and "</svg>" in saved[0].read_text()
+        said = [n for n in app._notifications if n.title == "Screenshot saved"]
+        assert said and said[-1].message == str(saved[0].resolve())
+
+    elsewhere = tmp_path / "shots" / "today"
+    app = make_app(tui_ws, playbooks)
+    app.screenshots = elsewhere
+    async with app.run_test(size=SMALL) as pilot:
+        app.action_screenshot()
+        await settle(pilot)
+        assert len(list(elsewhere.glob("*.svg"))) == 1

@@ -47,6 +47,7 @@ class Settings(BaseModel):
     signing_key: Path | None = None
     public_key: Path | None = None
     anchor_file: Path | None = None
+    screenshots: Path | None = None  # the terminal app's screenshots (default: the workspace's folder)
     timezone: str = "UTC"
     sources: list[SearchSourceConfig] = Field(default_factory=list)
 
@@ -66,7 +67,7 @@ class Settings(BaseModel):
         known = ", ".join(s.name for s in self.sources) or "none configured"
         raise ConfigError(f"no source named {name!r} in the config file (known: {known})")
 
-    @field_validator("db", "playbooks", "signing_key", "public_key", "anchor_file")
+    @field_validator("db", "playbooks", "signing_key", "public_key", "anchor_file", "screenshots")
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
@@ -106,7 +107,7 @@ def load_settings(path: Path | None = None) -> Settings:
     # Relative paths in the file are relative to the file.
     base = path.parent
     settings.sources = [_rebase_source(src, base) for src in settings.sources]
-    for name in ("db", "playbooks", "signing_key", "public_key", "anchor_file"):
+    for name in ("db", "playbooks", "signing_key", "public_key", "anchor_file", "screenshots"):
         value = getattr(settings, name)
         if value is not None and not value.is_absolute():
             setattr(settings, name, base / value)

@@ -288,7 +288,7 @@ def demo_cmd(c: Context, keep: bool, print_queue: bool) -> None:
     c._commands = commands
     interactive = on_a_terminal()
     if not print_queue and interactive:
-        run_app(c)
+        run_app(c, screenshots=None if keep else Path.cwd())  # not in the folder removed at exit
     click.echo(f"demo workspace: {tmp / 'demo.db'}" if keep else "demo workspace (temporary)")
     _print_ingest(total, False)
     if print_queue or not interactive:

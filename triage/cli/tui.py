@@ -7,6 +7,7 @@ import os
 import sqlite3
 import sys
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import click
@@ -80,14 +81,18 @@ def run_guarded(app: App[None], *, headless: bool = False) -> None:
     ) from error
 
 
-def run_app(c: Context) -> None:
-    """Build the app from the context's parts and run it until the analyst quits."""
+def run_app(c: Context, *, screenshots: Path | None = None) -> None:
+    """Build the app from the context's parts and run it until the analyst quits.
+
+    Screenshots go to ``screenshots`` in the config file, else to ``screenshots`` (the demo:
+    the current folder), else to the workspace's folder."""
     ws, commands, playbooks, analyst = c.ws, c.commands, c.playbooks, c.analyst  # each can refuse
     check_terminal_app()
     from triage.clock import utc_now
     from triage.tui import TriageApp  # Textual is loaded only when the app runs
 
-    run_guarded(TriageApp(ws, commands, playbooks, analyst, utc_now))
+    shots = c.settings.screenshots or screenshots
+    run_guarded(TriageApp(ws, commands, playbooks, analyst, utc_now, screenshots=shots))
 
 
 @click.command("tui")

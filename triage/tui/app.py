@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from textual import work
@@ -70,6 +71,7 @@ class TriageApp(App[None]):
         Binding("question_mark,f1", "help", "Help"),
         Binding("i", "incidents", "Incidents", show=False, tooltip="Incidents"),
         Binding("q", "quit", "Quit"),
+        Binding("f2", "screenshot", "Screenshot", show=False, tooltip="Screenshot: save the screen as SVG"),
         *EXERCISE_BINDINGS,
     ]
 
@@ -84,8 +86,11 @@ class TriageApp(App[None]):
         poll_interval: float = 1.0,
         cursor_blink: bool = True,
         exercise: ExerciseControl | None = None,
+        screenshots: Path | None = None,
     ) -> None:
         super().__init__()
+        # Where screenshots go: a folder that exists (the workspace's), never an assumed ~/Downloads.
+        self.screenshots = screenshots if screenshots is not None else ws.path.resolve().parent
         self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise)
         self.exercise = exercise
         self.poll_interval = poll_interval
@@ -110,6 +115,26 @@ class TriageApp(App[None]):
         if head != self.head:
             self.head = head
             self.screen.post_message(WorkspaceAdvanced(head))
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save the screen as SVG (the F2 key, the palette's Screenshot) and say where."""
+        folder = Path(path) if path else self.screenshots
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = Path(self.save_screenshot(filename, str(folder), time_format)).resolve()
+        except OSError as exc:
+            self.notify(
+                printable(f"{folder}: {exc.strerror or exc}"),
+                title="The screenshot was not saved",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return None
+        self.notify(printable(str(saved)), title="Screenshot saved", timeout=10, markup=False)
+        return str(saved)
 
     def on_alert_chosen(self, message: AlertChosen) -> None:
         self.push_screen(AlertDetailScreen(self.backend, message.alert_id))
