@@ -8,11 +8,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 
+from triage import clock as wall
 from triage.clock import utc_now
 from triage.commands import Commands
 from triage.errors import TriageError
@@ -32,6 +34,7 @@ from triage.tui.messages import (
 )
 from triage.tui.palette import ActionsProvider
 from triage.tui.screens.alert_detail import AlertDetailScreen
+from triage.tui.screens.confirm_dialog import ConfirmDialog
 from triage.tui.screens.help import HelpScreen
 from triage.tui.screens.incident_detail import IncidentDetailScreen
 from triage.tui.screens.incidents import IncidentsScreen
@@ -89,6 +92,9 @@ class TriageApp(App[None]):
         screenshots: Path | None = None,
     ) -> None:
         super().__init__()
+        if exercise is not None:
+            clock = exercise.clock  # in an exercise every time shown is scenario time
+        self._wall_clock = wall.current_clock()
         # Where screenshots go: a folder that exists (the workspace's), never an assumed ~/Downloads.
         self.screenshots = screenshots if screenshots is not None else ws.path.resolve().parent
         self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise)
@@ -98,6 +104,11 @@ class TriageApp(App[None]):
         self.head = ws.head()[0]
 
     def on_mount(self) -> None:
+        if self.exercise is not None:
+            # One clock: what the analyst does is stamped in scenario time too, so ages,
+            # targets and the minutes never mix it with the wall clock.
+            self._wall_clock = wall.current_clock()
+            wall.set_clock(self.exercise.clock)
         self.push_screen(QueueScreen(self.backend))
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self.check_head)
@@ -107,6 +118,28 @@ class TriageApp(App[None]):
     def on_unmount(self) -> None:
         if self.exercise is not None:
             self.exercise.stop()  # the worker records the exercise's end and returns
+            self.exercise.done.wait(10)  # in scenario time, before the wall clock is back
+            wall.set_clock(self._wall_clock)
+
+    async def action_quit(self) -> None:
+        """Leaving an exercise asks first (the replay stops, the exercise ends)."""
+        if self.exercise is None:
+            await super().action_quit()
+            return
+        if isinstance(self.screen, ConfirmDialog):
+            return
+        over = self.exercise.finished is not None or self.exercise.failure is not None
+        question = Text(
+            "The exercise is over; its workspace stays for the report."
+            if over
+            else "The replay stops here and the exercise ends: it cannot be resumed."
+        )
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(ConfirmDialog(Text("Leave the exercise?", style="bold"), question), answered)
 
     def check_head(self) -> None:
         """One indexed look at the log's last event: when another process (a poller, a
