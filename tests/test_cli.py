@@ -149,3 +149,20 @@ def test_demo_runs_on_the_bundled_samples(cli: Cli) -> None:
 def test_python_dash_m(tmp_path: Path) -> None:
     proc = _run(tmp_path, "--version")
     assert proc.returncode == 0 and "triage" in proc.stdout
+
+
+def test_times_people_read_have_one_format_with_the_zone(cli: Cli, tmp_path: Path) -> None:
+    """show, incident, log and the app (tests/test_tui_shift.py) print times the same way;
+    --json keeps the stored timestamps."""
+    assert cli("init").exit_code == 0
+    path = tmp_path / "a.ndjson"
+    path.write_text(json.dumps(ELASTIC_HIT) + "\n")
+    assert cli.json("ingest", str(path))["ingested"] == 1
+    incident = cli.json("escalate", "1", "--title", "Spray")["payload"]["incident"]
+    stored = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+    shown = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+    for args in (("show", "1"), ("incident", str(incident)), ("log",)):
+        text = cli(*args).stdout
+        assert not stored.search(text), text
+        assert shown.search(text), text
+    assert stored.search(cli("show", "--json", "1").stdout)

@@ -109,6 +109,19 @@ def format_ts(dt: datetime) -> str:
     return dt.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+def display_time(value: str | datetime | None) -> str:
+    """A time as people read it, in every output they read (the CLI, the terminal app, the
+    exercise minutes): to the second, with its zone, ``2026-10-01 07:44:30 UTC``. JSON
+    outputs keep the stored timestamp instead."""
+    if value is None or value == "":
+        return "-"
+    try:
+        dt = value if isinstance(value, datetime) else parse_time(value)
+    except ValueError:
+        return str(value)
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def now_ts() -> str:
     return format_ts(utc_now())
 

@@ -32,6 +32,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "status": ("status", "severity"),
     "assignee": ("assignee",),
     "age": ("ingested_at",),
+    "fired": ("fired_at",),
     "due": (DUE_AT,),
     "title": ("title",),
     "host": ("host", "fired_at"),
@@ -45,7 +46,7 @@ _ORDERS: dict[str, tuple[str, ...]] = {**SORT_KEYS, LISTING_SORT: (SEVERITY_RANK
 _COLUMNS = (
     "id, severity, status, assignee, ingested_at, fired_at, ack_due, close_due, acknowledged_at,"
     " closed_at, title, rule_name, host, user_name, src_ip, playbook_id, incident_id, last_seq,"
-    " first_closed_at"
+    " first_closed_at, closed_by"
 )
 
 
@@ -70,6 +71,7 @@ class QueueRow:
     incident_id: int | None
     last_seq: int
     first_closed_at: str | None
+    closed_by: str | None
 
     @property
     def due(self) -> str | None:
@@ -117,7 +119,7 @@ class QueueView:
         """Sort by ``column``; asking again for the same column flips the direction."""
         if column == self.sort:
             return replace(self, descending=not self.descending)
-        return replace(self, sort=column, descending=column in ("severity", "age"))
+        return replace(self, sort=column, descending=column in ("severity", "age", "fired"))
 
     def where(self, *, with_status: bool = True) -> tuple[str, list[Any]]:
         clauses: list[str] = []

@@ -12,7 +12,7 @@ from triage import queries
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import ALERT_ID, DISPOSITION, INCIDENT_ID, SEVERITY, expect_option, json_option
 from triage.cli.render import age, describe, due_text, emit_done, emit_json, field_line, table
-from triage.clock import utc_now
+from triage.clock import display_time, utc_now
 from triage.domain.state import AlertState, running_due
 from triage.text import printable
 
@@ -129,7 +129,7 @@ def show_cmd(c: Context, alert: int, show_raw: bool, as_json: bool) -> None:
         if key is None:
             field_line(label, f"{row['index_name'] or '-'} / {row['doc_id'] or '-'}")
         else:
-            field_line(label, row[key])
+            field_line(label, display_time(row[key]) if key.endswith("_at") and row[key] else row[key])
     field_line("tactics", ", ".join(row["tactics"]))
     field_line("techniques", ", ".join(row["techniques"]))
     field_line("tags", ", ".join(row["tags"]))
@@ -148,7 +148,9 @@ def show_cmd(c: Context, alert: int, show_raw: bool, as_json: bool) -> None:
             click.echo(f"  [{mark}] {step}{req}  {printable(title, single_line=True)}")
     click.echo("\nTimeline:")
     for e in events:
-        click.echo(f"  {e.seq:>6}  {e.ts}  {printable(e.actor, single_line=True):<12} {describe(e)}")
+        click.echo(
+            f"  {e.seq:>6}  {display_time(e.ts)}  {printable(e.actor, single_line=True):<12} {describe(e)}"
+        )
     if show_raw:
         import json
 

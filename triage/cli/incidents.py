@@ -8,6 +8,7 @@ from triage import queries
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import ALERT_ID, INCIDENT_ID, SEVERITY, expect_option, json_option
 from triage.cli.render import describe, emit_done, emit_json, field_line, table
+from triage.clock import display_time
 from triage.text import printable
 
 
@@ -115,7 +116,8 @@ def incident_cmd(
         return
     click.echo(f"Incident {row['id']}: {printable(row['title'], single_line=True)}")
     for key in ("severity", "status", "owner", "created_at", "created_by", "closed_at"):
-        field_line(key.replace("_", " "), row[key])
+        value = row[key]
+        field_line(key.replace("_", " "), display_time(value) if key.endswith("_at") and value else value)
     click.echo("\nAlerts:")
     for a in members:
         click.echo(
@@ -124,7 +126,9 @@ def incident_cmd(
         )
     click.echo("\nTimeline:")
     for e in events:
-        click.echo(f"  {e.seq:>6}  {e.ts}  {printable(e.actor, single_line=True):<12} {describe(e)}")
+        click.echo(
+            f"  {e.seq:>6}  {display_time(e.ts)}  {printable(e.actor, single_line=True):<12} {describe(e)}"
+        )
 
 
 COMMANDS = [escalate_cmd, link_cmd, unlink_cmd, incidents_cmd, incident_cmd]

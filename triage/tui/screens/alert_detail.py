@@ -133,7 +133,7 @@ class AlertDetailScreen(TriageScreen):
             await pane.mount(hint, OptionList(id="related"))
             self._related(self.alert)
         elif pane_id == "tab-timeline":
-            await pane.mount(VerticalScroll(Static(self._timeline(self._events), id="timeline")))
+            await pane.mount(VerticalScroll(Static(render.timeline(self._events), id="timeline")))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -155,7 +155,7 @@ class AlertDetailScreen(TriageScreen):
         self._checklist(alert)
         self.query_one("#alert-notes", Static).update(self._notes(events))
         if "tab-timeline" in self._filled:
-            self.query_one("#timeline", Static).update(self._timeline(events))
+            self.query_one("#timeline", Static).update(render.timeline(events))
         if "tab-related" in self._filled:
             self._related(alert)
 
@@ -163,13 +163,20 @@ class AlertDetailScreen(TriageScreen):
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
+        now = self.backend.clock()
         for label, key in FIELDS:
             value = alert.get(key)
             if isinstance(value, list):
                 value = ", ".join(value)
-            shown = render.severity_text(str(value)) if key == "severity" else render.safe(value, limit=500)
+            if key == "severity":
+                shown = render.severity_text(str(value))
+            elif key in ("fired_at", "ingested_at") and value:  # and how long ago: AGE counts from either
+                shown = render.safe(f"{render.when(value)} ({render.age(value, now)} ago)")
+            elif key.endswith("_at"):
+                shown = render.safe(render.when(value) if value else None)
+            else:
+                shown = render.safe(value, limit=500)
             table.add_row(Text(label), shown)
-        now = self.backend.clock()
         state = AlertState.fold(self._events)  # the acknowledge target is met by the first close too
         for label, due, done in (
             ("ack target", alert.get("ack_due"), state.responded_at if state else alert["acknowledged_at"]),
@@ -223,16 +230,6 @@ class AlertDetailScreen(TriageScreen):
                 notes.append_text(render.safe(e.payload.get("text"), single_line=False, limit=4000))
                 notes.append("\n\n")
         return notes if notes.plain else Text("no notes yet (n adds one)", style="dim")
-
-    def _timeline(self, events: list[Event]) -> Text:
-        out = Text()
-        for e in events:
-            out.append(f"{e.seq:>7}  {render.when(e.ts)}  ", style="dim")
-            out.append_text(render.safe(e.actor, "bold", limit=40))
-            out.append("  ")
-            out.append_text(render.safe(queries.describe_event(e), limit=400))
-            out.append("\n")
-        return out
 
     def _related(self, alert: dict[str, Any]) -> None:
         related = self.query_one("#related", OptionList)

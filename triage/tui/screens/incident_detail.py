@@ -78,7 +78,10 @@ class IncidentDetailScreen(TriageScreen):
             ("created by", "created_by"),
             ("closed", "closed_at"),
         ):
-            fields.add_row(Text(label), render.safe(inc.get(key), limit=100))
+            value = inc.get(key)
+            if key.endswith("_at") and value:
+                value = render.when(value)
+            fields.add_row(Text(label), render.safe(value, limit=100))
         events = list(self.backend.ws.events(ref=f"incident:{self.incident_id}"))
         if inc["status"] == "closed" and (reason := _close_reason(events)):
             fields.add_row(Text("close reason"), render.safe(reason, limit=300))

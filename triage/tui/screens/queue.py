@@ -44,6 +44,7 @@ class QueueScreen(TriageScreen):
         Binding("p", "cycle('playbook')", "Playbook filter", show=False),
         Binding("s", "next_sort", "Sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False),
+        Binding("t", "toggle_age", "Age from", show=False, tooltip="AGE: since arrival / since fired"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -156,14 +157,21 @@ class QueueScreen(TriageScreen):
         self.query_one("#filters", FilterBar).cycle(which)
 
     def action_next_sort(self) -> None:
-        index = SORT_ORDER.index(self.view.sort) if self.view.sort in SORT_ORDER else -1
-        self.set_view(self.view.sorted_by(SORT_ORDER[(index + 1) % len(SORT_ORDER)]))
+        current = "age" if self.view.sort == "fired" else self.view.sort
+        index = SORT_ORDER.index(current) if current in SORT_ORDER else -1
+        self.set_view(self.view.sorted_by(self.table.sort_key(SORT_ORDER[(index + 1) % len(SORT_ORDER)])))
 
     def action_reverse_sort(self) -> None:
         self.set_view(self.view.sorted_by(self.view.sort))
 
     def action_reload(self) -> None:
         self.reload()
+
+    def action_toggle_age(self) -> None:
+        """AGE counts from arrival or from when the alert fired; a sort by age follows it."""
+        self.table.toggle_age()
+        if self.view.sort in ("age", "fired"):
+            self.set_view(self.view.with_(sort="fired" if self.table.age_from_fired else "age"))
 
     def _done_with_selection(self) -> list[tuple[int, int]]:
         targets = self.table.targets()

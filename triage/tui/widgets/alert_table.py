@@ -61,6 +61,20 @@ GIVE_WAY: tuple[tuple[str, str], ...] = (
     ("drop", "host"),
 )
 SEVERITY_SHORT = {"informational": "info"}  # what a narrow severity column shows
+# What a sort order is called where people read it (the column titles, or what they mean).
+SORT_LABELS = {
+    "id": "ID",
+    "severity": "severity",
+    "status": "status",
+    "assignee": "assignee",
+    "age": "age since arrival",
+    "fired": "age since fired",
+    "due": "due",
+    "title": "rule / title",
+    "host": "host",
+    "user": "user",
+    "src_ip": "source IP",
+}
 MARK_WIDTH = 2
 
 
@@ -140,6 +154,7 @@ class AlertTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.sort = "severity"
         self.descending = True
+        self.age_from_fired = False  # the AGE column counts from arrival, or from when the alert fired
         self.selected: dict[int, int] = {}  # alert id -> last event seq when selected
         self._fetch: Fetch = lambda offset, limit: []
         self._window_start = 0
@@ -217,11 +232,19 @@ class AlertTable(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._layout()
 
+    def sort_key(self, column: str) -> str:
+        """The sort order a column stands for (AGE counting from when alerts fired: fired)."""
+        return "fired" if column == "age" and self.age_from_fired else column
+
+    def toggle_age(self) -> None:
+        self.age_from_fired = not self.age_from_fired
+        self.refresh()
+
     def _column_at(self, x: int) -> str | None:
         pos = MARK_WIDTH
         for col, width in self._shown:
             if pos <= x < pos + width + 1:
-                return col.key
+                return self.sort_key(col.key)
             pos += width + 1
         return None
 
@@ -247,8 +270,8 @@ class AlertTable(ScrollView, can_focus=True):
         style = self.get_component_rich_style("alert-table--header")
         segs = [Segment(" " * MARK_WIDTH, style)]
         for col, width in self._shown:
-            title = col.title
-            if col.key == self.sort:  # the arrow stays in sight in a narrow column
+            title = "FIRED" if col.key == "age" and self.age_from_fired else col.title
+            if self.sort_key(col.key) == self.sort:  # the arrow stays in sight in a narrow column
                 title = set_cell_size(title, min(len(title), width - 2)) + (" ▼" if self.descending else " ▲")
             segs.append(Segment(set_cell_size(title, width) + " ", style))
         return Strip(segs)
@@ -256,8 +279,8 @@ class AlertTable(ScrollView, can_focus=True):
     def _line(self, row: QueueRow, index: int) -> Strip:
         now = self.clock()
         due_text, due_style = render.due(row.due, now)
-        if row.status == "closed":
-            due_text, due_style = "closed", Style(dim=True)
+        if row.status == "closed":  # who closed it, where the target would be
+            due_text, due_style = f"by {row.closed_by}" if row.closed_by else "closed", Style(dim=True)
         cells: dict[str, tuple[str, Style]] = {
             "id": (str(row.id), Style()),
             "severity": (row.severity, render.SEVERITY_STYLES.get(row.severity, Style())),
@@ -266,7 +289,7 @@ class AlertTable(ScrollView, can_focus=True):
                 render.STATUS_STYLES.get(row.status, Style()),
             ),
             "assignee": (row.assignee or "-", Style(dim=row.assignee is None)),
-            "age": (render.age(row.ingested_at, now), Style()),
+            "age": (render.age(row.fired_at if self.age_from_fired else row.ingested_at, now), Style()),
             "due": (due_text, due_style),
             "title": (row.title, Style()),
             "host": (row.host or "-", Style()),
