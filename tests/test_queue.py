@@ -9,7 +9,7 @@ import pytest
 from triage import queries
 from triage.commands import Commands
 from triage.errors import CommandRejected
-from triage.queue import LISTING_SORT, SORT_KEYS, Queue, QueueView, related_alerts
+from triage.queue import LISTING_SORT, SORT_KEYS, Queue, QueueRow, QueueView, related_alerts
 from triage.store.schema import DUE_AT
 from triage.store.workspace import Workspace
 
@@ -74,6 +74,12 @@ def test_status_views(ws: Workspace, filled: list[int]) -> None:
     }
 
 
+def _sort_value(row: QueueRow, column: str) -> object:
+    return {"assignee": row.assignee, "due": row.due, "host": row.host, "user": row.user_name}.get(
+        column, row.src_ip if column == "src_ip" else ""
+    )
+
+
 @pytest.mark.parametrize("column", sorted(SORT_KEYS))
 def test_every_sort_column_pages_consistently(ws: Workspace, filled: list[int], column: str) -> None:
     q = Queue(ws.conn)
@@ -82,7 +88,11 @@ def test_every_sort_column_pages_consistently(ws: Workspace, filled: list[int], 
     assert sorted(whole) == sorted(filled)
     assert [r.id for r in q.page(view, 0, 2)] + [r.id for r in q.page(view, 2, 100)] == whole
     flipped = [r.id for r in q.page(view.sorted_by(column), 0, 100)]
-    assert flipped == list(reversed(whole))
+    # blanks last both ways: the rest reversed, then the blanks reversed
+    blank = {r.id for r in q.page(view, 0, 100) if _sort_value(r, column) is None}
+    filled_part = [i for i in whole if i not in blank]
+    assert whole == filled_part + [i for i in whole if i in blank]
+    assert flipped == list(reversed(filled_part)) + [i for i in reversed(whole) if i in blank]
     for i, alert_id in enumerate(whole):
         assert q.position(view, alert_id, radius=1) == i
 
@@ -242,10 +252,38 @@ def test_a_workspace_from_before_the_first_close_column_gets_it_from_its_log(
     # the workspace as migration 4 left it: no column, the old index, migration 5 not applied
     with ws.write_telemetry() as conn:
         conn.execute("DROP INDEX alerts_q_due")
+        conn.execute("DROP INDEX alerts_qb_due")  # migration 7's, on the column
         conn.execute("ALTER TABLE alerts DROP COLUMN first_closed_at")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_first_close'")
+        conn.execute(
+            "DELETE FROM _sqlite_migrations WHERE name IN ('m005_first_close', 'm007_blanks_sort_last')"
+        )
     path = ws.path
     ws.close()
     with Workspace.open(path) as again:
         assert again.conn.execute("SELECT first_closed_at FROM alerts").fetchone()[0] == first
         assert again.rebuild(dry_run=True)[1]
+
+
+@pytest.mark.parametrize("column", ["assignee", "due", "host", "user", "src_ip"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_blanks_sort_last_both_ways_on_an_index(
+    ws: Workspace, cmds: Commands, column: str, descending: bool
+) -> None:
+    ids = cmds.ingest(
+        [
+            make_alert(doc_id="a", host="web-01", user="bob", src_ip="203.0.113.1"),
+            make_alert(doc_id="b", host=None, user=None, src_ip=None),
+            make_alert(doc_id="c", host="web-02", user="carol", src_ip="203.0.113.2"),
+        ]
+    ).alert_ids
+    cmds.assign(ids[0], "bob")
+    cmds.assign(ids[2], "carol")
+    cmds.close(ids[1], "false_positive", "noise", override="known noise")  # no running target
+    view = QueueView(analyst="alice", status="all", sort=column, descending=descending)
+    rows = Queue(ws.conn).page(view, 0, 10)
+    assert [r.id for r in rows][-1] == ids[1], [(r.id, _sort_value(r, column)) for r in rows]
+    assert _sort_value(rows[-1], column) is None
+    where, args = view.where()
+    plan = ws.conn.execute(f"EXPLAIN QUERY PLAN SELECT id FROM alerts{where}{view.order_by()} LIMIT 50", args)
+    details = " | ".join(str(r[-1]) for r in plan.fetchall())
+    assert "TEMP B-TREE" not in details, details

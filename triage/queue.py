@@ -20,7 +20,7 @@ from triage.clock import format_ts, parse_time
 from triage.domain.alert import Severity
 from triage.domain.state import running_due
 from triage.errors import CommandRejected
-from triage.store.schema import DUE_AT, SEVERITY_RANK
+from triage.store.schema import DUE_AT, NULLABLE_SORT, SEVERITY_RANK, blank_key
 
 TEXT_FIELDS = ("title", "rule_name", "host", "user_name", "src_ip", "assignee")  # what search looks in
 STATUS_VIEWS = ("open", "mine", "unassigned", "new", "acknowledged", "closed", "all")
@@ -175,8 +175,12 @@ class QueueView:
         return self.status in ("all", status)
 
     def order_by(self) -> str:
+        """The sort; a column's blanks come last either way (down, SQLite puts NULL last)."""
         d = "DESC" if self.descending else "ASC"
-        return " ORDER BY " + ", ".join(f"{key} {d}" for key in (*_ORDERS[self.sort], "id"))
+        keys = _ORDERS[self.sort]
+        if not self.descending and self.sort in NULLABLE_SORT:
+            keys = (blank_key(NULLABLE_SORT[self.sort]), *keys)
+        return " ORDER BY " + ", ".join(f"{key} {d}" for key in (*keys, "id"))
 
     def select(
         self, columns: str = _COLUMNS, *, limit: int | None = None, offset: int = 0

@@ -228,6 +228,34 @@ def create_queue_indexes(db: Database) -> None:
     )
 
 
+# Columns that can be blank, and the key that sorts their blanks last when sorting up (down,
+# SQLite puts NULL last already): the queue's order and these indexes spell it the same way.
+NULLABLE_SORT = {
+    "assignee": "assignee",
+    "due": DUE_AT,
+    "host": "host",
+    "user": "user_name",
+    "src_ip": "src_ip",
+}
+
+
+def blank_key(expr: str) -> str:
+    return f"({expr} IS NULL)"
+
+
+def create_blanks_last_indexes(db: Database) -> None:
+    """Indexes for the queue's upward sorts of a column that can be blank, blanks last."""
+    db.executescript(
+        f"""
+        CREATE INDEX IF NOT EXISTS alerts_qb_assignee ON alerts({blank_key("assignee")}, assignee);
+        CREATE INDEX IF NOT EXISTS alerts_qb_due ON alerts({blank_key(DUE_AT)}, {DUE_AT});
+        CREATE INDEX IF NOT EXISTS alerts_qb_host ON alerts({blank_key("host")}, host, fired_at);
+        CREATE INDEX IF NOT EXISTS alerts_qb_user ON alerts({blank_key("user_name")}, user_name, fired_at);
+        CREATE INDEX IF NOT EXISTS alerts_qb_src ON alerts({blank_key("src_ip")}, src_ip);
+        """
+    )
+
+
 def create_content_tracking(db: Database) -> None:
     """What each alert's documents held: every (key, digest) received, so "already present"
     means the same content, not only the same key; per alert its current version, how often
@@ -270,6 +298,7 @@ def recreate_projections(db: Database) -> None:
     create_queue_indexes(db)
     create_content_tracking(db)
     create_first_close(db)
+    create_blanks_last_indexes(db)
 
 
 @migrations()
@@ -340,3 +369,8 @@ def m006_escalation_leaves_the_previous_incident(db: Database) -> None:
             "UPDATE incidents SET last_seq = ?, updated_at = ? WHERE id = ? AND last_seq < ?",
             (seq, d["ts"], int(previous), seq),
         )
+
+
+@migrations()
+def m007_blanks_sort_last(db: Database) -> None:
+    create_blanks_last_indexes(db)
