@@ -166,3 +166,17 @@ def test_times_people_read_have_one_format_with_the_zone(cli: Cli, tmp_path: Pat
         assert not stored.search(text), text
         assert shown.search(text), text
     assert stored.search(cli("show", "--json", "1").stdout)
+
+
+def test_close_as_a_duplicate_of_another_alert(cli: Cli, tmp_path: Path) -> None:
+    assert cli("init").exit_code == 0
+    path = tmp_path / "a.ndjson"
+    path.write_text(json.dumps(ELASTIC_HIT) + "\n" + json.dumps(WAZUH) + "\n")
+    assert cli.json("ingest", str(path))["ingested"] == 2
+    refused = cli("close", "2", "-d", "false_positive", "-r", "noise", "--of", "1")
+    assert refused.exit_code == 3 and "only a duplicate" in refused.stderr
+    done = cli("close", "2", "-d", "duplicate", "-r", "same spray", "--of", "1")  # no override needed
+    assert done.exit_code == 0 and "closed as duplicate of 1" in done.stdout
+    assert "  duplicate of: 1" in cli("show", "2").stdout
+    assert "    duplicates: 2" in cli("show", "1").stdout
+    assert "closed as duplicate of #1: same spray" in cli("log", "--alert", "2").stdout

@@ -227,7 +227,8 @@ class LogModel(RuleBasedStateMachine):
         for alert_id in ids:
             self.alerts.append(alert_id)
             self.expected[alert_id] = {"status": "new", "acked": False, "assignee": None, "incident": None,
-                                       "notes": 0, "reopened": 0, "steps": []}  # fmt: skip
+                                       "notes": 0, "reopened": 0, "steps": [],
+                                       "duplicate_of": None}  # fmt: skip
 
     def _alert(self, i: int) -> int:
         return self.alerts[i % len(self.alerts)]
@@ -310,10 +311,24 @@ class LogModel(RuleBasedStateMachine):
         i=st.integers(0, 100),
         disposition=st.sampled_from(["true_positive", "false_positive", "duplicate"]),
         override=st.sampled_from([None, "", "approved by the lead"]),
+        of=st.one_of(st.none(), st.integers(0, 100)),
     )
-    def close(self, i: int, disposition: str, override: str | None) -> None:
-        if self._try(self.c(1).close, self._alert(i), disposition, "looked at it", override=override):
-            self.expected[self._alert(i)]["status"] = "closed"
+    def close(self, i: int, disposition: str, override: str | None, of: int | None) -> None:
+        alert_id = self._alert(i)
+        original = None if of is None else self._alert(of)
+        x = self.expected[alert_id]
+        done = self._try(
+            self.c(1).close, alert_id, disposition, "looked at it", override=override, duplicate_of=original
+        )
+        # the model's own rule: only a duplicate names an original, never itself; it needs no
+        # override for open required steps
+        names = original is not None
+        if names and (disposition != "duplicate" or original == alert_id):
+            assert done is None
+        elif names and x["status"] != "closed":
+            assert done is not None
+        if done:
+            x["status"], x["duplicate_of"] = "closed", original
 
     @precondition(lambda self: self.alerts)
     @rule(i=st.integers(0, 100))
@@ -322,6 +337,7 @@ class LogModel(RuleBasedStateMachine):
             x = self.expected[self._alert(i)]
             x["status"] = "acknowledged" if x["acked"] else "new"
             x["reopened"] += 1
+            x["duplicate_of"] = None
 
     @rule(
         j=st.integers(0, 10),
@@ -379,11 +395,15 @@ class LogModel(RuleBasedStateMachine):
     def commands_did_what_they_say(self) -> None:
         for alert_id, x in self.expected.items():
             row = self.ws.conn.execute(
-                "SELECT status, assignee, incident_id, notes, reopened, steps_done FROM alerts WHERE id = ?",
+                "SELECT status, assignee, incident_id, notes, reopened, steps_done, duplicate_of FROM alerts"
+                " WHERE id = ?",
                 (alert_id,),
             ).fetchone()
-            got = (*row[:5], json.loads(row[5]))
-            assert got == (x["status"], x["assignee"], x["incident"], x["notes"], x["reopened"], x["steps"])
+            got = (*row[:5], json.loads(row[5]), row[6])
+            assert got == (
+                x["status"], x["assignee"], x["incident"], x["notes"], x["reopened"], x["steps"],
+                x["duplicate_of"],
+            )  # fmt: skip
 
     @invariant()
     def rebuild_is_identical(self) -> None:

@@ -253,10 +253,11 @@ def test_a_workspace_from_before_the_first_close_column_gets_it_from_its_log(
     with ws.write_telemetry() as conn:
         conn.execute("DROP INDEX alerts_q_due")
         conn.execute("DROP INDEX alerts_qb_due")  # migration 7's, on the column
+        conn.execute("DROP INDEX alerts_duplicate_of")  # and migration 8's column after it
+        conn.execute("ALTER TABLE alerts DROP COLUMN duplicate_of")
         conn.execute("ALTER TABLE alerts DROP COLUMN first_closed_at")
-        conn.execute(
-            "DELETE FROM _sqlite_migrations WHERE name IN ('m005_first_close', 'm007_blanks_sort_last')"
-        )
+        later = "('m005_first_close', 'm007_blanks_sort_last', 'm008_duplicate_of')"
+        conn.execute(f"DELETE FROM _sqlite_migrations WHERE name IN {later}")
     path = ws.path
     ws.close()
     with Workspace.open(path) as again:

@@ -60,7 +60,7 @@ async def test_every_field_and_button_of_a_dialog_is_on_an_80x24_screen(
     async with app.run_test(size=SMALL) as pilot:
         dialog = await open_dialog(pilot, app, DIALOGS[name])
         whole = Region(0, 0, *SMALL)
-        fields = list(dialog.query("Input, Select, TextArea, Button"))
+        fields = [w for w in dialog.query("Input, Select, TextArea, Button") if w.display]  # shown ones
         assert len(fields) >= 3  # a field and OK and Cancel
         for widget in fields:
             assert isinstance(widget, (Input, Select, TextArea, Button))

@@ -10,6 +10,7 @@ import pytest
 from triage.commands import Commands
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
+from triage.tui.messages import AlertChosen
 from triage.tui.widgets.alert_table import AlertTable
 from triage.tui.widgets.counts_bar import CountsBar
 
@@ -125,3 +126,19 @@ async def test_age_since_fired_in_the_detail_and_in_the_queue(
         text = screen_text(app)
         assert "(41m ago)" in text and "(24m ago)" in text
     assert NOW.minute == 20
+
+
+async def test_a_duplicate_and_its_original_name_each_other(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    Commands(tui_ws, playbooks, "bob").close(5, "duplicate", "the same scan", duplicate_of=4)
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        app.post_message(AlertChosen(5))
+        await settle(pilot)
+        assert "duplicate of 4" in screen_text(app)
+        await pilot.press("escape")
+        app.post_message(AlertChosen(4))
+        await settle(pilot)
+        assert "duplicates   #5" in screen_text(app)

@@ -292,6 +292,16 @@ def create_first_close(db: Database) -> None:
     )
 
 
+def create_duplicate_of(db: Database) -> None:
+    """The alert a duplicate was closed as a duplicate of (and, by its index, an alert's duplicates)."""
+    db.executescript(
+        """
+        ALTER TABLE alerts ADD COLUMN duplicate_of INTEGER;
+        CREATE INDEX alerts_duplicate_of ON alerts(duplicate_of);
+        """
+    )
+
+
 def recreate_projections(db: Database) -> None:
     """The projection tables as the latest migration leaves them (used by rebuild)."""
     create_projections(db)
@@ -299,6 +309,7 @@ def recreate_projections(db: Database) -> None:
     create_content_tracking(db)
     create_first_close(db)
     create_blanks_last_indexes(db)
+    create_duplicate_of(db)
 
 
 @migrations()
@@ -374,3 +385,9 @@ def m006_escalation_leaves_the_previous_incident(db: Database) -> None:
 @migrations()
 def m007_blanks_sort_last(db: Database) -> None:
     create_blanks_last_indexes(db)
+
+
+@migrations()
+def m008_duplicate_of(db: Database) -> None:
+    """No close named its original before this column: nothing to read from the log."""
+    create_duplicate_of(db)

@@ -1,1 +1,1 @@
-YYqcah07kStay1QeINambjG0t5jZ4N1lEPI7aYztjCgNsJ8LcPWKSV+IASZCI7UJlqP2UPw4WkExcpj4r+L0BQ==
+8M0vKHubcjeotksP3AsmFJDJmyavMvHrsbAHftSRs3q4iGsVwSYv1cAii1hz6v3oYziteg75pu41iZVPQugMAg==

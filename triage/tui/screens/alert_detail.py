@@ -53,6 +53,7 @@ FIELDS = (
     ("disposition", "disposition"),
     ("close reason", "close_reason"),
     ("override", "close_override"),
+    ("duplicate of", "duplicate_of"),
 )
 
 
@@ -177,6 +178,9 @@ class AlertDetailScreen(TriageScreen):
             else:
                 shown = render.safe(value, limit=500)
             table.add_row(Text(label), shown)
+        duplicates = queries.duplicates_of(self.backend.ws, alert["id"])
+        if duplicates:
+            table.add_row(Text("duplicates"), Text(", ".join(f"#{i}" for i in duplicates)))
         state = AlertState.fold(self._events)  # the acknowledge target is met by the first close too
         for label, due, done in (
             ("ack target", alert.get("ack_due"), state.responded_at if state else alert["acknowledged_at"]),
@@ -371,11 +375,19 @@ class AlertDetailScreen(TriageScreen):
                 return
 
             def close(c: Commands, i: int, s: int) -> Event:
-                return c.close(i, form.disposition, form.reason, override=form.override, expected_seq=s)
+                return c.close(
+                    i,
+                    form.disposition,
+                    form.reason,
+                    override=form.override,
+                    duplicate_of=form.duplicate_of,
+                    expected_seq=s,
+                )
 
             self.request(f"closed as {form.disposition}", targets, close)
 
-        self.app.push_screen(CloseDialog(self._label("Close"), still_open), chosen)
+        dialog = CloseDialog(self._label("Close"), still_open, closing=(self.alert_id,))
+        self.app.push_screen(dialog, chosen)
 
     def action_reopen(self) -> None:
         if self.alert.get("status") != "closed":

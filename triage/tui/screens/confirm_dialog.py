@@ -17,8 +17,7 @@ class ConfirmDialog(Dialog[bool]):
     def body(self) -> ComposeResult:
         yield Static(self.question, id="confirm-question")
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # Textual calls Dialog's too; with no field it focuses nothing
         self.query_one("#ok", Button).focus()  # enter answers OK; escape cancels
 
     def result(self) -> bool:

@@ -231,12 +231,22 @@ class QueueScreen(TriageScreen):
 
             def close(c: Commands, alert_id: int, seq: int) -> Event:
                 return c.close(
-                    alert_id, form.disposition, form.reason, override=form.override, expected_seq=seq
+                    alert_id,
+                    form.disposition,
+                    form.reason,
+                    override=form.override,
+                    duplicate_of=form.duplicate_of,
+                    expected_seq=seq,
                 )
 
             self.request(f"closed as {form.disposition}", targets, close)
 
-        dialog = CloseDialog(_title("Close", targets), self._open_steps(targets), disposition=disposition)
+        dialog = CloseDialog(
+            _title("Close", targets),
+            self._open_steps(targets),
+            disposition=disposition,
+            closing=tuple(alert_id for alert_id, _ in targets),
+        )
         self.app.push_screen(dialog, chosen)
 
     def action_close_duplicate(self) -> None:
