@@ -144,9 +144,14 @@ def _random_history(cmds: Commands, rng: random.Random, steps: int) -> None:
                 cmds.record_exercise(f"tt-{n}", "Drill", "2026-01-05T09:00Z", "2026-01-05T10:00Z", "d" * 64)
             else:
                 incidents = [r[0] for r in cmds.ws.conn.execute("SELECT id FROM incidents")]
-                if incidents:
+                if incidents and rng.random() < 0.5:
+                    cmds.note_incident(rng.choice(incidents), rng.choice(["called the team", "multi\nline"]))
+                elif incidents:
                     cmds.update_incident(
-                        rng.choice(incidents), status=rng.choice(["open", "closed"]), owner="bob"
+                        rng.choice(incidents),
+                        status=rng.choice(["open", "closed"]),
+                        owner="bob",
+                        description=rng.choice([None, "what is known"]),
                     )
         except CommandRejected:
             pass

@@ -180,3 +180,27 @@ def test_close_as_a_duplicate_of_another_alert(cli: Cli, tmp_path: Path) -> None
     assert "  duplicate of: 1" in cli("show", "2").stdout
     assert "    duplicates: 2" in cli("show", "1").stdout
     assert "closed as duplicate of #1: same spray" in cli("log", "--alert", "2").stdout
+
+
+def test_an_incident_is_edited_and_noted_from_the_cli(cli: Cli, tmp_path: Path) -> None:
+    assert cli("init").exit_code == 0
+    path = tmp_path / "a.ndjson"
+    path.write_text(json.dumps(ELASTIC_HIT) + "\n")
+    assert cli.json("ingest", str(path))["ingested"] == 1
+    incident = cli.json("escalate", "1", "--title", "Spray")["payload"]["incident"]
+    done = cli(
+        "incident", str(incident), "--title", "Spray on SSO", "--severity", "low",
+        "--description", "From one /24", "--note", "Called the SSO team",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert f"incident {incident} updated" in done.stdout and "note added" in done.stdout
+    assert cli("incident", str(incident), "--note", "-", input="line one\nline two\n").exit_code == 0
+    shown = cli.json("incident", str(incident))
+    assert shown["incident"]["title"] == "Spray on SSO" and shown["incident"]["severity"] == "low"
+    assert shown["incident"]["description"] == "From one /24" and shown["incident"]["notes"] == 2
+    actions = [e["action"] for e in shown["timeline"]]
+    assert actions == ["alert.escalated", "incident.updated", "incident.noted", "incident.noted"]
+    assert shown["timeline"][-1]["payload"]["text"] == "line one\nline two"
+    text = cli("incident", str(incident)).stdout
+    assert "description: From one /24" in text and "note: Called the SSO team" in text
+    assert cli("incident", "99", "--note", "x").exit_code == 4

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_catalogue_names_every_action_the_projection_handles() -> None:
-    assert len(ev.CATALOGUE) == 21
+    assert len(ev.CATALOGUE) == 22
     for name, model in ev.CATALOGUE.items():
         assert name == model.NAME and model.VERSION >= 1
         assert isinstance(model.CHANGES, ev.Changes)
@@ -68,6 +68,8 @@ def test_action_names_are_literals_only_in_the_catalogue() -> None:
         ("alert.noted", "alert:x", {"text": "hi"}, "numeric"),
         ("alert.escalated", "alert:1", {"incident": "one"}, "incident"),
         ("incident.updated", "incident:1", {"changes": {"colour": "red"}}, "unknown fields"),
+        ("incident.noted", "incident:1", {}, "text"),
+        ("incident.noted", "alert:1", {"text": "hi"}, "not of the form incident:<id>"),
         ("source.polled", "source:es", {"ingested": 1}, "present"),
     ],
 )
@@ -210,6 +212,7 @@ class LogModel(RuleBasedStateMachine):
         self.docs: list[str] = []
         # the test's own model of what each command does, independent of triage.domain.state
         self.expected: dict[int, dict[str, Any]] = {}
+        self.incidents: dict[int, dict[str, Any]] = {}  # incident -> its notes and description
 
     def teardown(self) -> None:
         self.ws.close()
@@ -345,19 +348,40 @@ class LogModel(RuleBasedStateMachine):
         owner=st.sampled_from([None, "bob"]),
         severity=st.sampled_from([None, "low", "critical"]),
         title=st.sampled_from([None, "Renamed"]),
+        description=st.sampled_from([None, "Spray from one /24.\nBlocked at the VPN."]),
     )
     def update_incident(
-        self, j: int, status: str | None, owner: str | None, severity: str | None, title: str | None
+        self,
+        j: int,
+        status: str | None,
+        owner: str | None,
+        severity: str | None,
+        title: str | None,
+        description: str | None,
     ) -> None:
-        self._try(
-            self.c(0).update_incident,
-            self._incident(j),
-            status=status,
-            owner=owner,
-            severity=severity,
-            title=title,
-            reason="review",
-        )
+        incident = self._incident(j)
+        if (
+            self._try(
+                self.c(0).update_incident,
+                incident,
+                status=status,
+                owner=owner,
+                severity=severity,
+                title=title,
+                description=description,
+                reason="review",
+            )
+            and description is not None
+        ):
+            self.incidents.setdefault(incident, {"notes": 0, "description": None})["description"] = (
+                description
+            )
+
+    @rule(j=st.integers(0, 10), who=st.integers(0, 2), text=st.text(min_size=1, max_size=20))
+    def note_incident(self, j: int, who: int, text: str) -> None:
+        incident = self._incident(j)
+        if self._try(self.c(who).note_incident, incident, text):
+            self.incidents.setdefault(incident, {"notes": 0, "description": None})["notes"] += 1
 
     @precondition(lambda self: self.alerts)
     @rule(i=st.integers(0, 100), status=st.sampled_from(["open", "acknowledged", "closed"]))
@@ -404,6 +428,11 @@ class LogModel(RuleBasedStateMachine):
                 x["status"], x["assignee"], x["incident"], x["notes"], x["reopened"], x["steps"],
                 x["duplicate_of"],
             )  # fmt: skip
+        for incident_id, y in self.incidents.items():
+            got_incident = self.ws.conn.execute(
+                "SELECT notes, description FROM incidents WHERE id = ?", (incident_id,)
+            ).fetchone()
+            assert got_incident == (y["notes"], y["description"])
 
     @invariant()
     def rebuild_is_identical(self) -> None:

@@ -36,6 +36,7 @@ WORK = {
     ev.ALERT_CLOSED: "closed",
     ev.ALERT_REOPENED: "reopened",
     ev.INCIDENT_UPDATED: "incident_updates",
+    ev.INCIDENT_NOTED: "notes",  # an analyst's notes, on alerts or incidents
 }
 assert set(WORK) == ev.ANALYST_ACTIONS
 WORK_COLUMNS = sorted(set(WORK.values()))

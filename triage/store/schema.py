@@ -302,6 +302,16 @@ def create_duplicate_of(db: Database) -> None:
     )
 
 
+def create_incident_notes(db: Database) -> None:
+    """An incident's description and how many notes it has (both new with their events)."""
+    db.executescript(
+        """
+        ALTER TABLE incidents ADD COLUMN description TEXT;
+        ALTER TABLE incidents ADD COLUMN notes INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
 def recreate_projections(db: Database) -> None:
     """The projection tables as the latest migration leaves them (used by rebuild)."""
     create_projections(db)
@@ -310,6 +320,7 @@ def recreate_projections(db: Database) -> None:
     create_first_close(db)
     create_blanks_last_indexes(db)
     create_duplicate_of(db)
+    create_incident_notes(db)
 
 
 @migrations()
@@ -391,3 +402,9 @@ def m007_blanks_sort_last(db: Database) -> None:
 def m008_duplicate_of(db: Database) -> None:
     """No close named its original before this column: nothing to read from the log."""
     create_duplicate_of(db)
+
+
+@migrations()
+def m009_incident_notes(db: Database) -> None:
+    """No event described or noted an incident before these columns: nothing to read."""
+    create_incident_notes(db)

@@ -40,6 +40,7 @@ from triage.domain.events.other import (
     EXERCISE_RECORDED,
     EXERCISE_STARTED,
     INCIDENT_FIELDS,
+    INCIDENT_NOTED,
     INCIDENT_UPDATED,
     INPUT_QUARANTINED,
     OTHER_EVENTS,
@@ -68,6 +69,7 @@ __all__ = [
     "EXERCISE_RECORDED",
     "EXERCISE_STARTED",
     "INCIDENT_FIELDS",
+    "INCIDENT_NOTED",
     "INCIDENT_UPDATED",
     "INPUT_QUARANTINED",
     "SOURCE_POLLED",
@@ -99,6 +101,7 @@ ANALYST_ACTIONS = frozenset(
         ALERT_CLOSED,
         ALERT_REOPENED,
         INCIDENT_UPDATED,
+        INCIDENT_NOTED,
     }
 )
 
