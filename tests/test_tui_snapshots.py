@@ -130,12 +130,13 @@ def test_incident_close_dialog(
 
 
 @SIZES
-@pytest.mark.parametrize("keys", [[], ["T"]], ids=["queue", "injects"])
+@pytest.mark.parametrize("keys", [[], ["T"], ["q"]], ids=["queue", "injects", "leave"])
 def test_exercise(
     snap_compare: Any, tmp_path: Path, playbooks: PlaybookSet, size: tuple[int, int], keys: list[str]
 ) -> None:
     """The exercise bar over the queue: scenario time stands still, two alerts and the
-    briefing have played, the briefing's notification is up (T: the injects so far)."""
+    briefing have played, the briefing's notification is up (T: the injects so far; q: the
+    question before leaving)."""
     with frozen_clock(T0):
         app, control, ws = exercise_app(tmp_path, playbooks, speed=30, clock=StillClock())
 
