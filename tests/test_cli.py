@@ -11,10 +11,14 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from triage.cli.main import cli as triage_cli
+from triage.commands import Commands
+from triage.playbooks import PlaybookSet
+from triage.store.workspace import Workspace
 
-from .conftest import Cli
+from .conftest import Cli, _entry
 from .test_profiles import ELASTIC_HIT, WAZUH
 
 REQUIRED = {
@@ -204,3 +208,21 @@ def test_an_incident_is_edited_and_noted_from_the_cli(cli: Cli, tmp_path: Path) 
     text = cli("incident", str(incident)).stdout
     assert "description: From one /24" in text and "note: Called the SSO team" in text
     assert cli("incident", "99", "--note", "x").exit_code == 4
+
+
+def test_triage_sources_shows_the_cursor_as_people_read_times(tmp_path: Path, playbooks: PlaybookSet) -> None:
+    db = tmp_path / "ws.db"
+    with Workspace.create(db) as ws:
+        Commands(ws, playbooks, "poller").ingest_polled(
+            [], source="siem", profile=None, cursor_ms=1790000000000
+        )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[sources]]\nname = "siem"\nkind = "opensearch"\nurls = ["http://localhost:9"]\nindex = "x"\n'
+    )
+    result = CliRunner().invoke(
+        _entry, ["--db", str(db), "--config", str(config), "sources"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "2026-09-21 14:13:20 UTC" in result.stdout, result.stdout
+    assert "T14:13" not in result.stdout
