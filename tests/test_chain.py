@@ -165,9 +165,14 @@ def _random_history(cmds: Commands, rng: random.Random, steps: int) -> None:
                 cmds.record_notification("soc", payload, cursor=rng.randint(0, 10))
             else:
                 incidents = [r[0] for r in cmds.ws.conn.execute("SELECT id FROM incidents")]
-                if incidents:
+                if incidents and rng.random() < 0.5:
+                    cmds.note_incident(rng.choice(incidents), rng.choice(["called the team", "multi\nline"]))
+                elif incidents:
                     cmds.update_incident(
-                        rng.choice(incidents), status=rng.choice(["open", "closed"]), owner="bob"
+                        rng.choice(incidents),
+                        status=rng.choice(["open", "closed"]),
+                        owner="bob",
+                        description=rng.choice([None, "what is known"]),
                     )
         except CommandRejected:
             pass

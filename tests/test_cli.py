@@ -11,10 +11,14 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from triage.cli.main import cli as triage_cli
+from triage.commands import Commands
+from triage.playbooks import PlaybookSet
+from triage.store.workspace import Workspace
 
-from .conftest import Cli
+from .conftest import Cli, _entry
 from .test_profiles import ELASTIC_HIT, WAZUH
 
 REQUIRED = {
@@ -149,3 +153,76 @@ def test_demo_runs_on_the_bundled_samples(cli: Cli) -> None:
 def test_python_dash_m(tmp_path: Path) -> None:
     proc = _run(tmp_path, "--version")
     assert proc.returncode == 0 and "triage" in proc.stdout
+
+
+def test_times_people_read_have_one_format_with_the_zone(cli: Cli, tmp_path: Path) -> None:
+    """show, incident, log and the app (tests/test_tui_shift.py) print times the same way;
+    --json keeps the stored timestamps."""
+    assert cli("init").exit_code == 0
+    path = tmp_path / "a.ndjson"
+    path.write_text(json.dumps(ELASTIC_HIT) + "\n")
+    assert cli.json("ingest", str(path))["ingested"] == 1
+    incident = cli.json("escalate", "1", "--title", "Spray")["payload"]["incident"]
+    stored = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+    shown = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+    for args in (("show", "1"), ("incident", str(incident)), ("log",)):
+        text = cli(*args).stdout
+        assert not stored.search(text), text
+        assert shown.search(text), text
+    assert stored.search(cli("show", "--json", "1").stdout)
+
+
+def test_close_as_a_duplicate_of_another_alert(cli: Cli, tmp_path: Path) -> None:
+    assert cli("init").exit_code == 0
+    path = tmp_path / "a.ndjson"
+    path.write_text(json.dumps(ELASTIC_HIT) + "\n" + json.dumps(WAZUH) + "\n")
+    assert cli.json("ingest", str(path))["ingested"] == 2
+    refused = cli("close", "2", "-d", "false_positive", "-r", "noise", "--of", "1")
+    assert refused.exit_code == 3 and "only a duplicate" in refused.stderr
+    done = cli("close", "2", "-d", "duplicate", "-r", "same spray", "--of", "1")  # no override needed
+    assert done.exit_code == 0 and "closed as duplicate of 1" in done.stdout
+    assert "  duplicate of: 1" in cli("show", "2").stdout
+    assert "    duplicates: 2" in cli("show", "1").stdout
+    assert "closed as duplicate of #1: same spray" in cli("log", "--alert", "2").stdout
+
+
+def test_an_incident_is_edited_and_noted_from_the_cli(cli: Cli, tmp_path: Path) -> None:
+    assert cli("init").exit_code == 0
+    path = tmp_path / "a.ndjson"
+    path.write_text(json.dumps(ELASTIC_HIT) + "\n")
+    assert cli.json("ingest", str(path))["ingested"] == 1
+    incident = cli.json("escalate", "1", "--title", "Spray")["payload"]["incident"]
+    done = cli(
+        "incident", str(incident), "--title", "Spray on SSO", "--severity", "low",
+        "--description", "From one /24", "--note", "Called the SSO team",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert f"incident {incident} updated" in done.stdout and "note added" in done.stdout
+    assert cli("incident", str(incident), "--note", "-", input="line one\nline two\n").exit_code == 0
+    shown = cli.json("incident", str(incident))
+    assert shown["incident"]["title"] == "Spray on SSO" and shown["incident"]["severity"] == "low"
+    assert shown["incident"]["description"] == "From one /24" and shown["incident"]["notes"] == 2
+    actions = [e["action"] for e in shown["timeline"]]
+    assert actions == ["alert.escalated", "incident.updated", "incident.noted", "incident.noted"]
+    assert shown["timeline"][-1]["payload"]["text"] == "line one\nline two"
+    text = cli("incident", str(incident)).stdout
+    assert "description: From one /24" in text and "note: Called the SSO team" in text
+    assert cli("incident", "99", "--note", "x").exit_code == 4
+
+
+def test_triage_sources_shows_the_cursor_as_people_read_times(tmp_path: Path, playbooks: PlaybookSet) -> None:
+    db = tmp_path / "ws.db"
+    with Workspace.create(db) as ws:
+        Commands(ws, playbooks, "poller").ingest_polled(
+            [], source="siem", profile=None, cursor_ms=1790000000000
+        )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[sources]]\nname = "siem"\nkind = "opensearch"\nurls = ["http://localhost:9"]\nindex = "x"\n'
+    )
+    result = CliRunner().invoke(
+        _entry, ["--db", str(db), "--config", str(config), "sources"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "2026-09-21 14:13:20 UTC" in result.stdout, result.stdout
+    assert "T14:13" not in result.stdout

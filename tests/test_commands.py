@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from triage import queries
 from triage.commands import Commands
+from triage.domain import events as ev
 from triage.errors import CommandRejected, Conflict, NotFound
 from triage.queries import get_alert, get_incident
 from triage.store.workspace import Workspace
@@ -135,6 +137,30 @@ def test_close_with_open_required_steps_needs_a_logged_override(ws: Workspace, c
         "open_steps": ["check-success", "scope", "document"],
     }
     assert get_alert(ws, alert)["close_override"] == "handled in alert 1"
+
+
+def test_a_duplicate_names_the_alert_it_duplicates_and_needs_no_override(
+    ws: Workspace, cmds: Commands
+) -> None:
+    original = ingest_one(cmds, doc_id="first")
+    duplicate = ingest_one(cmds, doc_id="second")  # its required steps are all open
+    before = event_count(ws)
+    with pytest.raises(CommandRejected, match="only a duplicate"):
+        cmds.close(duplicate, "false_positive", "noise", duplicate_of=original)
+    with pytest.raises(CommandRejected, match="itself"):
+        cmds.close(duplicate, "duplicate", "the same", duplicate_of=duplicate)
+    with pytest.raises(NotFound):
+        cmds.close(duplicate, "duplicate", "the same", duplicate_of=999)
+    assert event_count(ws) == before
+    event = cmds.close(duplicate, "duplicate", "the same spray", duplicate_of=original)
+    assert event.payload["duplicate_of"] == original and event.payload["override"] is None
+    assert ev.describe(event.action, event.payload) == f"closed as duplicate of #{original}: the same spray"
+    assert get_alert(ws, duplicate)["duplicate_of"] == original
+    assert queries.duplicates_of(ws, original) == [duplicate]
+    cmds.reopen(duplicate, "not the same after all")
+    assert get_alert(ws, duplicate)["duplicate_of"] is None
+    assert queries.duplicates_of(ws, original) == []
+    assert ws.rebuild(dry_run=True)[1]
 
 
 def test_reopen(ws: Workspace, cmds: Commands) -> None:

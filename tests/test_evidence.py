@@ -1052,3 +1052,19 @@ def test_minutes_named_like_the_manifest_are_listed(month: Month, tmp_path: Path
     assert "exercises/tt-2026-10/manifest.json" in {f["path"] for f in manifest["files"]}
     report = verify_pack(pack, pub_of(month))
     assert report.ok, report.problems
+
+
+def test_a_duplicate_names_its_original_in_alerts_csv(month: Month, tmp_path: Path) -> None:
+    month.fc.at(11, 20, 9)
+    original = month.ingest("D1", severity="high")
+    duplicate = month.ingest("D2", severity="high")
+    month.fc.at(11, 20, 10)
+    month.cmd("bob").close(duplicate, "duplicate", "the same spray", duplicate_of=original)
+    month.fc.at(12, 2)  # November is over
+    rows = {
+        int(r["id"]): r for r in read_csv(export(month, tmp_path / "pack", month="2026-11") / "alerts.csv")
+    }
+    assert rows[duplicate]["disposition"] == "duplicate"
+    assert rows[duplicate]["duplicate_of"] == str(original)
+    assert rows[duplicate]["close_override"] == ""  # its steps were done on the original
+    assert rows[original]["duplicate_of"] == ""

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_catalogue_names_every_action_the_projection_handles() -> None:
-    assert len(ev.CATALOGUE) == 26
+    assert len(ev.CATALOGUE) == 27
     for name, model in ev.CATALOGUE.items():
         assert name == model.NAME and model.VERSION >= 1
         assert isinstance(model.CHANGES, ev.Changes)
@@ -69,6 +69,8 @@ def test_action_names_are_literals_only_in_the_catalogue() -> None:
         ("alert.noted", "alert:x", {"text": "hi"}, "numeric"),
         ("alert.escalated", "alert:1", {"incident": "one"}, "incident"),
         ("incident.updated", "incident:1", {"changes": {"colour": "red"}}, "unknown fields"),
+        ("incident.noted", "incident:1", {}, "text"),
+        ("incident.noted", "alert:1", {"text": "hi"}, "not of the form incident:<id>"),
         ("source.polled", "source:es", {"ingested": 1}, "present"),
     ],
 )
@@ -216,6 +218,7 @@ class LogModel(RuleBasedStateMachine):
 
     def location(self) -> str | Path:
         return Path(self.dir.name) / "ws.db"
+        self.incidents: dict[int, dict[str, Any]] = {}  # incident -> its notes and description
 
     def teardown(self) -> None:
         self.ws.close()
@@ -236,7 +239,8 @@ class LogModel(RuleBasedStateMachine):
             # a rule in force closes it as it arrives
             status = "closed" if rule in self.suppressing.values() else "new"
             self.expected[alert_id] = {"status": status, "acked": False, "assignee": None, "incident": None,
-                                       "notes": 0, "reopened": 0, "steps": []}  # fmt: skip
+                                       "notes": 0, "reopened": 0, "steps": [],
+                                       "duplicate_of": None}  # fmt: skip
 
     def _alert(self, i: int) -> int:
         return self.alerts[i % len(self.alerts)]
@@ -319,10 +323,24 @@ class LogModel(RuleBasedStateMachine):
         i=st.integers(0, 100),
         disposition=st.sampled_from(["true_positive", "false_positive", "duplicate"]),
         override=st.sampled_from([None, "", "approved by the lead"]),
+        of=st.one_of(st.none(), st.integers(0, 100)),
     )
-    def close(self, i: int, disposition: str, override: str | None) -> None:
-        if self._try(self.c(1).close, self._alert(i), disposition, "looked at it", override=override):
-            self.expected[self._alert(i)]["status"] = "closed"
+    def close(self, i: int, disposition: str, override: str | None, of: int | None) -> None:
+        alert_id = self._alert(i)
+        original = None if of is None else self._alert(of)
+        x = self.expected[alert_id]
+        done = self._try(
+            self.c(1).close, alert_id, disposition, "looked at it", override=override, duplicate_of=original
+        )
+        # the model's own rule: only a duplicate names an original, never itself; it needs no
+        # override for open required steps
+        names = original is not None
+        if names and (disposition != "duplicate" or original == alert_id):
+            assert done is None
+        elif names and x["status"] != "closed":
+            assert done is not None
+        if done:
+            x["status"], x["duplicate_of"] = "closed", original
 
     @precondition(lambda self: self.alerts)
     @rule(i=st.integers(0, 100))
@@ -331,6 +349,7 @@ class LogModel(RuleBasedStateMachine):
             x = self.expected[self._alert(i)]
             x["status"] = "acknowledged" if x["acked"] else "new"
             x["reopened"] += 1
+            x["duplicate_of"] = None
 
     @rule(
         j=st.integers(0, 10),
@@ -338,19 +357,40 @@ class LogModel(RuleBasedStateMachine):
         owner=st.sampled_from([None, "bob"]),
         severity=st.sampled_from([None, "low", "critical"]),
         title=st.sampled_from([None, "Renamed"]),
+        description=st.sampled_from([None, "Spray from one /24.\nBlocked at the VPN."]),
     )
     def update_incident(
-        self, j: int, status: str | None, owner: str | None, severity: str | None, title: str | None
+        self,
+        j: int,
+        status: str | None,
+        owner: str | None,
+        severity: str | None,
+        title: str | None,
+        description: str | None,
     ) -> None:
-        self._try(
-            self.c(0).update_incident,
-            self._incident(j),
-            status=status,
-            owner=owner,
-            severity=severity,
-            title=title,
-            reason="review",
-        )
+        incident = self._incident(j)
+        if (
+            self._try(
+                self.c(0).update_incident,
+                incident,
+                status=status,
+                owner=owner,
+                severity=severity,
+                title=title,
+                description=description,
+                reason="review",
+            )
+            and description is not None
+        ):
+            self.incidents.setdefault(incident, {"notes": 0, "description": None})["description"] = (
+                description
+            )
+
+    @rule(j=st.integers(0, 10), who=st.integers(0, 2), text=st.text(min_size=1, max_size=20))
+    def note_incident(self, j: int, who: int, text: str) -> None:
+        incident = self._incident(j)
+        if self._try(self.c(who).note_incident, incident, text):
+            self.incidents.setdefault(incident, {"notes": 0, "description": None})["notes"] += 1
 
     @precondition(lambda self: self.alerts)
     @rule(i=st.integers(0, 100), status=st.sampled_from(["open", "acknowledged", "closed"]))
@@ -421,11 +461,20 @@ class LogModel(RuleBasedStateMachine):
     def commands_did_what_they_say(self) -> None:
         for alert_id, x in self.expected.items():
             row = self.ws.conn.execute(
-                "SELECT status, assignee, incident_id, notes, reopened, steps_done FROM alerts WHERE id = ?",
+                "SELECT status, assignee, incident_id, notes, reopened, steps_done, duplicate_of FROM alerts"
+                " WHERE id = ?",
                 (alert_id,),
             ).fetchone()
-            got = (*row[:5], json.loads(row[5]))
-            assert got == (x["status"], x["assignee"], x["incident"], x["notes"], x["reopened"], x["steps"])
+            got = (*row[:5], json.loads(row[5]), row[6])
+            assert got == (
+                x["status"], x["assignee"], x["incident"], x["notes"], x["reopened"], x["steps"],
+                x["duplicate_of"],
+            )  # fmt: skip
+        for incident_id, y in self.incidents.items():
+            got_incident = self.ws.conn.execute(
+                "SELECT notes, description FROM incidents WHERE id = ?", (incident_id,)
+            ).fetchone()
+            assert got_incident == (y["notes"], y["description"])
 
     @invariant()
     def rebuild_is_identical(self) -> None:

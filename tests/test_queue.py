@@ -10,7 +10,7 @@ import pytest
 from triage import queries
 from triage.commands import Commands
 from triage.errors import CommandRejected
-from triage.queue import LISTING_SORT, SORT_KEYS, Queue, QueueView, related_alerts
+from triage.queue import LISTING_SORT, SORT_KEYS, Queue, QueueRow, QueueView, related_alerts
 from triage.store.schema import DUE_AT
 from triage.store.workspace import Workspace
 
@@ -76,6 +76,12 @@ def test_status_views(ws: Workspace, filled: list[int]) -> None:
     }
 
 
+def _sort_value(row: QueueRow, column: str) -> object:
+    return {"assignee": row.assignee, "due": row.due, "host": row.host, "user": row.user_name}.get(
+        column, row.src_ip if column == "src_ip" else ""
+    )
+
+
 @pytest.mark.parametrize("column", sorted(SORT_KEYS))
 def test_every_sort_column_pages_consistently(ws: Workspace, filled: list[int], column: str) -> None:
     q = Queue(ws.conn)
@@ -84,7 +90,11 @@ def test_every_sort_column_pages_consistently(ws: Workspace, filled: list[int], 
     assert sorted(whole) == sorted(filled)
     assert [r.id for r in q.page(view, 0, 2)] + [r.id for r in q.page(view, 2, 100)] == whole
     flipped = [r.id for r in q.page(view.sorted_by(column), 0, 100)]
-    assert flipped == list(reversed(whole))
+    # blanks last both ways: the rest reversed, then the blanks reversed
+    blank = {r.id for r in q.page(view, 0, 100) if _sort_value(r, column) is None}
+    filled_part = [i for i in whole if i not in blank]
+    assert whole == filled_part + [i for i in whole if i in blank]
+    assert flipped == list(reversed(filled_part)) + [i for i in reversed(whole) if i in blank]
     for i, alert_id in enumerate(whole):
         assert q.position(view, alert_id, radius=1) == i
 
@@ -267,8 +277,12 @@ def test_a_workspace_from_before_the_first_close_column_gets_it_from_its_log(
     # the workspace as migration 4 left it: no column, the old index, migration 5 not applied
     with ws.write_telemetry() as conn:
         conn.execute("DROP INDEX alerts_q_due")
+        conn.execute("DROP INDEX alerts_qb_due")  # migration 7's, on the column
+        conn.execute("DROP INDEX alerts_duplicate_of")  # and migration 8's column after it
+        conn.execute("ALTER TABLE alerts DROP COLUMN duplicate_of")
         conn.execute("ALTER TABLE alerts DROP COLUMN first_closed_at")
-        conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name = 'm005_first_close'")
+        later = "('m005_first_close', 'm009_blanks_sort_last', 'm010_duplicate_of')"
+        conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name IN {later}")
     path = ws.location
     ws.close()
     with Workspace.open(path) as again:
@@ -325,3 +339,30 @@ def test_a_query_is_read_through_its_own_index_not_the_sorts(
     sql = f"SELECT id FROM alerts{where}{view.order_by(by_index=False)}"
     steps = " | ".join(r[3] for r in ws.conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
     assert plan in steps and "alerts_q_rank" not in steps, steps
+
+
+@pytest.mark.parametrize("column", ["assignee", "due", "host", "user", "src_ip"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_blanks_sort_last_both_ways_on_an_index(
+    ws: Workspace, cmds: Commands, column: str, descending: bool
+) -> None:
+    ids = cmds.ingest(
+        [
+            make_alert(doc_id="a", host="web-01", user="bob", src_ip="203.0.113.1"),
+            make_alert(doc_id="b", host=None, user=None, src_ip=None),
+            make_alert(doc_id="c", host="web-02", user="carol", src_ip="203.0.113.2"),
+        ]
+    ).alert_ids
+    cmds.assign(ids[0], "bob")
+    cmds.assign(ids[2], "carol")
+    cmds.close(ids[1], "false_positive", "noise", override="known noise")  # no running target
+    view = QueueView(analyst="alice", status="all", sort=column, descending=descending)
+    rows = Queue(ws.conn).page(view, 0, 10)
+    assert [r.id for r in rows][-1] == ids[1], [(r.id, _sort_value(r, column)) for r in rows]
+    assert _sort_value(rows[-1], column) is None
+    if ws.postgres:  # its plans: test_every_sort_walks_an_index
+        return
+    where, args = view.where()
+    plan = ws.conn.execute(f"EXPLAIN QUERY PLAN SELECT id FROM alerts{where}{view.order_by()} LIMIT 50", args)
+    details = " | ".join(str(r[-1]) for r in plan.fetchall())
+    assert "TEMP B-TREE" not in details, details

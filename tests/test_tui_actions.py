@@ -77,9 +77,17 @@ async def test_bulk_acknowledge_assign_and_close_as_duplicate(
         assert isinstance(app.screen, CloseDialog)
         dialog.query_one("#close-reason", Input).focus()
         await type_text(pilot, "same scan as 4")
-        if dialog.open_steps:
-            dialog.query_one("#close-override", Input).focus()
-            await type_text(pilot, "duplicate of an alert being worked")
+        assert not dialog.query_one("#close-override", Input).display  # a duplicate needs no override
+        await pilot.press("ctrl+s")  # the original is not named yet: refused inside the dialog
+        await pilot.pause()
+        assert isinstance(app.screen, CloseDialog)
+        dialog.query_one("#close-of", Input).focus()
+        await type_text(pilot, picked[0:1] and str(picked[0]))
+        await pilot.press("ctrl+s")  # one of the alerts being closed: refused too
+        await pilot.pause()
+        assert isinstance(app.screen, CloseDialog)
+        dialog.query_one("#close-of", Input).value = ""
+        await type_text(pilot, "#4")
         await pilot.press("ctrl+s")
         await settle(pilot)
         for i in picked:
@@ -87,6 +95,7 @@ async def test_bulk_acknowledge_assign_and_close_as_duplicate(
             assert event.action == "alert.closed"
             assert event.payload["disposition"] == "duplicate"
             assert event.payload["reason"] == "same scan as 4"
+            assert event.payload["duplicate_of"] == 4 and event.payload["override"] is None
         assert all(r.id not in picked for r in table._window)  # closed alerts leave the open view
 
 

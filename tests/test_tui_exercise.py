@@ -3,15 +3,20 @@ thread while the analyst triages; injects show up when due and stay listed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from triage.clock import ManualClock
+from triage.clock import ManualClock, parse_time
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import KIND_EXERCISE, Workspace
+from triage.tabletop.minutes import build as build_minutes
+from triage.tui.messages import WorkspaceAdvanced
+from triage.tui.screens.confirm_dialog import ConfirmDialog
 from triage.tui.screens.help import HelpScreen
 from triage.tui.screens.injects import InjectsScreen
+from triage.tui.screens.queue import QueueScreen
 from triage.tui.widgets.alert_table import AlertTable
 from triage.tui.widgets.exercise_bar import ExerciseBar
 
@@ -141,3 +146,67 @@ async def test_the_exercise_keys_are_in_the_help_and_only_in_exercise_mode(
         await pilot.press("question_mark")
         await pilot.pause()
         assert "Exercise" not in screen_text(plain) and "Pause" not in screen_text(plain)
+
+
+async def test_in_an_exercise_ages_targets_the_log_and_the_minutes_run_in_scenario_time(
+    tmp_path: Path, playbooks: PlaybookSet
+) -> None:
+    """At 30x, 40 minutes of scenario time pass in moments of wall time: the queue shows the
+    acknowledge target breached, the acknowledgement is stamped in scenario time, and the
+    minutes measure it against the target in the same clock."""
+    app, control, ws = exercise_app(tmp_path, playbooks, speed=30, clock=StillClock())
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_until(pilot, lambda: control.delivered == 1)
+            alert = ws.conn.execute("SELECT id, ingested_at, ack_due FROM alerts").fetchone()
+            start = parse_time(next(e.ts for e in ws.events() if e.action == "exercise.started"))
+            assert parse_time(alert[1]) == start  # ingested at T+0, in scenario time
+            target_s = (parse_time(alert[2]) - start).total_seconds()
+            table = app.screen.query_one("#alerts", AlertTable)
+            row = table.current_row()
+            assert row is not None and row.id == alert[0]
+            assert "0s" in screen_text(app).splitlines()[table.region.y + 1]  # AGE: just arrived
+
+            control.skip_by(target_s + 600)  # ten minutes past the target, in scenario time
+            await wait_until(pilot, lambda: control.finished is not None)  # the rest arrived meanwhile
+            app.screen.post_message(WorkspaceAdvanced(0))  # repaint now rather than on the next poll
+            await wait_until(pilot, lambda: table.count == 5)
+            await pilot.press("G")  # the first alert is the oldest: the last row
+            await settle(pilot)
+            row = table.current_row()
+            assert row is not None and row.id == alert[0]
+            line = screen_text(app).splitlines()[table.region.y + 1 + table.cursor - int(table.scroll_y)]
+            assert "Drill rule 1" in line and "!10m over" in line, line
+
+            await pilot.press("a")
+            await settle(pilot)
+            ack = [e for e in ws.events() if e.action == "alert.acknowledged"]
+            assert len(ack) == 1
+            assert parse_time(ack[0].ts) == start + timedelta(seconds=target_s + 600)
+            record = next(r for r in build_minutes(ws).alerts if r.id == alert[0])
+            assert record.ack_s == target_s + 600 and record.ack_within == target_s
+            assert not record.ack_in_time
+    finally:
+        ws.close()
+
+
+async def test_leaving_an_exercise_asks_first(tmp_path: Path, playbooks: PlaybookSet) -> None:
+    app, control, ws = exercise_app(tmp_path, playbooks, speed=1, clock=StillClock())
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: control.delivered == 1)
+            await pilot.press("q")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            assert "The replay stops here" in screen_text(app)
+            await pilot.press("escape")  # no: the exercise goes on
+            await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen))
+            assert app.is_running
+            assert not control.done.is_set() and control.finished is None
+            await pilot.press("q")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("enter")  # yes
+            await wait_until(pilot, lambda: not app.is_running)
+        assert control.done.wait(10)
+        assert [e.payload["stopped"] for e in ws.events() if e.action == "exercise.ended"] == [True]
+    finally:
+        ws.close()

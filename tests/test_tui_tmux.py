@@ -76,6 +76,8 @@ def test_tabletop_run_opens_the_exercise_in_a_real_terminal(tmux: Tmux, tmp_path
     tmux("send-keys", "-t", "tui", "P")
     tmux.wait_for("paused")
     tmux("send-keys", "-t", "tui", "q")
+    tmux.wait_for("Leave the exercise?")  # leaving asks first
+    tmux("send-keys", "-t", "tui", "Enter")
     deadline = time.monotonic() + 20
     while not done.exists() and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -1,10 +1,11 @@
 """Time in triage is UTC and explicit, and every reading of the wall clock goes through here.
 
 ``utc_now`` (and ``now_ts``, ``epoch_s``) read the one wall clock, which ``set_clock`` freezes or
-replaces. Durations and waiting use a monotonic clock instead, never the wall clock: ``Clock``
-is that clock's interface (read it, sleep on it), ``RealClock`` the system's and ``ManualClock``
-one that moves only when told to (tests). The tabletop replay's scenario time runs on a
-``Clock``.
+replaces: during a tabletop exercise it is ``ScenarioTime``, so that every time written, shown
+and scored is scenario time. Durations and waiting use a monotonic clock instead, never the
+wall clock: ``Clock`` is that clock's interface (read it, sleep on it), ``RealClock`` the
+system's and ``ManualClock`` one that moves only when told to (tests). The tabletop replay's
+scenario time runs on a ``Clock``.
 
 Timestamps are stored as fixed-width ISO 8601 strings with microseconds and a
 ``Z`` suffix, so that string order is time order and range queries work on text.
@@ -32,6 +33,27 @@ def set_clock(fn: Callable[[], datetime] | None) -> None:
     """Freeze or replace the clock (tests, exercises). ``None`` restores the real one."""
     global _now
     _now = fn if fn is not None else (lambda: datetime.now(UTC))
+
+
+def current_clock() -> Callable[[], datetime]:
+    """The clock ``utc_now`` reads now (to put it back after ``set_clock``)."""
+    return _now
+
+
+class ScenarioTime:
+    """The clock of an exercise: the moment it started plus the scenario time played since,
+    which runs at the replay's speed, stands still while it is paused and jumps when it skips.
+    Installed with ``set_clock`` while an exercise plays, it is the one clock: events are
+    stamped with it, ages and targets run on it, and the minutes measure in it."""
+
+    def __init__(self, start: datetime, position_s: Callable[[], float]) -> None:
+        if start.tzinfo is None:
+            raise ValueError("naive datetime: triage only handles times with a time zone")
+        self.start = start
+        self.position_s = position_s
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=self.position_s())
 
 
 class Clock(Protocol):
@@ -85,6 +107,19 @@ def format_ts(dt: datetime) -> str:
         raise ValueError("naive datetime: triage only handles times with a time zone")
     # isoformat is several times faster than strftime; same fixed-width result.
     return dt.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def display_time(value: str | datetime | None) -> str:
+    """A time as people read it, in every output they read (the CLI, the terminal app, the
+    exercise minutes): to the second, with its zone, ``2026-10-01 07:44:30 UTC``. JSON
+    outputs keep the stored timestamp instead."""
+    if value is None or value == "":
+        return "-"
+    try:
+        dt = value if isinstance(value, datetime) else parse_time(value)
+    except ValueError:
+        return str(value)
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def now_ts() -> str:

@@ -177,6 +177,7 @@ class Settings(BaseModel):
     signing_key: Path | None = None
     public_key: Path | None = None
     anchor_file: Path | None = None
+    screenshots: Path | None = None  # the terminal app's screenshots (default: the workspace's folder)
     timezone: str = "UTC"
     sources: list[SearchSourceConfig] = Field(default_factory=list)
     views: list[ViewConfig] = Field(default_factory=list)
@@ -216,7 +217,7 @@ class Settings(BaseModel):
         known = ", ".join(s.name for s in self.sources) or "none configured"
         raise ConfigError(f"no source named {name!r} in the config file (known: {known})")
 
-    @field_validator("playbooks", "signing_key", "public_key", "anchor_file")
+    @field_validator("playbooks", "signing_key", "public_key", "anchor_file", "screenshots")
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
@@ -268,7 +269,7 @@ def load_settings(path: Path | None = None) -> Settings:
     if settings.db is not None and not is_postgres(settings.db):
         db = Path(settings.db).expanduser()
         settings.db = str(db if db.is_absolute() else base / db)
-    for name in ("playbooks", "signing_key", "public_key", "anchor_file"):
+    for name in ("playbooks", "signing_key", "public_key", "anchor_file", "screenshots"):
         value = getattr(settings, name)
         if value is not None and not value.is_absolute():
             setattr(settings, name, base / value)

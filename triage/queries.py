@@ -83,6 +83,12 @@ def get_alert(ws: Workspace, alert_id: int) -> dict[str, Any]:
     return rows[0]
 
 
+def duplicates_of(ws: Workspace, alert_id: int) -> list[int]:
+    """The alerts closed as duplicates of this one (on the duplicate_of index)."""
+    rows = ws.conn.execute("SELECT id FROM alerts WHERE duplicate_of = ? ORDER BY id", (alert_id,))
+    return [int(r[0]) for r in rows]
+
+
 def alert_raw(ws: Workspace, alert: dict[str, Any]) -> Any:
     """The alert's document as its source last sent it (its latest update, else as ingested)."""
     event = ws.event(alert.get("content_seq") or alert["ingest_seq"])

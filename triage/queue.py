@@ -23,7 +23,7 @@ from triage.domain.state import running_due
 from triage.errors import CommandRejected
 from triage.query import Query, parse
 from triage.store.backend import Conn
-from triage.store.schema import DUE_AT, SEVERITY_RANK
+from triage.store.schema import DUE_AT, NULLABLE_SORT, SEVERITY_RANK, blank_key
 
 STATUS_VIEWS = ("open", "mine", "unassigned", "new", "acknowledged", "closed", "all")
 
@@ -34,6 +34,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "status": ("status", "severity"),
     "assignee": ("assignee",),
     "age": ("ingested_at",),
+    "fired": ("fired_at",),
     "due": (DUE_AT,),
     "title": ("title",),
     "host": ("host", "fired_at"),
@@ -47,7 +48,7 @@ _ORDERS: dict[str, tuple[str, ...]] = {**SORT_KEYS, LISTING_SORT: (SEVERITY_RANK
 COLUMNS = (
     "id, severity, status, assignee, ingested_at, fired_at, ack_due, close_due, acknowledged_at,"
     " closed_at, title, rule_name, host, user_name, src_ip, playbook_id, incident_id, last_seq,"
-    " first_closed_at"
+    " first_closed_at, closed_by"
 )
 
 
@@ -72,6 +73,7 @@ class QueueRow:
     incident_id: int | None
     last_seq: int
     first_closed_at: str | None
+    closed_by: str | None
 
     @property
     def due(self) -> str | None:
@@ -122,7 +124,7 @@ class QueueView:
         """Sort by ``column``; asking again for the same column flips the direction."""
         if column == self.sort:
             return replace(self, descending=not self.descending)
-        return replace(self, sort=column, descending=column in ("severity", "age"))
+        return replace(self, sort=column, descending=column in ("severity", "age", "fired"))
 
     def where(self, *, with_status: bool = True, now: datetime | None = None) -> tuple[str, list[Any]]:
         """The view's condition; ``now`` is what the query's ``breached`` and ``now-1h`` mean."""
@@ -173,12 +175,15 @@ class QueueView:
         return self.status in ("all", status)
 
     def order_by(self, *, by_index: bool = True) -> str:
-        """The view's order; without ``by_index`` it is spelled so that no index can give it
-        (``coalesce(key, key)``, the same values, portable), so an index serves the condition,
-        or the table is read in storage order (a walk along a sort index fetches rows in random
-        order, several times slower)."""
+        """The view's order; a column's blanks come last either way. Without ``by_index`` it is
+        spelled so that no index can give it (``coalesce(key, key)``, the same values, portable),
+        so an index serves the condition, or the table is read in storage order (a walk along a
+        sort index fetches rows in random order, several times slower)."""
         d = "DESC" if self.descending else "ASC"
-        keys = (*_ORDERS[self.sort], "id")
+        keys = _ORDERS[self.sort]
+        if not self.descending and self.sort in NULLABLE_SORT:
+            keys = (blank_key(NULLABLE_SORT[self.sort]), *keys)
+        keys = (*keys, "id")
         if not by_index:
             keys = tuple(f"coalesce({key}, {key})" for key in keys)
         return " ORDER BY " + ", ".join(f"{key} {d}" for key in keys)

@@ -14,7 +14,7 @@ from triage.cli.inputs import IngestRun, ingest_paths
 from triage.cli.params import ALERT_ID, INCIDENT_ID, RenamedOption, json_option, signing_key_option
 from triage.cli.render import describe, emit_json, emit_report, table
 from triage.cli.tui import on_a_terminal, run_app
-from triage.clock import format_ts, parse_time
+from triage.clock import display_time, format_ts, parse_time
 from triage.commands import IngestResult
 from triage.config import bundled
 from triage.errors import InputError
@@ -107,7 +107,7 @@ def quarantine_cmd(c: Context, as_json: bool) -> None:
         emit_json(rows)
         return
     table(
-        [[r["id"], r["ts"], r["origin"], r["location"], r["reason"]] for r in rows],
+        [[r["id"], display_time(r["ts"]), r["origin"], r["location"], r["reason"]] for r in rows],
         ["ID", "WHEN", "ORIGIN", "WHERE", "REASON"],
         widths={2: 40, 4: 100},
     )
@@ -156,7 +156,7 @@ def log_cmd(
             click.echo(json.dumps(e.as_dict(), sort_keys=True))
         else:
             click.echo(
-                f"{e.seq:>7}  {e.ts}  {printable(e.actor, single_line=True):<12} "
+                f"{e.seq:>7}  {display_time(e.ts)}  {printable(e.actor, single_line=True):<12} "
                 f"{printable(e.target, single_line=True):<14} {describe(e)}  {e.hash[:12]}"
             )
 
@@ -295,7 +295,7 @@ def demo_cmd(c: Context, keep: bool, print_queue: bool) -> None:
     c._commands = commands
     interactive = on_a_terminal()
     if not print_queue and interactive:
-        run_app(c)
+        run_app(c, screenshots=None if keep else Path.cwd())  # not in the folder removed at exit
     click.echo(f"demo workspace: {tmp / 'demo.db'}" if keep else "demo workspace (temporary)")
     _print_ingest(total, False)
     if print_queue or not interactive:

@@ -10,7 +10,7 @@ from triage import queries
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import ALERT_ID, DISPOSITION, SEVERITY, expect_option, json_option
 from triage.cli.render import describe, due_text, emit_done, emit_json, field_line
-from triage.clock import utc_now
+from triage.clock import display_time, utc_now
 from triage.domain.state import AlertState
 from triage.text import printable
 
@@ -50,11 +50,13 @@ def show_cmd(c: Context, alert: int, show_raw: bool, as_json: bool) -> None:
         ("disposition", "disposition"),
         ("close reason", "close_reason"),
         ("override", "close_override"),
+        ("duplicate of", "duplicate_of"),
     ):
         if key is None:
             field_line(label, f"{row['index_name'] or '-'} / {row['doc_id'] or '-'}")
         else:
-            field_line(label, row[key])
+            field_line(label, display_time(row[key]) if key.endswith("_at") and row[key] else row[key])
+    field_line("duplicates", ", ".join(str(i) for i in queries.duplicates_of(c.ws, alert)))
     field_line("tactics", ", ".join(row["tactics"]))
     field_line("techniques", ", ".join(row["techniques"]))
     field_line("tags", ", ".join(row["tags"]))
@@ -73,7 +75,9 @@ def show_cmd(c: Context, alert: int, show_raw: bool, as_json: bool) -> None:
             click.echo(f"  [{mark}] {step}{req}  {printable(title, single_line=True)}")
     click.echo("\nTimeline:")
     for e in events:
-        click.echo(f"  {e.seq:>6}  {e.ts}  {printable(e.actor, single_line=True):<12} {describe(e)}")
+        click.echo(
+            f"  {e.seq:>6}  {display_time(e.ts)}  {printable(e.actor, single_line=True):<12} {describe(e)}"
+        )
     if show_raw:
         import json
 
@@ -172,6 +176,13 @@ def severity_cmd(
     metavar="JUSTIFICATION",
     help="Close although required playbook steps are open; the justification is logged.",
 )
+@click.option(
+    "--of",
+    "duplicate_of",
+    type=ALERT_ID,
+    metavar="ALERT",
+    help="With -d duplicate: the alert it duplicates (its steps are done there: no override needed).",
+)
 @expect_option
 @json_option
 @pass_ctx
@@ -181,15 +192,16 @@ def close_cmd(
     disposition: str,
     reason: str,
     override: str | None,
+    duplicate_of: int | None,
     expect_seq: int | None,
     as_json: bool,
 ) -> None:
-    """Close an alert with a disposition and a reason."""
-    emit_done(
-        c.commands.close(alert, disposition, reason, override=override, expected_seq=expect_seq),
-        as_json,
-        f"alert {alert} closed as {disposition}",
+    """Close an alert with a disposition and a reason (a duplicate: --of the alert it repeats)."""
+    event = c.commands.close(
+        alert, disposition, reason, override=override, duplicate_of=duplicate_of, expected_seq=expect_seq
     )
+    of = f" of {duplicate_of}" if duplicate_of is not None else ""
+    emit_done(event, as_json, f"alert {alert} closed as {disposition}{of}")
 
 
 @click.command("reopen")

@@ -8,6 +8,7 @@ from triage import queries
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import ALERT_ID, INCIDENT_ID, SEVERITY, expect_option, json_option
 from triage.cli.render import describe, emit_done, emit_json, field_line, table
+from triage.clock import display_time
 from triage.text import printable
 
 
@@ -73,7 +74,15 @@ def incidents_cmd(c: Context, status: str, as_json: bool) -> None:
         return
     table(
         [
-            [r["id"], r["severity"], r["status"], r["owner"] or "-", r["alerts"], r["created_at"], r["title"]]
+            [
+                r["id"],
+                r["severity"],
+                r["status"],
+                r["owner"] or "-",
+                r["alerts"],
+                display_time(r["created_at"]),
+                r["title"],
+            ]
             for r in rows
         ],
         ["ID", "SEVERITY", "STATUS", "OWNER", "ALERTS", "OPENED", "TITLE"],
@@ -87,6 +96,8 @@ def incidents_cmd(c: Context, status: str, as_json: bool) -> None:
 @click.option("--owner", help="Hand the incident to this analyst.")
 @click.option("--severity", type=SEVERITY, help="Change its severity.")
 @click.option("--title", help="Change its title.")
+@click.option("--description", help="Set its description (what it is about, what is known).")
+@click.option("--note", help="Add a note to the incident (- reads it from stdin).")
 @click.option("--reason", help="Why (recorded in the log).")
 @json_option
 @pass_ctx
@@ -97,15 +108,31 @@ def incident_cmd(
     owner: str | None,
     severity: str | None,
     title: str | None,
+    description: str | None,
+    note: str | None,
     reason: str | None,
     as_json: bool,
 ) -> None:
-    """Show an incident with its alerts and timeline, or update it with the options."""
-    if any(v is not None for v in (status, owner, severity, title)):
+    """Show an incident with its alerts and timeline, or change it with the options (each
+    change is an event: the fields one, a note another)."""
+    changed = False
+    if any(v is not None for v in (status, owner, severity, title, description)):
         event = c.commands.update_incident(
-            incident, status=status, owner=owner, severity=severity, title=title, reason=reason
+            incident,
+            status=status,
+            owner=owner,
+            severity=severity,
+            title=title,
+            description=description,
+            reason=reason,
         )
         emit_done(event, as_json, f"incident {incident} updated")
+        changed = True
+    if note is not None:
+        text = click.get_text_stream("stdin").read() if note == "-" else note
+        emit_done(c.commands.note_incident(incident, text), as_json, f"note added to incident {incident}")
+        changed = True
+    if changed:
         return
     row = queries.get_incident(c.ws, incident)
     members = queries.list_alerts(c.ws, status="all", incident=incident)
@@ -114,8 +141,9 @@ def incident_cmd(
         emit_json({"incident": row, "alerts": members, "timeline": [e.as_dict() for e in events]})
         return
     click.echo(f"Incident {row['id']}: {printable(row['title'], single_line=True)}")
-    for key in ("severity", "status", "owner", "created_at", "created_by", "closed_at"):
-        field_line(key.replace("_", " "), row[key])
+    for key in ("severity", "status", "owner", "created_at", "created_by", "closed_at", "description"):
+        value = row[key]
+        field_line(key.replace("_", " "), display_time(value) if key.endswith("_at") and value else value)
     click.echo("\nAlerts:")
     for a in members:
         click.echo(
@@ -124,7 +152,9 @@ def incident_cmd(
         )
     click.echo("\nTimeline:")
     for e in events:
-        click.echo(f"  {e.seq:>6}  {e.ts}  {printable(e.actor, single_line=True):<12} {describe(e)}")
+        click.echo(
+            f"  {e.seq:>6}  {display_time(e.ts)}  {printable(e.actor, single_line=True):<12} {describe(e)}"
+        )
 
 
 COMMANDS = [escalate_cmd, link_cmd, unlink_cmd, incidents_cmd, incident_cmd]

@@ -15,7 +15,7 @@ from triage.app.poller import PassResult, Poller
 from triage.cli.context import Context, pass_ctx
 from triage.cli.params import json_option
 from triage.cli.render import emit_json, table
-from triage.clock import utc_now
+from triage.clock import display_time, utc_now
 from triage.errors import ConfigError, SourceError
 from triage.text import printable
 
@@ -203,7 +203,7 @@ def sources_cmd(c: Context, as_json: bool) -> None:
                 r["name"],
                 r["kind"],
                 r["index"],
-                r["cursor"] or "-",
+                display_time(r["cursor"]),
                 r["ingested"],
                 r["state"],
                 f"{r['lag_s']:.0f}s" if r["lag_s"] is not None else "-",

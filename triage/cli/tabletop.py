@@ -321,7 +321,14 @@ def _run_in_app(
     exercise.close()  # the worker that plays it opens its own connection
     control = ExerciseControl(exercise)
     with Workspace.open(path) as ws:
-        app = TriageApp(ws, Commands(ws, c.playbooks, c.analyst), c.playbooks, c.analyst, exercise=control)
+        app = TriageApp(
+            ws,
+            Commands(ws, c.playbooks, c.analyst),
+            c.playbooks,
+            c.analyst,
+            exercise=control,
+            screenshots=c.settings.screenshots,
+        )
         try:
             run_guarded(app)
         finally:

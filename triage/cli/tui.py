@@ -81,8 +81,11 @@ def run_guarded(app: App[None], *, headless: bool = False) -> None:
     ) from error
 
 
-def run_app(c: Context) -> None:
-    """Build the app from the context's parts and run it until the analyst quits."""
+def run_app(c: Context, *, screenshots: Path | None = None) -> None:
+    """Build the app from the context's parts and run it until the analyst quits.
+
+    Screenshots go to ``screenshots`` in the config file, else to ``screenshots`` (the demo:
+    the current folder), else to the workspace's folder."""
     ws, commands, playbooks, analyst = c.ws, c.commands, c.playbooks, c.analyst  # each can refuse
     check_terminal_app()
     from triage.clock import utc_now
@@ -91,8 +94,18 @@ def run_app(c: Context) -> None:
 
     views = SavedViews(Path(c.config_option) if c.config_option else default_config_path())
     max_days = c.settings.suppression_max_days
+    shots = c.settings.screenshots or screenshots
     run_guarded(
-        TriageApp(ws, commands, playbooks, analyst, utc_now, views=views, suppression_max_days=max_days)
+        TriageApp(
+            ws,
+            commands,
+            playbooks,
+            analyst,
+            utc_now,
+            views=views,
+            suppression_max_days=max_days,
+            screenshots=shots,
+        )
     )
 
 

@@ -154,8 +154,12 @@ class AlertCommands(CommandBase):
         reason: str,
         *,
         override: str | None = None,
+        duplicate_of: int | None = None,
         expected_seq: int | None = None,
     ) -> Event:
+        """Close with a disposition and a reason. A duplicate may name the alert it repeats
+        (``duplicate_of``): its playbook work is done there, so open required steps need no
+        override then."""
         try:
             disp = Disposition(disposition)
             if disp not in ANALYST_DISPOSITIONS:
@@ -169,13 +173,23 @@ class AlertCommands(CommandBase):
                 else f"unknown disposition {disposition!r} (use one of: {known})"
             ) from None
         reason = _text(reason, "a reason for closing")
+        if duplicate_of is not None and disp is not Disposition.DUPLICATE:
+            raise CommandRejected(f"only a duplicate names the alert it duplicates (not {disp.value})")
+        if duplicate_of == alert_id:
+            raise CommandRejected(f"alert {alert_id} cannot be a duplicate of itself")
         with self.ws.write() as w:
             row = self._alert(alert_id, expected_seq)
             if row["status"] == AlertStatus.CLOSED:
                 raise CommandRejected(f"alert {alert_id} is already closed")
+            if duplicate_of is not None:
+                self._alert(duplicate_of, None)  # NotFound when there is no such alert
 
             open_steps = AlertState.from_row(row).open_steps  # the rule lives in the fold
             payload: dict[str, Any] = {"disposition": disp.value, "reason": reason, "override": None}
+            if duplicate_of is not None:
+                payload["duplicate_of"] = duplicate_of
+                if not (override and override.strip()):
+                    open_steps = []  # done on the original: nothing to override
             if open_steps:
                 if not (override and override.strip()):
                     raise CommandRejected(

@@ -26,10 +26,12 @@ class IncidentState:
     events: int = 0
     last_seq: int = 0
     updated_at: str = ""
+    description: str | None = None
+    notes: int = 0
 
     ROW_COLUMNS = (
         "id", "title", "severity", "status", "owner", "created_at", "created_by", "closed_at",
-        "last_seq", "updated_at",
+        "last_seq", "updated_at", "description", "notes",
     )  # fmt: skip
 
     @classmethod
@@ -83,12 +85,14 @@ class IncidentState:
                 raise ValueError(
                     f"event {e.seq}: incident.updated changes unknown fields: {', '.join(unknown)}"
                 )
-            for key in ("title", "severity", "owner"):
+            for key in ("title", "severity", "owner", "description"):
                 if key in changes:
                     setattr(self, key, changes[key])
             if "status" in changes:
                 self.status = changes["status"]
                 self.closed_at = e.ts if changes["status"] == "closed" else None
+        elif action == ev.INCIDENT_NOTED:
+            self.notes += 1
         else:
             raise ValueError(f"event {e.seq}: {action} is not an event of an incident")
         self.events += 1

@@ -109,7 +109,7 @@ ALERT_COLUMNS = (
     "acknowledged_at", "acknowledged_by", "closed_at", "closed_by", "disposition", "close_reason",
     "close_override", "incident_id", "notes", "reopened", "ingest_seq", "last_seq", "updated_at",
     "content_digest", "content_seq", "source_updates", "collision_of", "source_status",
-    "first_closed_at",
+    "first_closed_at", "duplicate_of",
 )  # fmt: skip
 LIST_COLUMNS = frozenset({"tactics", "techniques", "tags", "playbook_steps", "required_steps", "steps_done"})
 
@@ -167,6 +167,7 @@ class AlertState:
     collision_of: int | None = None
     source_status: str | None = None
     first_closed_at: str | None = None
+    duplicate_of: int | None = None  # closed as a duplicate of this alert
     # history no projection column keeps (``from_row`` cannot restore it)
     exercise: bool = False
     content_key: str = ""  # the key its content is tracked under (the source's, for a collision)
@@ -270,6 +271,7 @@ class AlertState:
             self.status, self.closed_at, self.closed_by = "closed", ts, e.actor
             self.first_closed_at = self.first_closed_at or ts
             self.disposition, self.close_reason = p["disposition"], p["reason"]
+            self.duplicate_of = p.get("duplicate_of")
             self.close_override = override["justification"] if override else None
             if override:
                 self.overridden_steps = list(override["open_steps"])
@@ -277,7 +279,7 @@ class AlertState:
         elif action == ev.ALERT_REOPENED:
             self.status = "acknowledged" if self.acknowledged_at is not None else "new"
             self.closed_at = self.closed_by = self.disposition = self.close_reason = None
-            self.close_override = None
+            self.close_override = self.duplicate_of = None
             self.reopened += 1
         elif action == ev.ALERT_UPDATED:
             self.content_digest, self.content_seq = p["digest"], e.seq

@@ -64,7 +64,7 @@ class AlertSections(SectionWriter):
                             a.status, fmt(closed), a.closed_by, a.disposition, a.close_reason,
                             a.close_override, a.reopened, a.playbook_id, a.required_done,
                             len(a.required_steps), fmt(ack_due), str(ack_state), fmt(close_due),
-                            str(close_state), ack_s, close_s, a.incident_id,
+                            str(close_state), ack_s, close_s, a.incident_id, a.duplicate_of,
                         ]
                     )
                 )  # fmt: skip

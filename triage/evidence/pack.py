@@ -74,7 +74,7 @@ ALERT_COLUMNS = [
     "closed_at", "closed_by", "disposition", "close_reason", "close_override", "reopened",
     "playbook", "required_steps_done", "required_steps_total", "acknowledge_due",
     "acknowledge_target", "close_due", "close_target", "time_to_acknowledge_s", "time_to_close_s",
-    "incident",
+    "incident", "duplicate_of",
 ]  # fmt: skip
 LOG_COLUMNS = ["seq", "ts", "actor", "action", "target", "exercise", "payload", "prev_hash", "hash"]
 TIMELINE_COLUMNS = ["seq", "ts", "actor", "action", "target", "payload", "hash"]

@@ -42,6 +42,7 @@ WORK = {
     ev.SUPPRESSION_CREATED: "suppressions",
     ev.SUPPRESSION_CHANGED: "suppressions",
     ev.SUPPRESSION_ENDED: "suppressions",
+    ev.INCIDENT_NOTED: "notes",  # an analyst's notes, on alerts or incidents
 }
 assert set(WORK) == ev.ANALYST_ACTIONS
 WORK_COLUMNS = sorted(set(WORK.values()))

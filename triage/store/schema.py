@@ -238,6 +238,34 @@ def create_queue_indexes(db: Database) -> None:
     )
 
 
+# Columns that can be blank, and the key that sorts their blanks last when sorting up (down,
+# SQLite puts NULL last already): the queue's order and these indexes spell it the same way.
+NULLABLE_SORT = {
+    "assignee": "assignee",
+    "due": DUE_AT,
+    "host": "host",
+    "user": "user_name",
+    "src_ip": "src_ip",
+}
+
+
+def blank_key(expr: str) -> str:
+    return f"({expr} IS NULL)"
+
+
+def create_blanks_last_indexes(db: Database) -> None:
+    """Indexes for the queue's upward sorts of a column that can be blank, blanks last."""
+    db.executescript(
+        f"""
+        CREATE INDEX IF NOT EXISTS alerts_qb_assignee ON alerts({blank_key("assignee")}, assignee);
+        CREATE INDEX IF NOT EXISTS alerts_qb_due ON alerts({blank_key(DUE_AT)}, {DUE_AT});
+        CREATE INDEX IF NOT EXISTS alerts_qb_host ON alerts({blank_key("host")}, host, fired_at);
+        CREATE INDEX IF NOT EXISTS alerts_qb_user ON alerts({blank_key("user_name")}, user_name, fired_at);
+        CREATE INDEX IF NOT EXISTS alerts_qb_src ON alerts({blank_key("src_ip")}, src_ip);
+        """
+    )
+
+
 def create_content_tracking(db: Database) -> None:
     """What each alert's documents held: every (key, digest) received, so "already present"
     means the same content, not only the same key; per alert its current version, how often
@@ -274,6 +302,26 @@ def create_first_close(db: Database) -> None:
     )
 
 
+def create_duplicate_of(db: Database) -> None:
+    """The alert a duplicate was closed as a duplicate of (and, by its index, an alert's duplicates)."""
+    db.executescript(
+        """
+        ALTER TABLE alerts ADD COLUMN duplicate_of INTEGER;
+        CREATE INDEX alerts_duplicate_of ON alerts(duplicate_of);
+        """
+    )
+
+
+def create_incident_notes(db: Database) -> None:
+    """An incident's description and how many notes it has (both new with their events)."""
+    db.executescript(
+        """
+        ALTER TABLE incidents ADD COLUMN description TEXT;
+        ALTER TABLE incidents ADD COLUMN notes INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
 def recreate_projections(db: Database) -> None:
     """The projection tables as the latest migration leaves them (used by rebuild)."""
     create_projections(db)
@@ -282,6 +330,9 @@ def recreate_projections(db: Database) -> None:
     create_first_close(db)
     create_notifications(db)
     create_suppressions(db)
+    create_blanks_last_indexes(db)
+    create_duplicate_of(db)
+    create_incident_notes(db)
 
 
 @migrations()
@@ -380,6 +431,23 @@ def m008_suppressions(db: Database) -> None:
     create_suppressions(db)
 
 
+@migrations()
+def m009_blanks_sort_last(db: Database) -> None:
+    create_blanks_last_indexes(db)
+
+
+@migrations()
+def m010_duplicate_of(db: Database) -> None:
+    """No close named its original before this column: nothing to read from the log."""
+    create_duplicate_of(db)
+
+
+@migrations()
+def m011_incident_notes(db: Database) -> None:
+    """No event described or noted an incident before these columns: nothing to read."""
+    create_incident_notes(db)
+
+
 # Every migration in the order it applies: the PostgreSQL backend runs the same functions.
 MIGRATION_ORDER = (
     m001_initial,
@@ -390,4 +458,7 @@ MIGRATION_ORDER = (
     m006_escalation_leaves_the_previous_incident,
     m007_notifications,
     m008_suppressions,
+    m009_blanks_sort_last,
+    m010_duplicate_of,
+    m011_incident_notes,
 )

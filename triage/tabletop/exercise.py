@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from triage.clock import Clock, utc_now
+from triage.clock import Clock, ScenarioTime, parse_time, utc_now
 from triage.commands import Commands
 from triage.errors import CommandRejected, WorkspaceError
 from triage.playbooks import PlaybookSet
@@ -37,6 +37,12 @@ class Exercise:
         self.scenario = scenario
         self.replay = replay
         self.ended: ReplayFinished | None = None
+        self.started_at = utc_now()  # create() sets the logged start
+
+    @property
+    def clock(self) -> ScenarioTime:
+        """Scenario time as a wall clock: the exercise's start plus the replay's position."""
+        return ScenarioTime(self.started_at, lambda: self.replay.position_s)
 
     @classmethod
     def create(
@@ -82,7 +88,7 @@ class Exercise:
         ws = Workspace.create(path, kind=KIND_EXERCISE, exercise=exercise_id)
         try:
             commands = Commands(ws, playbooks, REPLAY_ACTOR)
-            commands.start_exercise(
+            started = commands.start_exercise(
                 scenario.summary(),
                 settings={
                     "speed": speed,
@@ -96,6 +102,7 @@ class Exercise:
             raise
         replay = Replay(scenario, sink or WorkspaceSink(commands), speed=speed, clock=clock)
         exercise = cls(ws, commands, scenario, replay)
+        exercise.started_at = parse_time(started.ts)
         exercise.listen(listener)
         return exercise
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from triage.clock import display_time
 from triage.store.workspace import Workspace
 from triage.tabletop.minutes import SCORE_DEFINITION, WEIGHTS, Minutes, _dur, build
 from triage.text import printable
@@ -27,7 +28,7 @@ def _md(value: object) -> str:
 
 
 def _ts(when: datetime | None) -> str:
-    return when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "-"
+    return display_time(when)
 
 
 def _sections(m: Minutes) -> list[tuple[str, list[str] | None, list[list[str]], str]]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.worker import get_current_worker
 
+from triage import clock as wall
 from triage.clock import utc_now
 from triage.commands import Commands
 from triage.commands.suppressions import DEFAULT_MAX_DAYS
@@ -36,6 +39,7 @@ from triage.tui.messages import (
 )
 from triage.tui.palette import ActionsProvider
 from triage.tui.screens.alert_detail import AlertDetailScreen
+from triage.tui.screens.confirm_dialog import ConfirmDialog
 from triage.tui.screens.help import HelpScreen
 from triage.tui.screens.incident_detail import IncidentDetailScreen
 from triage.tui.screens.incidents import IncidentsScreen
@@ -71,12 +75,15 @@ EXERCISE_ACTIONS = frozenset(
 class TriageApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "triage"
+    # Screens get the class -short on a terminal of fewer than 30 rows (app.tcss tightens them).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 (Textual declares it a list)
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ActionsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help"),
-        Binding("i", "incidents", "Incidents"),
+        Binding("i", "incidents", "Incidents", show=False, tooltip="Incidents"),
         Binding("H", "handover", "Handover", show=False, tooltip="Write the handover of the last 8 hours"),
         Binding("q", "quit", "Quit"),
+        Binding("f2", "screenshot", "Screenshot", show=False, tooltip="Screenshot: save the screen as SVG"),
         *EXERCISE_BINDINGS,
     ]
 
@@ -93,8 +100,16 @@ class TriageApp(App[None]):
         exercise: ExerciseControl | None = None,
         views: SavedViews | None = None,
         suppression_max_days: int = DEFAULT_MAX_DAYS,
+        screenshots: Path | None = None,
     ) -> None:
         super().__init__()
+        if exercise is not None:
+            clock = exercise.clock  # in an exercise every time shown is scenario time
+        self._wall_clock = wall.current_clock()
+        # Where screenshots go: a folder that exists (the workspace's), never an assumed ~/Downloads.
+        if screenshots is None:
+            screenshots = ws.path.resolve().parent if ws.path is not None else Path.cwd()
+        self.screenshots = screenshots
         self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise, views, suppression_max_days)
         self.exercise = exercise
         self.poll_interval = poll_interval
@@ -102,6 +117,11 @@ class TriageApp(App[None]):
         self.head = ws.head()[0]
 
     def on_mount(self) -> None:
+        if self.exercise is not None:
+            # One clock: what the analyst does is stamped in scenario time too, so ages,
+            # targets and the minutes never mix it with the wall clock.
+            self._wall_clock = wall.current_clock()
+            wall.set_clock(self.exercise.clock)
         self.push_screen(QueueScreen(self.backend))
         if self.poll_interval > 0:
             listener = self.backend.ws.listener()
@@ -115,6 +135,28 @@ class TriageApp(App[None]):
     def on_unmount(self) -> None:
         if self.exercise is not None:
             self.exercise.stop()  # the worker records the exercise's end and returns
+            self.exercise.done.wait(10)  # in scenario time, before the wall clock is back
+            wall.set_clock(self._wall_clock)
+
+    async def action_quit(self) -> None:
+        """Leaving an exercise asks first (the replay stops, the exercise ends)."""
+        if self.exercise is None:
+            await super().action_quit()
+            return
+        if isinstance(self.screen, ConfirmDialog):
+            return
+        over = self.exercise.finished is not None or self.exercise.failure is not None
+        question = Text(
+            "The exercise is over; its workspace stays for the report."
+            if over
+            else "The replay stops here and the exercise ends: it cannot be resumed."
+        )
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(ConfirmDialog(Text("Leave the exercise?", style="bold"), question), answered)
 
     @work(thread=True, group="listen", exit_on_error=False)
     def listen_for_heads(self, listener: Listener) -> None:
@@ -144,6 +186,26 @@ class TriageApp(App[None]):
         if head != self.head:
             self.head = head
             self.screen.post_message(WorkspaceAdvanced(head))
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save the screen as SVG (the F2 key, the palette's Screenshot) and say where."""
+        folder = Path(path) if path else self.screenshots
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = Path(self.save_screenshot(filename, str(folder), time_format)).resolve()
+        except OSError as exc:
+            self.notify(
+                printable(f"{folder}: {exc.strerror or exc}"),
+                title="The screenshot was not saved",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return None
+        self.notify(printable(str(saved)), title="Screenshot saved", timeout=10, markup=False)
+        return str(saved)
 
     def on_alert_chosen(self, message: AlertChosen) -> None:
         self.push_screen(AlertDetailScreen(self.backend, message.alert_id))

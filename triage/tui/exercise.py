@@ -35,6 +35,7 @@ class ExerciseControl:
     def __init__(self, exercise: Exercise) -> None:
         self.exercise = exercise
         self.replay: Replay = exercise.replay
+        self.clock = exercise.clock  # scenario time: what the app shows and the log is stamped with
         spec = exercise.scenario.spec
         self.title = spec.title
         self.scenario = spec.id

@@ -7,12 +7,15 @@ as it is. Every string that comes from an alert or the log reaches a widget thro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from rich.style import Style
 from rich.text import Text
 
-from triage.clock import format_duration, parse_time
+from triage.clock import display_time, format_duration, parse_time
+from triage.queries import describe_event
+from triage.store.workspace import Event
 from triage.text import printable
 
 SEVERITY_STYLES: dict[str, Style] = {
@@ -74,9 +77,24 @@ def due(due_ts: str | None, now: datetime) -> tuple[str, Style]:
 
 
 def when(ts: str | None) -> str:
-    """A log timestamp, to the second."""
-    return ts[:19].replace("T", " ") if ts else "-"
+    """A time as people read it (``triage.clock.display_time``: to the second, with its zone)."""
+    return display_time(ts)
 
 
 def duration(seconds: int) -> str:
     return format_duration(timedelta(seconds=seconds))
+
+
+def timeline(events: Iterable[Event]) -> Text:
+    """One event a line; a note's own line breaks are kept, indented under its event."""
+    out = Text()
+    for e in events:
+        lead = f"{e.seq:>7}  {when(e.ts)}  "
+        out.append(lead, style="dim")
+        out.append_text(safe(e.actor, "bold", limit=40))
+        out.append("  ")
+        what = safe(describe_event(e), single_line=False, limit=2000)
+        what.plain = what.plain.replace("\n", "\n" + " " * len(lead))
+        out.append_text(what)
+        out.append("\n")
+    return out

@@ -1,1 +1,1 @@
-kqLpLabFnwnZiLFxU0XSM/JditP2zWPN278lmOIKXJW3nVIylpYX+pnmRVblef3LjI232ssjWh4OayibxMyHBQ==
+8M0vKHubcjeotksP3AsmFJDJmyavMvHrsbAHftSRs3q4iGsVwSYv1cAii1hz6v3oYziteg75pu41iZVPQugMAg==

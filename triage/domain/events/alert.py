@@ -207,7 +207,8 @@ class AlertUnlinked(_AlertEvent):
 
 
 class AlertClosed(_AlertEvent):
-    """Closed with a disposition; ``override`` when required steps were still open."""
+    """Closed with a disposition; ``override`` when required steps were still open;
+    ``duplicate_of`` the alert a duplicate repeats (its steps are done there)."""
 
     NAME: ClassVar[str] = ALERT_CLOSED
 
@@ -215,16 +216,21 @@ class AlertClosed(_AlertEvent):
     reason: str
     override: Override | None = None
     suppression: int | None = None  # the suppression rule that closed it (disposition suppressed)
+    duplicate_of: int | None = None
+
+    def _closed_as(self) -> str:
+        of = f" of #{self.duplicate_of}" if self.duplicate_of is not None else ""
+        return f"closed as {self.disposition}{of}: {self.reason}"
 
     def describe(self) -> str:
-        text = f"closed as {self.disposition}: {self.reason}"
+        text = self._closed_as()
         if self.override:
             o = self.override
             text += f" [OVERRIDE, open steps {', '.join(o.open_steps)}: {o.justification}]"
         return text
 
     def minutes(self) -> str:
-        text = f"closed as {self.disposition}: {self.reason}"
+        text = self._closed_as()
         if self.override:
             o = self.override
             text += f"; steps overridden: {', '.join(o.open_steps)} ({o.justification})"

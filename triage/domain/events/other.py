@@ -9,6 +9,7 @@ from pydantic import ConfigDict, field_validator
 from triage.domain.events.base import Changes, Payload
 
 INCIDENT_UPDATED = "incident.updated"
+INCIDENT_NOTED = "incident.noted"
 INPUT_QUARANTINED = "input.quarantined"
 SOURCE_POLLED = "source.polled"
 EVIDENCE_SIGNED = "evidence.signed"
@@ -21,7 +22,7 @@ NOTIFICATION_SENT = "notification.sent"
 NOTIFICATION_KINDS = ("breach", "due_soon", "assigned", "critical", "escalated")
 
 # The incident fields ``incident.updated`` may change, in the order they are applied.
-INCIDENT_FIELDS = ("status", "owner", "severity", "title")
+INCIDENT_FIELDS = ("status", "owner", "severity", "title", "description")
 
 
 class IncidentUpdated(Payload):
@@ -48,6 +49,22 @@ class IncidentUpdated(Payload):
 
     def minutes(self) -> str:
         return f"updated: {self._changes()}"
+
+
+class IncidentNoted(Payload):
+    """A note on an incident itself (its alerts have notes of their own)."""
+
+    NAME: ClassVar[str] = INCIDENT_NOTED
+    CHANGES: ClassVar[Changes] = Changes.INCIDENT
+    TARGET: ClassVar[str] = "incident"
+
+    text: str
+
+    def describe(self) -> str:
+        return f"note: {self.text}"
+
+    def minutes(self) -> str:
+        return f"noted: {self.text}"
 
 
 class InputQuarantined(Payload):
@@ -233,6 +250,7 @@ class NotificationSent(Payload):
 
 OTHER_EVENTS: tuple[type[Payload], ...] = (
     IncidentUpdated,
+    IncidentNoted,
     InputQuarantined,
     SourcePolled,
     EvidenceSigned,

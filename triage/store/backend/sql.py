@@ -8,7 +8,10 @@ both databases:
 - ``INSERT OR IGNORE INTO ...`` becomes ``INSERT INTO ... ON CONFLICT DO NOTHING``;
 - ``LIKE`` becomes ``ILIKE``: SQLite's LIKE ignores case (for ASCII letters), PostgreSQL's does not;
 - ``x IS ?`` / ``x IS NOT ?`` become ``IS [NOT] DISTINCT FROM``, SQLite's null-safe comparison;
-- SQLite's planner hints ``NOT INDEXED`` and ``INDEXED BY`` are dropped.
+- SQLite's planner hints ``NOT INDEXED`` and ``INDEXED BY`` are dropped;
+- ``ASC`` and ``DESC`` say where NULL goes as SQLite has it (NULL is the smallest value there:
+  ``ASC NULLS FIRST``, ``DESC NULLS LAST``), and every index column of ``ddl`` is ``NULLS FIRST``
+  so that an index walked either way gives those orders.
 
 DDL (``ddl``) maps the column types (``TEXT`` compares bytewise in both, through the "C" collation),
 drops ``WITHOUT ROWID`` and turns SQLite's ``RAISE(ABORT, ...)`` triggers into PostgreSQL triggers
@@ -53,6 +56,9 @@ _IS_PARAM = re.compile(r"\bIS(\s+NOT)?\s+\?", re.IGNORECASE)
 _LIKE = re.compile(r"\bLIKE\b", re.IGNORECASE)
 _OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _NOT_INDEXED = re.compile(r"\s+(NOT\s+INDEXED|INDEXED\s+BY\s+\w+)\b", re.IGNORECASE)  # planner hints
+_DIRECTION = re.compile(r"\b(ASC|DESC)\b(?!\s+NULLS)", re.IGNORECASE)
+# our primary keys are never NULL, and their own index (which says nothing of NULLs) orders them
+_KEY_DIRECTION = re.compile(r"\b((?:\w+\.)?(?:id|seq))\s+(ASC|DESC) NULLS (?:FIRST|LAST)", re.IGNORECASE)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -72,6 +78,10 @@ def translate(sql: str, named: bool = False) -> str:
         )
         text = _LIKE.sub("ILIKE", text)
         text = _NOT_INDEXED.sub("", text)
+        text = _DIRECTION.sub(
+            lambda m: m.group(1) + (" NULLS FIRST" if m.group(1).upper() == "ASC" else " NULLS LAST"), text
+        )
+        text = _KEY_DIRECTION.sub(r"\1 \2", text)
         text = _NAMED.sub(r"%(\1)s", text) if named else text.replace("?", "%s")
         parts.append(text)
     out = "".join(parts)
@@ -108,7 +118,7 @@ def ddl(script: str) -> str:
             f" EXECUTE FUNCTION triage_refuse('{message}');"
         )
 
-    out = _TRIGGER.sub(trigger, script)
+    out = _indexes_nulls_first(_TRIGGER.sub(trigger, script))
     pieces = []
     for kind, text in _tokens(out):
         if kind == "c":
@@ -116,3 +126,31 @@ def ddl(script: str) -> str:
             text = _TYPE.sub(lambda m: _TYPES[m.group(1)], text)
         pieces.append(text)
     return "".join(pieces)
+
+
+_INDEX = re.compile(
+    r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?\w+\s+ON\s+\w+\s*\(", re.IGNORECASE
+)
+
+
+def _indexes_nulls_first(script: str) -> str:
+    """Every column of every ``CREATE INDEX`` ordered ``NULLS FIRST`` (SQLite's order)."""
+    out, pos = [], 0
+    for m in _INDEX.finditer(script):
+        start = m.end()
+        depth, i = 1, start
+        while depth:
+            depth += {"(": 1, ")": -1}.get(script[i], 0)
+            i += 1
+        inner = script[start : i - 1]
+        parts, depth, last = [], 0, 0
+        for j, ch in enumerate(inner):
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if ch == "," and depth == 0:
+                parts.append(inner[last:j])
+                last = j + 1
+        parts.append(inner[last:])
+        out.append(script[pos:start] + ", ".join(p.strip() + " NULLS FIRST" for p in parts))
+        pos = i - 1
+    out.append(script[pos:])
+    return "".join(out)

@@ -53,6 +53,7 @@ FIELDS = (
     ("disposition", "disposition"),
     ("close reason", "close_reason"),
     ("override", "close_override"),
+    ("duplicate of", "duplicate_of"),
 )
 
 
@@ -60,16 +61,14 @@ class AlertDetailScreen(TriageScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("a", "acknowledge", "Ack", tooltip="Acknowledge"),
-        Binding("m", "assign_me", "Take", tooltip="Assign to me"),
-        Binding("A", "assign_other", "Assign…", tooltip="Assign to a named analyst"),
+        Binding("m", "assign_me", "Take", show=False, tooltip="Assign to me"),
+        Binding("A", "assign_other", "Assign…", show=False, tooltip="Assign to a named analyst"),
         Binding("n", "note", "Note"),
-        Binding(
-            "x", "complete_step", "Step done", tooltip="Step done: complete the highlighted playbook step"
-        ),
-        Binding("v", "severity", "Severity…"),
+        Binding("x", "complete_step", "Step", tooltip="Step done: complete the highlighted playbook step"),
+        Binding("v", "severity", "Severity…", show=False, tooltip="Severity: change it, with a reason"),
         Binding("e", "escalate", "Escalate…"),
         Binding("c", "close", "Close…"),
-        Binding("o", "reopen", "Reopen…"),
+        Binding("o", "reopen", "Reopen…", show=False, tooltip="Reopen, with a reason"),
         Binding("I", "open_incident", "Its incident", show=False),
         Binding("1", "tab('tab-overview')", "Overview tab", show=False),
         Binding("2", "tab('tab-raw')", "Raw tab", show=False),
@@ -102,7 +101,7 @@ class AlertDetailScreen(TriageScreen):
             yield TabPane("Raw", id="tab-raw")
             yield TabPane("Related", id="tab-related")
             yield TabPane("Timeline", id="tab-timeline")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -135,7 +134,7 @@ class AlertDetailScreen(TriageScreen):
             await pane.mount(hint, OptionList(id="related"))
             self._related(self.alert)
         elif pane_id == "tab-timeline":
-            await pane.mount(VerticalScroll(Static(self._timeline(self._events), id="timeline")))
+            await pane.mount(VerticalScroll(Static(render.timeline(self._events), id="timeline")))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -157,7 +156,7 @@ class AlertDetailScreen(TriageScreen):
         self._checklist(alert)
         self.query_one("#alert-notes", Static).update(self._notes(events))
         if "tab-timeline" in self._filled:
-            self.query_one("#timeline", Static).update(self._timeline(events))
+            self.query_one("#timeline", Static).update(render.timeline(events))
         if "tab-related" in self._filled:
             self._related(alert)
 
@@ -165,13 +164,23 @@ class AlertDetailScreen(TriageScreen):
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
+        now = self.backend.clock()
         for label, key in FIELDS:
             value = alert.get(key)
             if isinstance(value, list):
                 value = ", ".join(value)
-            shown = render.severity_text(str(value)) if key == "severity" else render.safe(value, limit=500)
+            if key == "severity":
+                shown = render.severity_text(str(value))
+            elif key in ("fired_at", "ingested_at") and value:  # and how long ago: AGE counts from either
+                shown = render.safe(f"{render.when(value)} ({render.age(value, now)} ago)")
+            elif key.endswith("_at"):
+                shown = render.safe(render.when(value) if value else None)
+            else:
+                shown = render.safe(value, limit=500)
             table.add_row(Text(label), shown)
-        now = self.backend.clock()
+        duplicates = queries.duplicates_of(self.backend.ws, alert["id"])
+        if duplicates:
+            table.add_row(Text("duplicates"), Text(", ".join(f"#{i}" for i in duplicates)))
         state = AlertState.fold(self._events)  # the acknowledge target is met by the first close too
         for label, due, done in (
             ("ack target", alert.get("ack_due"), state.responded_at if state else alert["acknowledged_at"]),
@@ -226,23 +235,13 @@ class AlertDetailScreen(TriageScreen):
                 notes.append("\n\n")
         return notes if notes.plain else Text("no notes yet (n adds one)", style="dim")
 
-    def _timeline(self, events: list[Event]) -> Text:
-        out = Text()
-        for e in events:
-            out.append(f"{e.seq:>7}  {render.when(e.ts)}  ", style="dim")
-            out.append_text(render.safe(e.actor, "bold", limit=40))
-            out.append("  ")
-            out.append_text(render.safe(queries.describe_event(e), limit=400))
-            out.append("\n")
-        return out
-
     def _related(self, alert: dict[str, Any]) -> None:
         related = self.query_one("#related", OptionList)
         related.clear_options()
         for why, row in related_alerts(self.backend.ws.conn, alert):
             line = Text(f"#{row.id:<7} ")
-            line.append_text(render.severity_text(row.severity))
-            line.append(f"  {row.status:<12} {render.when(row.fired_at)}  ")
+            line.append(f"{row.severity:<13}", style=render.SEVERITY_STYLES.get(row.severity, ""))
+            line.append(f" {row.status:<12} {render.when(row.fired_at)}  ")
             line.append(f"same {why}  ", style="yellow")
             line.append_text(render.safe(row.title, limit=80))
             related.add_option(Option(line, id=str(row.id)))
@@ -376,11 +375,19 @@ class AlertDetailScreen(TriageScreen):
                 return
 
             def close(c: Commands, i: int, s: int) -> Event:
-                return c.close(i, form.disposition, form.reason, override=form.override, expected_seq=s)
+                return c.close(
+                    i,
+                    form.disposition,
+                    form.reason,
+                    override=form.override,
+                    duplicate_of=form.duplicate_of,
+                    expected_seq=s,
+                )
 
             self.request(f"closed as {form.disposition}", targets, close)
 
-        self.app.push_screen(CloseDialog(self._label("Close"), still_open), chosen)
+        dialog = CloseDialog(self._label("Close"), still_open, closing=(self.alert_id,))
+        self.app.push_screen(dialog, chosen)
 
     def action_reopen(self) -> None:
         if self.alert.get("status") != "closed":

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static, TextArea
@@ -39,13 +39,15 @@ class Dialog(ModalScreen[R | None], Generic[R]):
         raise NotImplementedError
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
+        # The title and the buttons are docked: on a short terminal the fields scroll
+        # between them, and OK and Cancel stay on the screen.
+        with VerticalScroll(classes="dialog-box"):
             yield Static(self.dialog_title, classes="dialog-title")
-            yield from self.body()
-            yield Static("", classes="dialog-error", id="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
+            yield from self.body()
+            yield Static("", classes="dialog-error", id="dialog-error")
 
     def on_mount(self) -> None:
         freeze_cursors(self, getattr(self.app, "cursor_blink", True))

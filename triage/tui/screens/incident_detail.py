@@ -1,4 +1,5 @@
-"""One incident: its fields, its alerts and its timeline."""
+"""One incident: its fields, description, alerts and timeline (notes included), and every
+change to it: title, severity, description, owner, notes, its alerts linked and unlinked."""
 
 from __future__ import annotations
 
@@ -23,15 +24,24 @@ from triage.tui import render
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen
 from triage.tui.screens.base import TriageScreen
+from triage.tui.screens.note_dialog import NoteDialog
 from triage.tui.screens.prompt_dialog import PromptDialog
+from triage.tui.screens.severity_dialog import SeverityDialog
 
 
 class IncidentDetailScreen(TriageScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("m", "own", "Own it"),
+        Binding("n", "note", "Note"),
+        Binding("l", "link", "Link…", tooltip="Link an alert to this incident"),
+        Binding("u", "unlink", "Unlink", show=False, tooltip="Unlink the highlighted alert"),
+        Binding("t", "title", "Title…", show=False, tooltip="Title: change it"),
+        Binding("v", "severity", "Severity…", show=False, tooltip="Severity: change it, with a reason"),
+        Binding("D", "description", "Description…", show=False, tooltip="Description: write or change it"),
+        Binding("A", "owner", "Owner…", show=False, tooltip="Owner: hand it to a named analyst"),
         Binding("c", "close_incident", "Close…"),
-        Binding("o", "reopen_incident", "Reopen…"),
+        Binding("o", "reopen_incident", "Reopen…", show=False, tooltip="Reopen, with a reason"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -48,7 +58,7 @@ class IncidentDetailScreen(TriageScreen):
             yield OptionList(id="incident-alerts")
         with VerticalScroll(id="incident-timeline-box"):
             yield Static(id="incident-timeline")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -78,10 +88,17 @@ class IncidentDetailScreen(TriageScreen):
             ("created by", "created_by"),
             ("closed", "closed_at"),
         ):
-            fields.add_row(Text(label), render.safe(inc.get(key), limit=100))
+            value = inc.get(key)
+            if key.endswith("_at") and value:
+                value = render.when(value)
+            fields.add_row(Text(label), render.safe(value, limit=100))
         events = list(self.backend.ws.events(ref=f"incident:{self.incident_id}"))
         if inc["status"] == "closed" and (reason := _close_reason(events)):
             fields.add_row(Text("close reason"), render.safe(reason, limit=300))
+        fields.add_row(Text("notes"), Text(str(inc.get("notes") or 0)))
+        fields.add_row(
+            Text("description"), render.safe(inc.get("description"), single_line=False, limit=4000)
+        )
         self.query_one("#incident-fields", Static).update(fields)
         alerts = self.query_one("#incident-alerts", OptionList)
         keep = alerts.highlighted
@@ -100,10 +117,13 @@ class IncidentDetailScreen(TriageScreen):
             alerts.highlighted = min(keep or 0, alerts.option_count - 1)
         timeline = Text()
         for e in events:
-            timeline.append(f"{e.seq:>7}  {render.when(e.ts)}  ", style="dim")
+            lead = f"{e.seq:>7}  {render.when(e.ts)}  "
+            timeline.append(lead, style="dim")
             timeline.append_text(render.safe(e.actor, "bold", limit=40))
             timeline.append(f"  {printable(e.target, single_line=True)}  ", style="dim")
-            timeline.append_text(render.safe(queries.describe_event(e), limit=300))
+            what = render.safe(queries.describe_event(e), single_line=False, limit=4000)
+            what.plain = what.plain.replace("\n", "\n" + " " * len(lead))  # a note's lines, indented
+            timeline.append_text(what)
             if e.action == INCIDENT_UPDATED and e.payload.get("reason"):
                 timeline.append_text(render.safe(f" (reason: {e.payload['reason']})", limit=300))
             timeline.append("\n")
@@ -128,6 +148,91 @@ class IncidentDetailScreen(TriageScreen):
 
     def action_own(self) -> None:
         self._update("took ownership of", owner=self.backend.analyst)
+
+    def _label(self, verb: str) -> Text:
+        return Text(f"{verb} incident {self.incident_id}", style="bold")
+
+    def action_title(self) -> None:
+        def chosen(title: str | None) -> None:
+            if title:
+                self._update("renamed", title=title)
+
+        current = printable(self.incident.get("title", ""), single_line=True)
+        self.app.push_screen(PromptDialog(self._label("Rename"), "Title", value=current), chosen)
+
+    def action_severity(self) -> None:
+        def chosen(value: tuple[str, str] | None) -> None:
+            if value:
+                self._update(f"set to {value[0]}", severity=value[0], reason=value[1])
+
+        current = self.incident.get("severity", "")
+        self.app.push_screen(SeverityDialog(self._label("Change severity of"), current), chosen)
+
+    def action_description(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text:
+                self._update("described", description=text)
+
+        current = printable(self.incident.get("description") or "")
+        self.app.push_screen(NoteDialog(self._label("Describe"), label="Description", text=current), chosen)
+
+    def action_owner(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name:
+                self._update(f"handed to {name}", owner=name)
+
+        self.app.push_screen(
+            PromptDialog(self._label("Hand over"), "Owner", placeholder="their name"), chosen
+        )
+
+    def action_note(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text:
+
+                def note(c: Commands, incident_id: int, _seq: int) -> Event:
+                    return c.note_incident(incident_id, text)
+
+                self.request("noted", [(self.incident_id, 0)], note, noun="incident")
+
+        self.app.push_screen(NoteDialog(self._label("Note on")), chosen)
+
+    def action_link(self) -> None:
+        incident_id = self.incident_id
+
+        def chosen(number: str | None) -> None:
+            if not number:
+                return
+            digits = number.strip().lstrip("#")
+            if not digits.isdigit():
+                self.notify(f"{printable(number, single_line=True)}: not an alert number", severity="warning")
+                return
+            try:
+                seq = queries.get_alert(self.backend.ws, int(digits))["last_seq"]
+            except NotFound:
+                self.notify(f"There is no alert {int(digits)}.", severity="warning")
+                return
+            self.request(
+                f"linked to incident {incident_id}:",
+                [(int(digits), seq)],
+                lambda c, i, s: c.link(i, incident_id, expected_seq=s),
+            )
+
+        self.app.push_screen(
+            PromptDialog(self._label("Link an alert to"), "Alert", placeholder="its number"), chosen
+        )
+
+    def action_unlink(self) -> None:
+        alerts = self.query_one("#incident-alerts", OptionList)
+        if alerts.highlighted is None:
+            self.notify("This incident has no alerts to unlink.", severity="warning")
+            return
+        alert_id = int(alerts.get_option_at_index(alerts.highlighted).id or 0)
+        seq = queries.get_alert(self.backend.ws, alert_id)["last_seq"]
+        self.request(
+            f"unlinked from incident {self.incident_id}:",
+            [(alert_id, seq)],
+            lambda c, i, s: c.unlink(i, expected_seq=s),
+        )
 
     def _status(self, status: str, verb: str, label: Text) -> None:
         def chosen(reason: str | None) -> None:

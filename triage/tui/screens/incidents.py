@@ -32,7 +32,7 @@ class IncidentsScreen(TriageScreen):
         yield Static(id="incidents-title", classes="title-bar")
         table: DataTable[Text] = DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -1,4 +1,4 @@
-"""A multi-line note on an alert."""
+"""Several lines of text: a note on an alert or an incident, an incident's description."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ from triage.tui.screens.dialog import Dialog
 
 
 class NoteDialog(Dialog[str]):
-    def __init__(self, title: Text) -> None:
+    def __init__(self, title: Text, *, label: str = "Note", text: str = "") -> None:
         super().__init__(title)
+        self.label = label
+        self.text = text
 
     def body(self) -> ComposeResult:
-        yield Label(Text("Note (several lines; ctrl+s saves, escape cancels)"))
-        yield TextArea(id="note-text", soft_wrap=True, tab_behavior="focus")
+        yield Label(Text(f"{self.label} (several lines; ctrl+s saves, escape cancels)"))
+        yield TextArea(self.text, id="note-text", soft_wrap=True, tab_behavior="focus")
 
     def result(self) -> str | None:
         text = self.query_one("#note-text", TextArea).text.strip()
         if not text:
-            self.fail("the note is empty")
+            self.fail(f"the {self.label.lower()} is empty")
             return None
         return text

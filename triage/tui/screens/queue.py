@@ -37,8 +37,8 @@ SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 class QueueScreen(TriageScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "acknowledge", "Ack", tooltip="Acknowledge (the selection or this alert)"),
-        Binding("m", "assign_me", "Take", tooltip="Assign to me (the selection or this alert)"),
-        Binding("A", "assign_other", "Assign…", tooltip="Assign to a named analyst"),
+        Binding("m", "assign_me", "Take", show=False, tooltip="Assign to me (the selection or this alert)"),
+        Binding("A", "assign_other", "Assign…", show=False, tooltip="Assign to a named analyst"),
         Binding("d", "close_duplicate", "Dup", tooltip="Close as duplicate (the selection or this alert)"),
         Binding("c", "close", "Close…"),
         Binding("u", "suppress", "Suppress…", show=False, tooltip="A suppression rule from this alert"),
@@ -55,6 +55,7 @@ class QueueScreen(TriageScreen):
         ),
         Binding("V", "save_view", "Save view", show=False, tooltip="Save the current query as a view"),
         Binding("b", "group", "Group", tooltip="Group the queue by rule (b again: host, user, ...)"),
+        Binding("t", "toggle_age", "Age from", show=False, tooltip="AGE: since arrival / since fired"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -78,7 +79,7 @@ class QueueScreen(TriageScreen):
         yield FilterBar(self.queue.playbook_ids(), status=self.view.status, id="filters")
         yield CountsBar(id="counts")
         yield AlertTable(self.backend.clock, id="alerts")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -178,8 +179,9 @@ class QueueScreen(TriageScreen):
         self.query_one("#filters", FilterBar).cycle(which)
 
     def action_next_sort(self) -> None:
-        index = SORT_ORDER.index(self.view.sort) if self.view.sort in SORT_ORDER else -1
-        self.set_view(self.view.sorted_by(SORT_ORDER[(index + 1) % len(SORT_ORDER)]))
+        current = "age" if self.view.sort == "fired" else self.view.sort
+        index = SORT_ORDER.index(current) if current in SORT_ORDER else -1
+        self.set_view(self.view.sorted_by(self.table.sort_key(SORT_ORDER[(index + 1) % len(SORT_ORDER)])))
 
     def action_reverse_sort(self) -> None:
         self.set_view(self.view.sorted_by(self.view.sort))
@@ -241,6 +243,12 @@ class QueueScreen(TriageScreen):
         query = printable(self.view.text, single_line=True) or "(no query)"
         title = Text.assemble(("Save the view: ", "bold"), query, f"  sort: {sort}")
         self.app.push_screen(PromptDialog(title, "Name", placeholder="e.g. night-shift"), named)
+
+    def action_toggle_age(self) -> None:
+        """AGE counts from arrival or from when the alert fired; a sort by age follows it."""
+        self.table.toggle_age()
+        if self.view.sort in ("age", "fired"):
+            self.set_view(self.view.with_(sort="fired" if self.table.age_from_fired else "age"))
 
     def _done_with_selection(self) -> list[tuple[int, int]]:
         targets = self.table.targets()
@@ -321,12 +329,22 @@ class QueueScreen(TriageScreen):
 
             def close(c: Commands, alert_id: int, seq: int) -> Event:
                 return c.close(
-                    alert_id, form.disposition, form.reason, override=form.override, expected_seq=seq
+                    alert_id,
+                    form.disposition,
+                    form.reason,
+                    override=form.override,
+                    duplicate_of=form.duplicate_of,
+                    expected_seq=seq,
                 )
 
             self.request(f"closed as {form.disposition}", targets, close)
 
-        dialog = CloseDialog(_title("Close", targets), self._open_steps(targets), disposition=disposition)
+        dialog = CloseDialog(
+            _title("Close", targets),
+            self._open_steps(targets),
+            disposition=disposition,
+            closing=tuple(alert_id for alert_id, _ in targets),
+        )
         self.app.push_screen(dialog, chosen)
 
     def action_close_duplicate(self) -> None:

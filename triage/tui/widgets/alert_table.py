@@ -33,23 +33,70 @@ Fetch = Callable[[int, int], list[QueueRow]]
 class Column:
     key: str  # also the sort key (triage.queue.SORT_KEYS)
     title: str
-    width: int
+    width: int  # the flexible column's least width; it takes what the others leave
     flexible: bool = False
+    narrow: int | None = None  # the width it shrinks to when the terminal is too narrow
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("id", "ID", 6),
-    Column("severity", "SEVERITY", 8),
+    Column("severity", "SEVERITY", 13, narrow=8),
     Column("status", "STATUS", 6),
-    Column("assignee", "ASSIGNEE", 10),
+    Column("assignee", "ASSIGNEE", 10, narrow=8),
     Column("age", "AGE", 6),
     Column("due", "DUE", 12),
-    Column("title", "RULE / TITLE", 20, flexible=True),
+    Column("title", "RULE / TITLE", 24, flexible=True),
     Column("host", "HOST", 14),
     Column("user", "USER", 10),
     Column("src_ip", "SOURCE IP", 15),
 )
+BY_KEY = {c.key: c for c in COLUMNS}
+# What gives way, in this order, when the columns do not fit: a column shrinks to its narrow
+# width or goes (the title never goes under its width and nothing scrolls sideways).
+GIVE_WAY: tuple[tuple[str, str], ...] = (
+    ("drop", "src_ip"),
+    ("shrink", "severity"),
+    ("drop", "user"),
+    ("shrink", "assignee"),
+    ("drop", "host"),
+)
+SEVERITY_SHORT = {"informational": "info"}  # what a narrow severity column shows
+# What a sort order is called where people read it (the column titles, or what they mean).
+SORT_LABELS = {
+    "id": "ID",
+    "severity": "severity",
+    "status": "status",
+    "assignee": "assignee",
+    "age": "age since arrival",
+    "fired": "age since fired",
+    "due": "due",
+    "title": "rule / title",
+    "host": "host",
+    "user": "user",
+    "src_ip": "source IP",
+}
 MARK_WIDTH = 2
+
+
+def fit_columns(room: int) -> list[tuple[Column, int]]:
+    """The columns shown in ``room`` cells and their widths: the flexible one gets the rest."""
+    widths = {c.key: c.width for c in COLUMNS}
+
+    def need() -> int:
+        return MARK_WIDTH + sum(w + 1 for w in widths.values())
+
+    for how, key in GIVE_WAY:
+        if need() <= room:
+            break
+        if how == "drop":
+            del widths[key]
+        else:
+            widths[key] = BY_KEY[key].narrow or widths[key]
+    flexible = next(c for c in COLUMNS if c.flexible)
+    widths[flexible.key] += max(room - need(), 0)
+    return [(c, widths[c.key]) for c in COLUMNS if c.key in widths]
+
+
 STATUS_SHORT = {"new": "new", "acknowledged": "ack", "closed": "closed"}
 
 
@@ -107,11 +154,12 @@ class AlertTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.sort = "severity"
         self.descending = True
+        self.age_from_fired = False  # the AGE column counts from arrival, or from when the alert fired
         self.selected: dict[int, int] = {}  # alert id -> last event seq when selected
         self._fetch: Fetch = lambda offset, limit: []
         self._window_start = 0
         self._window: list[QueueRow] = []
-        self._widths: list[int] = [c.width for c in COLUMNS]
+        self._shown: list[tuple[Column, int]] = fit_columns(0)
         self.fetches = 0  # how many pages were read (the benchmark and tests look)
 
     # -- data ------------------------------------------------------------------------
@@ -177,20 +225,26 @@ class AlertTable(ScrollView, can_focus=True):
         return max(self.scrollable_content_region.height - 1, 1)
 
     def _layout(self) -> None:
-        fixed = sum(c.width for c in COLUMNS if not c.flexible) + len(COLUMNS) + MARK_WIDTH
-        room = self.scrollable_content_region.width
-        self._widths = [max(c.width, room - fixed) if c.flexible else c.width for c in COLUMNS]
-        total = MARK_WIDTH + sum(self._widths) + len(COLUMNS)
+        self._shown = fit_columns(self.scrollable_content_region.width)
+        total = MARK_WIDTH + sum(width + 1 for _, width in self._shown)
         self.virtual_size = Size(total, self.count + 1)
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout()
 
+    def sort_key(self, column: str) -> str:
+        """The sort order a column stands for (AGE counting from when alerts fired: fired)."""
+        return "fired" if column == "age" and self.age_from_fired else column
+
+    def toggle_age(self) -> None:
+        self.age_from_fired = not self.age_from_fired
+        self.refresh()
+
     def _column_at(self, x: int) -> str | None:
         pos = MARK_WIDTH
-        for col, width in zip(COLUMNS, self._widths, strict=True):
+        for col, width in self._shown:
             if pos <= x < pos + width + 1:
-                return col.key
+                return self.sort_key(col.key)
             pos += width + 1
         return None
 
@@ -215,18 +269,18 @@ class AlertTable(ScrollView, can_focus=True):
     def _header(self) -> Strip:
         style = self.get_component_rich_style("alert-table--header")
         segs = [Segment(" " * MARK_WIDTH, style)]
-        for col, width in zip(COLUMNS, self._widths, strict=True):
-            title = col.title
-            if col.key == self.sort:
-                title += " ▼" if self.descending else " ▲"
+        for col, width in self._shown:
+            title = "FIRED" if col.key == "age" and self.age_from_fired else col.title
+            if self.sort_key(col.key) == self.sort:  # the arrow stays in sight in a narrow column
+                title = set_cell_size(title, min(len(title), width - 2)) + (" ▼" if self.descending else " ▲")
             segs.append(Segment(set_cell_size(title, width) + " ", style))
         return Strip(segs)
 
     def _line(self, row: QueueRow, index: int) -> Strip:
         now = self.clock()
         due_text, due_style = render.due(row.due, now)
-        if row.status == "closed":
-            due_text, due_style = "closed", Style(dim=True)
+        if row.status == "closed":  # who closed it, where the target would be
+            due_text, due_style = f"by {row.closed_by}" if row.closed_by else "closed", Style(dim=True)
         cells: dict[str, tuple[str, Style]] = {
             "id": (str(row.id), Style()),
             "severity": (row.severity, render.SEVERITY_STYLES.get(row.severity, Style())),
@@ -235,7 +289,7 @@ class AlertTable(ScrollView, can_focus=True):
                 render.STATUS_STYLES.get(row.status, Style()),
             ),
             "assignee": (row.assignee or "-", Style(dim=row.assignee is None)),
-            "age": (render.age(row.ingested_at, now), Style()),
+            "age": (render.age(row.fired_at if self.age_from_fired else row.ingested_at, now), Style()),
             "due": (due_text, due_style),
             "title": (row.title, Style()),
             "host": (row.host or "-", Style()),
@@ -249,8 +303,10 @@ class AlertTable(ScrollView, can_focus=True):
             overlay = self.get_component_rich_style("alert-table--selected")
         mark = "● " if row.id in self.selected else "  "
         segs = [Segment(mark, overlay or Style())]
-        for col, width in zip(COLUMNS, self._widths, strict=True):
+        for col, width in self._shown:
             text, style = cells[col.key]
+            if col.key == "severity" and width < len(text):
+                text = SEVERITY_SHORT.get(text, text)
             # Alert text is untrusted: control characters become \xNN, and a Segment is never markup.
             value = set_cell_size(printable(text, single_line=True), width) + " "
             segs.append(Segment(value, style + overlay if overlay else style))

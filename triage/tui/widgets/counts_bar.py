@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from triage.text import printable
 from triage.tui import render
+from triage.tui.widgets.alert_table import SORT_LABELS
 
 ORDER = ("open", "new", "acknowledged", "closed", "mine", "unassigned", "all")
 
@@ -25,7 +26,7 @@ class CountsBar(Static):
         line.append(f"│ {shown} in view", style="bold")
         if selected:
             line.append(f" │ {selected} selected", style="bold yellow")
-        line.append(f" │ sort: {sort} {'▼' if desc else '▲'}", style="dim")
+        line.append(f" │ sort: {SORT_LABELS.get(sort, sort)} {'▼' if desc else '▲'}", style="dim")
         self.update(line)
 
     def show_error(self, message: str) -> None:

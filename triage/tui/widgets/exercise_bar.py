@@ -9,7 +9,7 @@ from triage.tabletop.scenario import format_offset
 from triage.text import printable
 from triage.tui.exercise import ExerciseControl, speed_label
 
-HINTS = "P pause/resume  N next alert  J next inject  > skip 5 min  + faster  - slower  T injects"
+HINTS = "P pause  N next alert  J next inject  > skip 5 min  +/- speed  T injects"
 TICK_S = 0.5  # scenario time moves on screen while the replay plays
 
 
