@@ -1,1 +1,1 @@
-WXV4y+4m5YkZLNMTHxxw15NpjfpmcAIGDPTZ5uuEWgNwLmkQYB9TyMJ3ESQ5ILb66wS4iGNoYktKBLwfc1sPCA==
+DypkOwlUvrz9DgCJS65xp5ya1fc/t0Lci+pbU2urdPb/MbK2jzTsmx8esiBRvMmyltAikuBicrKLwVzJQBSHCA==

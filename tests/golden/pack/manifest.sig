@@ -1,1 +1,1 @@
-8M0vKHubcjeotksP3AsmFJDJmyavMvHrsbAHftSRs3q4iGsVwSYv1cAii1hz6v3oYziteg75pu41iZVPQugMAg==
+hEdl0YIkO34DKA+450itJd7IJNMMIalAynSVHhruaFf/JiQDn5JWFH7/IEFAOX4qtOj2YvvefdHWd/BgApAkCA==
