@@ -147,7 +147,7 @@ def _random_history(cmds: Commands, rng: random.Random, steps: int) -> None:
                 cmds.record_handover(
                     "2026-01-05T01:00Z", "2026-01-05T09:00Z", "markdown", "e" * 64, {"opened": 3}
                 )
-            elif op < 0.977:
+            elif op < 0.979:
                 rules = [r[0] for r in cmds.ws.conn.execute("SELECT id FROM suppressions")]
                 why = "the pentest window for these hosts"
                 if not rules or rng.random() < 0.4:
@@ -158,7 +158,7 @@ def _random_history(cmds: Commands, rng: random.Random, steps: int) -> None:
                     cmds.change_suppression(rng.choice(rules), why + " changed", expires=timedelta(days=2))
                 else:
                     cmds.end_suppression(rng.choice(rules), why + " is over")
-            elif op < 0.98:
+            elif op < 0.982:
                 kind = rng.choice(["critical", "breach"])  # a key recorded before is refused
                 payload = {"kind": kind, "key": f"{kind}:{a}", "alert": a, "outcome": "sent",
                            "channel": "webhook", "attempts": 1}  # fmt: skip

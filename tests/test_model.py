@@ -215,10 +215,10 @@ class LogModel(RuleBasedStateMachine):
         self.expected: dict[int, dict[str, Any]] = {}
         self.rule_of: dict[int, str] = {}  # alert -> its rule name
         self.suppressing: dict[int, str] = {}  # active suppression rule -> the rule name it matches
+        self.incidents: dict[int, dict[str, Any]] = {}  # incident -> its notes and description
 
     def location(self) -> str | Path:
         return Path(self.dir.name) / "ws.db"
-        self.incidents: dict[int, dict[str, Any]] = {}  # incident -> its notes and description
 
     def teardown(self) -> None:
         self.ws.close()

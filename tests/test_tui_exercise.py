@@ -127,7 +127,7 @@ async def test_the_exercise_keys_are_in_the_help_and_only_in_exercise_mode(
 ) -> None:
     app, _control, ws = exercise_app(tmp_path, playbooks, speed=1, clock=StillClock())
     try:
-        async with app.run_test(size=(120, 36)) as pilot:
+        async with app.run_test(size=(120, 60)) as pilot:  # every key of the help on one screen
             await pilot.press("question_mark")
             await pilot.pause()
             assert isinstance(app.screen, HelpScreen)

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, OptionList, Select, TextArea
 
+from triage.config import data_dir
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
 from triage.tui import TriageApp
@@ -136,12 +137,14 @@ async def test_a_screenshot_is_saved_in_a_folder_that_exists_and_the_path_is_sho
     analyst has a ~/Downloads; a configured folder is made if missing."""
     monkeypatch.setenv("HOME", str(tmp_path / "home-without-downloads"))
     monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # a server workspace's screenshots
     app = make_app(tui_ws, playbooks)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
-        saved = sorted(tui_ws.path.parent.glob("*.svg"))
+        folder = tui_ws.path.parent if tui_ws.path is not None else data_dir() / "screenshots"
+        saved = sorted(folder.glob("*.svg"))
         assert len(saved) == 1 and "</svg>" in saved[0].read_text()
         said = [n for n in app._notifications if n.title == "Screenshot saved"]
         assert said and said[-1].message == str(saved[0].resolve())

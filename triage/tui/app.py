@@ -108,7 +108,7 @@ class TriageApp(App[None]):
         self._wall_clock = wall.current_clock()
         # Where screenshots go: a folder that exists (the workspace's), never an assumed ~/Downloads.
         if screenshots is None:
-            screenshots = ws.path.resolve().parent if ws.path is not None else Path.cwd()
+            screenshots = ws.path.resolve().parent if ws.path is not None else data_dir() / "screenshots"
         self.screenshots = screenshots
         self.backend = Backend(ws, commands, playbooks, analyst, clock, exercise, views, suppression_max_days)
         self.exercise = exercise
