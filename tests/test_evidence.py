@@ -581,6 +581,34 @@ def test_a_zipped_pack_verifies_and_catches_changes(month: Month, tmp_path: Path
     assert report.problems == ["alerts.csv: SHA-256 differs from the manifest: the file was changed"]
 
 
+def test_a_zipped_pack_is_deflated_and_a_damaged_member_is_reported(month: Month, tmp_path: Path) -> None:
+    path = export(month, tmp_path / "oct", make_zip=True)
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        log = next(i for i in infos if i.filename == "oct/log.jsonl")
+        manifest = json.loads(zf.read("oct/manifest.json"))
+        content = zf.read(log)
+    assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
+    assert log.compress_size * 3 < log.file_size
+    # the manifest lists each file's content: what the zip holds once inflated
+    entry = next(f for f in manifest["files"] if f["path"] == "log.jsonl")
+    assert entry["bytes"] == log.file_size == len(content)
+    assert entry["sha256"] == hashlib.sha256(content).hexdigest()
+    data = bytearray(path.read_bytes())
+    name_len, extra_len = (
+        int.from_bytes(data[log.header_offset + 26 : log.header_offset + 28], "little"),
+        int.from_bytes(data[log.header_offset + 28 : log.header_offset + 30], "little"),
+    )
+    start = log.header_offset + 30 + name_len + extra_len
+    data[start + log.compress_size // 2] ^= 0xFF  # one bit pattern inside the deflated log
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(data))
+    report = verify_pack(damaged, pub_of(month))
+    assert report.problems[0].startswith("log.jsonl: cannot be read from the zip (")
+    assert report.files_checked == len(manifest["files"]) - 1
+    assert any(p.startswith("log.jsonl: ") and "the manifest says" in p for p in report.problems)
+
+
 def _copy(pack: Path, tmp_path: Path) -> Path:
     dest = tmp_path / "copy"
     shutil.copytree(pack, dest)
