@@ -106,13 +106,16 @@ def cell(value: object) -> str:
     characters: ``triage.text``) are shown escaped (``\\u202e``), and a cell starting with
     ``=`` would be run as a formula: such cells get a leading apostrophe (the JSON Lines
     files keep every value exactly)."""
-    if value is None:
+    if type(value) is str:  # most cells: plain ASCII text needs no escaping (as printable says)
+        s = value if value.isascii() and value.isprintable() else printable(value)
+    elif value is None:
         return ""
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
+    elif isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".")
-    s = printable(value)
+    else:
+        s = printable(value)
     return "'" + s if s.startswith(_FORMULA_START) else s
 
 
@@ -203,21 +206,39 @@ def summary(action: object, payload: object) -> str:
     return printable(text, single_line=True, limit=SUMMARY_CHARS)
 
 
-def payload_sha256(body: str, payload: Any) -> str:
-    """The SHA-256 of the payload's text exactly as the stored body holds it (``payload_text``),
-    as UTF-8: what a ``log.csv`` row shows in place of the payload."""
-    return hashlib.sha256(payload_text(body, payload).encode("utf-8")).hexdigest()
-
-
 def log_row(seq: int, body: str, d: Mapping[str, Any], prev_hash: str, hash_: str) -> list[str]:
     """One row of ``log.csv`` (``LOG_COLUMNS``) from an event's stored ``body`` and what it
     decodes to (``d``): what a reader opens in a spreadsheet, the event's own fields, a summary
-    and the payload's digest; the hashes are in ``log.jsonl``, found by ``seq``. The exporter
-    writes this row and the verifier rebuilds it from ``log.jsonl`` with this same function;
-    it needs nothing but the body."""
+    and ``payload_sha256``, the SHA-256 of the payload's text exactly as the body holds it
+    (``payload_text``, UTF-8); the hashes are in ``log.jsonl``, found by ``seq``. The exporter
+    writes this row and the verifier rebuilds it from ``log.jsonl`` with this same function."""
     payload, action = d.get("payload"), d.get("action")
+    text = payload_text(body, payload)
+    key = (action, text) if type(action) is str and len(text) <= _SEEN_TEXT else None
+    seen = _SEEN.get(key) if key is not None else None
+    if seen is None:  # the summary and digest of a payload seen before are not made again
+        seen = (cell(summary(action, payload)), hashlib.sha256(text.encode("utf-8")).hexdigest())
+        if key is not None:
+            if len(_SEEN) >= _SEEN_MAX:
+                _SEEN.clear()
+            _SEEN[key] = seen
     head = [seq, d.get("ts"), d.get("actor"), action, d.get("target"), d.get("exercise")]
-    return cells([*head, summary(action, payload), payload_sha256(body, payload)])
+    return [*(_plain(v) or cell(v) for v in head), *seen]
+
+
+def _plain(v: object) -> str | None:
+    """``cell(v)`` for a sequence number or plain ASCII text (nearly every header cell), or None."""
+    if type(v) is int:
+        return str(v) if v >= 0 else None
+    if type(v) is str and v.isascii() and v.isprintable() and not v.startswith(_FORMULA_START):
+        return v
+    return None
+
+
+# Payloads repeat (an acknowledgement's, a step's, the same note): the last few thousand small
+# ones are remembered with their summary and digest, which depend on nothing else.
+_SEEN: dict[Any, tuple[str, str]] = {}
+_SEEN_MAX, _SEEN_TEXT = 4096, 512
 
 
 def log_row_v1(seq: int, body: str, d: Mapping[str, Any], prev_hash: str, hash_: str) -> list[str]:
