@@ -609,6 +609,26 @@ def test_a_zipped_pack_is_deflated_and_a_damaged_member_is_reported(month: Month
     assert any(p.startswith("log.jsonl: ") and "the manifest says" in p for p in report.problems)
 
 
+@pytest.mark.parametrize("make_zip", [False, True], ids=["directory", "zip"])
+def test_an_export_that_fails_leaves_nothing_behind(
+    month: Month, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_zip: bool
+) -> None:
+    """The log's files are being hashed (and zipped) beside the next sections when one fails."""
+    from triage.evidence.sections import Exporter
+
+    def fail(*_args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Exporter, "write_incidents", fail)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(OSError, match="disk full"):
+        export(month, out / "oct", make_zip=make_zip)
+    assert list(out.iterdir()) == []
+    monkeypatch.undo()
+    assert verify_pack(export(month, out / "oct", make_zip=make_zip), pub_of(month)).ok
+
+
 def _copy(pack: Path, tmp_path: Path) -> Path:
     dest = tmp_path / "copy"
     shutil.copytree(pack, dest)
