@@ -175,11 +175,10 @@ def payload_text(body: str, payload: Any) -> str:
 
 
 SUMMARY_CHARS = 120  # of a log.csv summary, before escaping
-# What an ingested alert's summary shows, from the normalised alert the payload holds.
 _ALERT_SUMMARY = ("severity", "title", "rule_name", "host", "user", "doc_id")
 
 
-def _short(value: object) -> str:
+def _short(value: object) -> str:  # a value of a summary
     if isinstance(value, str):
         return value
     if value is None or isinstance(value, bool):
@@ -215,8 +214,8 @@ def log_row(seq: int, body: str, d: Mapping[str, Any], prev_hash: str, hash_: st
     payload, action = d.get("payload"), d.get("action")
     text = payload_text(body, payload)
     key = (action, text) if type(action) is str and len(text) <= _SEEN_TEXT else None
-    seen = _SEEN.get(key) if key is not None else None
-    if seen is None:  # the summary and digest of a payload seen before are not made again
+    seen = _SEEN.get(key)  # a payload seen before: its summary and digest are not made again
+    if seen is None:
         seen = (cell(summary(action, payload)), hashlib.sha256(text.encode("utf-8")).hexdigest())
         if key is not None:
             if len(_SEEN) >= _SEEN_MAX:
@@ -235,9 +234,8 @@ def _plain(v: object) -> str | None:
     return None
 
 
-# Payloads repeat (an acknowledgement's, a step's, the same note): the last few thousand small
-# ones are remembered with their summary and digest, which depend on nothing else.
-_SEEN: dict[Any, tuple[str, str]] = {}
+# Payloads repeat (an acknowledgement's, a step's, a note): the last few thousand small ones
+_SEEN: dict[Any, tuple[str, str]] = {}  # (action, text): (summary, digest); None is never a key
 _SEEN_MAX, _SEEN_TEXT = 4096, 512
 
 
