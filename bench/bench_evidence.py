@@ -7,15 +7,18 @@ same workspace gives a half-size month and a full-size month. Then, each in its 
 process so that peak RSS is that of the export alone:
 
   export 2026-09   the half-size month
-  export 2026-10   the full month (aim: under 60 s)
+  export 2026-10   the full month (aim: under 60 s), zipped: the pack as handed over
+                   (aim: at most 300 MB)
   baseline         the floor for any export of October: read the month's events from
                    SQLite with plain sqlite3, json.loads every body, write every stored
                    body to a file
   verify           ``verify_pack`` over the October pack
 
 and prints time, events per second and peak RSS for each, the ratio of export to
-baseline, and the RSS of the full month against the half-size one (streaming: it should
-stay close to 1.0x while the month doubles).
+baseline, the RSS of the full month against the half-size one (streaming: it should
+stay close to 1.0x while the month doubles), and the pack's size as handed over beside
+its files unpacked and the month's bare bodies (the baseline's file: the log once, whole).
+``--dir`` exports directories instead of zips.
 
     .venv/bin/python bench/bench_evidence.py            # 100k alerts in October, ~1M events
     .venv/bin/python bench/bench_evidence.py --quick    # 4,000 alerts, a few seconds
@@ -34,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,6 +57,7 @@ from triage.store import anchor as anchoring  # noqa: E402
 from triage.store.workspace import Workspace  # noqa: E402
 
 AIM_S = 60.0
+AIM_MB = 300.0
 BATCH = 20_000
 ANALYSTS = ["alice", "bob", "carol", "dave", "erin", "frank"]
 RULES = [
@@ -178,7 +183,7 @@ def build(path: Path, playbooks: PlaybookSet, n_oct: int, key_path: Path) -> int
 # -- the measured runs, each in its own process ---------------------------------------------
 
 
-def child_export(db: Path, month: str, out: Path, key_path: Path) -> None:
+def child_export(db: Path, month: str, out: Path, key_path: Path, form: str) -> None:
     from triage.evidence import ExportRequest, export_pack
 
     clock.set_clock(lambda: datetime(2026, 11, 5, 12, tzinfo=UTC))
@@ -191,12 +196,13 @@ def child_export(db: Path, month: str, out: Path, key_path: Path) -> None:
             out=out,
             key=anchoring.load_private_key(key_path),
             actor="bench",
+            make_zip=form == "zip",
             progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True),
             progress_every=250_000,
         ),
     )
     seconds = time.perf_counter() - t0
-    answer = {"seconds": seconds, "events": result.events, "alerts": result.alerts}
+    answer = {"seconds": seconds, "events": result.events, "alerts": result.alerts, "path": str(result.path)}
     answer.update({"ok": result.chain_ok, "backlog": result.backlog, "breaches": result.breaches})
     print(json.dumps(answer))
 
@@ -229,6 +235,18 @@ def child_verify(pack: Path, key_path: Path) -> None:
                       "problems": report.problems[:5]}))  # fmt: skip
 
 
+def pack_sizes(path: Path) -> tuple[float, float, dict[str, tuple[float, float]]]:
+    """(MB as handed over, MB of its files unpacked, per file: MB unpacked and as stored)."""
+    if path.is_dir():
+        files = {p.relative_to(path).as_posix(): p.stat().st_size for p in path.rglob("*") if p.is_file()}
+        per = {name: (n / 1e6, n / 1e6) for name, n in files.items()}
+        return sum(files.values()) / 1e6, sum(files.values()) / 1e6, per
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    per = {i.filename.split("/", 1)[-1]: (i.file_size / 1e6, i.compress_size / 1e6) for i in infos}
+    return path.stat().st_size / 1e6, sum(i.file_size for i in infos) / 1e6, per
+
+
 def run_child(*args: str) -> tuple[dict[str, Any], float]:
     """Run this script as a child; returns its JSON answer and its own peak RSS in MB."""
     proc = subprocess.Popen(
@@ -251,12 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--workdir", type=Path, default=None, help="keep files here (default: a temp dir, removed)"
     )
+    ap.add_argument("--dir", action="store_true", help="export pack directories, not zips")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         kind, *rest = args.child
         if kind == "export":
-            child_export(Path(rest[0]), rest[1], Path(rest[2]), Path(rest[3]))
+            child_export(Path(rest[0]), rest[1], Path(rest[2]), Path(rest[3]), rest[4])
         elif kind == "baseline":
             child_baseline(Path(rest[0]), rest[1], Path(rest[2]))
         else:
@@ -284,11 +303,14 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = db.stat().st_size / 1e6
         log(f"built {n_events:,} events in {build_s:.0f} s ({size_mb:,.0f} MB)")
 
-        half, half_rss = run_child("--child", "export", str(db), "2026-09", str(work / "pack-09"), str(key))
-        full, full_rss = run_child("--child", "export", str(db), "2026-10", str(work / "pack-10"), str(key))
+        form = "dir" if args.dir else "zip"
+        export = ("--child", "export", str(db))
+        half, half_rss = run_child(*export, "2026-09", str(work / "pack-09"), str(key), form)
+        full, full_rss = run_child(*export, "2026-10", str(work / "pack-10"), str(key), form)
         base, base_rss = run_child("--child", "baseline", str(db), "2026-10", str(work / "baseline.jsonl"))
-        ver, ver_rss = run_child("--child", "verify", str(work / "pack-10"), str(key) + ".pub")
-        pack_mb = sum(p.stat().st_size for p in (work / "pack-10").rglob("*") if p.is_file()) / 1e6
+        ver, ver_rss = run_child("--child", "verify", full["path"], str(key) + ".pub")
+        sizes = pack_sizes(Path(full["path"]))
+        bodies_mb = (work / "baseline.jsonl").stat().st_size / 1e6
     finally:
         if cleanup:
             shutil.rmtree(work, ignore_errors=True)
@@ -308,8 +330,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<28} {alerts:>8,} {events:>10,} {s:>7.1f}s {rate(events, s):>14} {rss:>7.0f}MB")
     print()
     print(
-        f"workspace: {n_events:,} events built in {build_s:.0f} s; October pack {pack_mb:,.0f} MB; "
+        f"workspace: {n_events:,} events built in {build_s:.0f} s; "
         f"{full['backlog']:,} open at month end, {full['breaches']:,} target breaches"
+    )
+    handed, unpacked, per_file = sizes
+    big = ", ".join(f"{name} {a:,.0f} -> {b:,.0f} MB" for name, (a, b) in per_file.items() if a >= 1)
+    size_met = handed <= AIM_MB
+    print(
+        f"October pack as handed over ({form}): {handed:,.0f} MB (aim <= {AIM_MB:.0f} MB:"
+        f" {'met' if size_met else 'MISSED'}); its files {unpacked:,.0f} MB unpacked ({big});"
+        f" baseline: the month's bodies once, bare, {bodies_mb:,.0f} MB ({handed / bodies_mb:.2f}x)"
     )
     print(
         f"export / baseline time: {full['seconds'] / base['seconds']:.2f}x (baseline = bare read+parse+write)"
@@ -322,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = full["ok"] and half["ok"] and ver["ok"]
     print(
         f"RESULT: export of {full['events']:,} events in {full['seconds']:.1f} s "
-        f"(aim < {AIM_S:.0f} s: {'met' if met else 'MISSED'});"
+        f"(aim < {AIM_S:.0f} s: {'met' if met else 'MISSED'}), {handed:,.0f} MB as handed over"
+        f" (aim <= {AIM_MB:.0f} MB: {'met' if size_met else 'MISSED'});"
         f" chain and pack verify: {'OK' if ok else 'FAILED'}" + ("" if ver["ok"] else f" {ver['problems']}")
     )
     return 0 if ok else 1

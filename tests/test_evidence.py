@@ -33,6 +33,7 @@ from triage.playbooks import PlaybookSet
 from triage.queries import get_alert
 from triage.sources.files import FileSource
 from triage.store import anchor as anchoring
+from triage.store.chain import canonical
 from triage.store.workspace import Workspace
 
 from .conftest import Cli, make_alert
@@ -396,8 +397,24 @@ def test_log_excerpt_incidents_exercises_and_signoff(pack: Path, month: Month) -
     assert sum('"exercise":"tt' in x["body"] for x in lines) == 2
     log_csv = read_csv(pack / "log.csv")
     assert len(log_csv) == len(lines)
+    assert list(log_csv[0]) == [
+        "seq", "ts", "actor", "action", "target", "exercise", "summary", "payload_sha256",
+    ]  # fmt: skip
+    # each row: the event's fields, a short summary and the payload's digest, not the payload
+    for row, rec in zip(log_csv, lines, strict=True):
+        d = json.loads(rec["body"])
+        fields = [row[k] for k in ("seq", "ts", "actor", "action", "target")]
+        assert fields == [str(rec["seq"]), d["ts"], d["actor"], d["action"], d["target"]]
+        digest = hashlib.sha256(canonical(d["payload"]).encode()).hexdigest()  # a command's body is canonical
+        assert row["payload_sha256"] == digest and len(row["summary"]) <= evidence_pack.SUMMARY_CHARS
     formula = next(r for r in log_csv if r["action"] == "alert.noted")
-    assert formula["payload"].startswith('{"text":"=cmd')  # the cell starts with { so is no formula
+    assert formula["summary"] == "text==cmd|' /C calc'!A0 looks like a formula"
+    ingested = next(r for r in log_csv if r["target"] == f"alert:{month.ids['A2']}")
+    assert ingested["action"] == "alert.ingested"
+    assert ingested["summary"].startswith("severity=high; title=SSH Brute Force; rule_name=SSH Brute Force")
+    closed = next(r for r in log_csv if r["action"] == "alert.closed")
+    assert closed["summary"].startswith("disposition=true_positive; reason=blocked; override={")
+    assert closed["summary"].endswith("…")  # cut at SUMMARY_CHARS
     assert [c["n"] for c in manifest["checkpoints"]] == [1, 2, 3]
     assert manifest["chain_verification"]["ok"] is True
     incidents = read_csv(pack / "incidents.csv")
@@ -562,6 +579,54 @@ def test_a_zipped_pack_verifies_and_catches_changes(month: Month, tmp_path: Path
             dst.writestr(item, data)
     report = verify_pack(tampered, pub_of(month))
     assert report.problems == ["alerts.csv: SHA-256 differs from the manifest: the file was changed"]
+
+
+def test_a_zipped_pack_is_deflated_and_a_damaged_member_is_reported(month: Month, tmp_path: Path) -> None:
+    path = export(month, tmp_path / "oct", make_zip=True)
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        log = next(i for i in infos if i.filename == "oct/log.jsonl")
+        manifest = json.loads(zf.read("oct/manifest.json"))
+        content = zf.read(log)
+    assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
+    assert log.compress_size * 3 < log.file_size
+    # the manifest lists each file's content: what the zip holds once inflated
+    entry = next(f for f in manifest["files"] if f["path"] == "log.jsonl")
+    assert entry["bytes"] == log.file_size == len(content)
+    assert entry["sha256"] == hashlib.sha256(content).hexdigest()
+    data = bytearray(path.read_bytes())
+    name_len, extra_len = (
+        int.from_bytes(data[log.header_offset + 26 : log.header_offset + 28], "little"),
+        int.from_bytes(data[log.header_offset + 28 : log.header_offset + 30], "little"),
+    )
+    start = log.header_offset + 30 + name_len + extra_len
+    data[start + log.compress_size // 2] ^= 0xFF  # one bit pattern inside the deflated log
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(data))
+    report = verify_pack(damaged, pub_of(month))
+    assert report.problems[0].startswith("log.jsonl: cannot be read from the zip (")
+    assert report.files_checked == len(manifest["files"]) - 1
+    assert any(p.startswith("log.jsonl: ") and "the manifest says" in p for p in report.problems)
+
+
+@pytest.mark.parametrize("make_zip", [False, True], ids=["directory", "zip"])
+def test_an_export_that_fails_leaves_nothing_behind(
+    month: Month, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_zip: bool
+) -> None:
+    """The log's files are being hashed (and zipped) beside the next sections when one fails."""
+    from triage.evidence.sections import Exporter
+
+    def fail(*_args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Exporter, "write_incidents", fail)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(OSError, match="disk full"):
+        export(month, out / "oct", make_zip=make_zip)
+    assert list(out.iterdir()) == []
+    monkeypatch.undo()
+    assert verify_pack(export(month, out / "oct", make_zip=make_zip), pub_of(month)).ok
 
 
 def _copy(pack: Path, tmp_path: Path) -> Path:
@@ -790,9 +855,12 @@ def test_a_pack_of_alerts_ingested_from_non_canonical_ndjson_verifies(
     report = verify_pack(pack, anchoring.public_raw(key.public_key()))
     assert report.ok, report.problems
     assert report.summary().startswith("VALID") and report.events_checked == len(lines) + 1
-    # log.csv shows each payload as the log holds it: the source's own text, not re-encoded
+    # log.csv shows the digest of each payload as the log holds it: the source's own text, not re-encoded
     rows = read_csv(pack / "log.csv")
-    assert all(evidence_pack.cell(line) in row["payload"] for line, row in zip(lines, rows, strict=False))
+    for line, body, row in zip(lines, bodies, rows, strict=False):
+        text = body[body.index(',"payload":') + 11 : body.rindex(',"seq":')]
+        assert line in text and row["payload_sha256"] == hashlib.sha256(text.encode()).hexdigest()
+        assert hashlib.sha256(canonical(json.loads(text)).encode()).hexdigest() != row["payload_sha256"]
 
 
 # Any text but lone surrogates (what a lone one does at ingest is the ingest tests' concern):
@@ -1007,10 +1075,12 @@ def test_problems_of_a_file_as_a_whole_are_listed_past_the_limit(
 def test_a_manifest_of_another_format_version_is_refused(pack: Path, tmp_path: Path) -> None:
     p = _copy(pack, tmp_path)
     manifest = json.loads((p / "manifest.json").read_text())
-    (p / "manifest.json").write_text(json.dumps({**manifest, "version": 2}))
-    assert verify_pack(p).problems == [
-        "manifest.json is unreadable: pack format version 2 is not supported (only 1)"
-    ]
+    for version in (3, 0, True, "2"):
+        (p / "manifest.json").write_text(json.dumps({**manifest, "version": version}))
+        assert verify_pack(p).problems == [
+            f"manifest.json is unreadable: pack format version {version!r} is not supported"
+            " (this verifier reads 1 and 2)"
+        ]
     del manifest["log"]["prev_hash"]
     (p / "manifest.json").write_text(json.dumps(manifest))
     assert verify_pack(p).problems == ["manifest.json is unreadable: log.prev_hash is missing"]

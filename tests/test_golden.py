@@ -4,13 +4,15 @@ must come out byte for byte as committed in tests/golden/.
 
 They are the oracle for changes that must not change behaviour (moving code, one model of the
 log): a difference is either a defect of the change or a named fix, committed with the new
-files (TRIAGE_UPDATE_GOLDEN=1 rewrites them; review the diff).
+files (TRIAGE_UPDATE_GOLDEN=1 rewrites them; review the diff). ``pack-format-1`` is the October
+pack as format version 1 wrote it: never rewritten, the verifier must go on reading it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -117,3 +119,23 @@ def test_the_minutes_of_a_scripted_exercise(tmp_path: Path, playbooks: PlaybookS
     written = report.write(ws, tmp_path / "minutes")
     got = {p.name: p.read_bytes() for p in (written.markdown, written.html)}
     _compare(got, GOLDEN / "minutes")
+
+
+def test_a_pack_of_format_version_1_still_verifies(tmp_path: Path) -> None:
+    """Version 1's log.csv carries every payload whole; the verifier still rebuilds each of
+    its rows from log.jsonl with version 1's definition, so a changed row is still caught."""
+    v1 = GOLDEN / "pack-format-1"
+    assert json.loads((v1 / "manifest.json").read_text())["version"] == 1
+    trusted = anchoring.public_raw(KEY.public_key())
+    report = verify_pack(v1, trusted)
+    assert report.ok, report.problems
+    assert report.events_checked == 35 and report.files_checked == 14
+    copy = shutil.copytree(v1, tmp_path / "v1")
+    rows = (copy / "log.csv").read_bytes().split(b"\r\n")
+    assert rows[0] == b"seq,ts,actor,action,target,exercise,payload,prev_hash,hash"
+    rows[1] = rows[1].replace(b",bob,", b",eve,", 1)
+    (copy / "log.csv").write_bytes(b"\r\n".join(rows))
+    assert verify_pack(copy, trusted).problems == [
+        "log.csv: SHA-256 differs from the manifest: the file was changed",
+        "log.csv row 2 (event 3): differs from log.jsonl",
+    ]

@@ -352,9 +352,11 @@ def test_evidence_csvs_mark_hidden_characters(october: tuple[Path, str]) -> None
     (incident,) = _csv(pack / "incidents.csv")
     assert incident["title"] == INCIDENT_SHOWN
     log = _csv(pack / "log.csv")
-    # the source's own text with the characters raw: shown escaped, and still the same JSON
-    assert "\\u202e" in log[1]["payload"]
-    assert json.loads(log[1]["payload"])["alert"]["raw"]["rule"]["description"] == TITLE
+    # the source's own text with the characters raw: the summary shows them escaped
+    assert log[1]["action"] == "alert.ingested" and "\\u202e" in log[1]["summary"]
+    assert (
+        log[1]["summary"].startswith("severity=") and printable(TITLE, single_line=True) in log[1]["summary"]
+    )
 
 
 def test_json_files_of_the_pack_keep_the_exact_values(october: tuple[Path, str]) -> None:

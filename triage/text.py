@@ -87,6 +87,8 @@ def printable(value: object, *, single_line: bool = False, limit: int | None = N
     which shows them as ``\\t`` and ``\\n``. ``limit`` cuts the text (before escaping).
     """
     s = "" if value is None else str(value)
+    if s.isascii() and s.isprintable() and (limit is None or len(s) <= limit):
+        return s  # nothing to escape or cut (most text): no regular expression run
     if limit is not None and len(s) > limit:
         s = s[: max(limit - 1, 0)] + "…"
     s = (_HIDDEN_ASCII if s.isascii() else HIDDEN).sub(_escape, s)

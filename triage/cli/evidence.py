@@ -26,7 +26,12 @@ def evidence_group() -> None:
 @evidence_group.command("export")
 @month_option
 @click.option("--out", "out_dir", help="Pack directory to create (default: ./evidence-YYYY-MM).")
-@click.option("--zip", "make_zip", is_flag=True, help="Write one zip file (OUT.zip) instead of a directory.")
+@click.option(
+    "--zip",
+    "make_zip",
+    is_flag=True,
+    help="Write one zip file (OUT.zip), every file deflated, instead of a directory: the form to hand over.",
+)
 @signing_key_option("Private signing key (default: the configured signing_key).")
 @click.option(
     "--exercises-dir",

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,8 @@ from triage.errors import CommandRejected, SigningError
 from triage.evidence import metrics, pack, report
 from triage.evidence.period import Period, month_period
 from triage.evidence.sections import Exporter
+from triage.evidence.sink import PackSink
 from triage.evidence.writer_base import ExportRequest as ExportRequest  # re-exported: the public request
-from triage.evidence.writer_base import _sha256_file
 from triage.store.anchor import key_id, public_raw
 from triage.store.verify import verify_workspace
 from triage.store.workspace import Workspace
@@ -46,12 +45,6 @@ class ExportResult:
     files: int
 
 
-def _zip_dir(src: Path, dest: Path, root_name: str) -> None:
-    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(p for p in src.rglob("*") if p.is_file()):
-            zf.write(path, f"{root_name}/{path.relative_to(src).as_posix()}")
-
-
 def export_pack(ws: Workspace, req: ExportRequest) -> ExportResult:
     period = month_period(req.month, req.timezone)
     if period.end > utc_now():
@@ -67,12 +60,12 @@ def export_pack(ws: Workspace, req: ExportRequest) -> ExportResult:
     pub = public_raw(req.key.public_key())
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=final.parent))
+    partial = final.with_name(final.name + ".partial")
+    sink = PackSink(work, partial if req.make_zip else None, out.name)
     try:
         with tempfile.TemporaryDirectory(prefix="triage-evidence-") as tmp:
-            result = _export(ws, req, period, work, Path(tmp) / "scratch.db", pub)
+            result = _export(ws, req, period, work, Path(tmp) / "scratch.db", pub, sink)
         if req.make_zip:
-            partial = final.with_name(final.name + ".partial")
-            _zip_dir(work, partial, out.name)
             os.replace(partial, final)
             shutil.rmtree(work)
         else:
@@ -80,15 +73,19 @@ def export_pack(ws: Workspace, req: ExportRequest) -> ExportResult:
                 final.rmdir()
             os.replace(work, final)
     except BaseException:
+        sink.abort()
         shutil.rmtree(work, ignore_errors=True)
+        partial.unlink(missing_ok=True)
         raise
     result.path = final
     return result
 
 
 def _export(
-    ws: Workspace, req: ExportRequest, period: Period, work: Path, scratch: Path, pub: bytes
+    ws: Workspace, req: ExportRequest, period: Period, work: Path, scratch: Path, pub: bytes, sink: PackSink
 ) -> ExportResult:
+    """Write the pack's files into ``work``, each section's handed to ``sink`` (hashed, and
+    zipped for a zipped pack, beside the next section) once written."""
     conn = ws.conn
     ex = Exporter(ws, req, period, work, scratch)
     with ws.snapshot():  # one snapshot of the workspace for the whole export
@@ -104,6 +101,7 @@ def _export(
             )
         ex.say(f"exporting {period.month}: events {before + 1:,} to {end_seq:,}")
         log = ex.write_log(before, end_seq)
+        sink.add_new()
         n_alerts = ex.write_alerts(end_seq)
         ex.say(f"alerts: {n_alerts:,} received in {period.month}; checking carried-over targets and backlog")
         ex.carried_over(before, end_seq)
@@ -114,6 +112,7 @@ def _export(
         signoffs = ex.write_signoffs()
         handovers = ex.write_handovers(before, end_seq)
         suppressions = ex.write_suppressions(end_seq, log["suppressed"])
+        sink.add_new()
         ex.say("verifying the whole chain")
         verification = verify_workspace(
             conn, ws.id, anchor_files=[p for p in req.anchor_files if p.exists()], public_key=pub
@@ -185,19 +184,14 @@ def _export(
     (work / pack.REPORT_MD).write_text(report.markdown(report_data), encoding="utf-8")
     (work / pack.REPORT_HTML).write_text(report.html(report_data), encoding="utf-8")
     (work / pack.PUBLIC_KEY).write_bytes(_public_pem(req.key))
-    files = sorted(
-        (p.relative_to(work).as_posix(), p)
-        for p in work.rglob("*")
-        if p.is_file() and p.relative_to(work).as_posix() not in pack.UNLISTED
-    )
-    manifest["files"] = [
-        {"path": name, "sha256": _sha256_file(p), "bytes": p.stat().st_size} for name, p in files
-    ]
+    sink.add_new()
+    manifest["files"] = files = sink.files()
     data = pack.manifest_bytes(manifest)
     (work / pack.MANIFEST).write_bytes(data)
     (work / pack.SIGNATURE).write_text(
         base64.b64encode(req.key.sign(data)).decode("ascii") + "\n", encoding="ascii"
     )
+    sink.finish(pack.MANIFEST, pack.SIGNATURE)
     return ExportResult(
         path=work,
         month=period.month,

@@ -2,21 +2,24 @@
 
 File names, the columns of every CSV, how a cell is encoded, how a ``log.jsonl`` line and a
 ``log.csv`` row are built from an event, the manifest's keys and the format's name and
-version. The exporter writes with these functions and the verifier rebuilds with the same
-ones, so the two cannot drift apart. The verifier stands alone (an auditor runs it without a
-workspace): this module depends on nothing but ``triage.store.chain``, ``triage.text`` (which
-characters a cell shows escaped; standard library only) and the standard library.
+version (and the one definition of version 1 that differs, ``log.csv``'s rows, so that the
+verifier still reads packs of that version). The exporter writes with these functions and
+the verifier rebuilds with the same ones, so the two cannot drift apart. The verifier stands
+alone (an auditor runs it without a workspace): this module depends on nothing but
+``triage.store.chain``, ``triage.text`` (which characters a cell shows escaped; standard
+library only) and the standard library.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, TypedDict
 
-from triage.domain.events import ALERT_CLOSED, EVIDENCE_SIGNED, SHIFT_HANDOVER
+from triage.domain.events import ALERT_CLOSED, ALERT_INGESTED, EVIDENCE_SIGNED, SHIFT_HANDOVER
 from triage.domain.logged import marked_exercise
 from triage.store.chain import canonical
 from triage.text import printable
@@ -25,7 +28,10 @@ if TYPE_CHECKING:
     from _csv import Writer
 
 FORMAT = "triage-evidence-pack"
-VERSION = 1
+# 2: log.csv shows each event's payload as a short summary and its SHA-256 instead of whole
+# (version 1 carried every payload twice at full size: in log.jsonl and in log.csv).
+VERSION = 2
+READABLE_VERSIONS = (1, 2)  # what the verifier reads
 
 # -- file names ---------------------------------------------------------------------------
 
@@ -76,7 +82,8 @@ ALERT_COLUMNS = [
     "acknowledge_target", "close_due", "close_target", "time_to_acknowledge_s", "time_to_close_s",
     "incident", "duplicate_of",
 ]  # fmt: skip
-LOG_COLUMNS = ["seq", "ts", "actor", "action", "target", "exercise", "payload", "prev_hash", "hash"]
+LOG_COLUMNS = ["seq", "ts", "actor", "action", "target", "exercise", "summary", "payload_sha256"]
+LOG_COLUMNS_V1 = ["seq", "ts", "actor", "action", "target", "exercise", "payload", "prev_hash", "hash"]
 TIMELINE_COLUMNS = ["seq", "ts", "actor", "action", "target", "payload", "hash"]
 BACKLOG_COLUMNS = [
     "id", "severity", "status", "assignee", "rule", "title", "ingested_at", "age_at_month_end_s",
@@ -114,13 +121,16 @@ def cell(value: object) -> str:
     characters: ``triage.text``) are shown escaped (``\\u202e``), and a cell starting with
     ``=`` would be run as a formula: such cells get a leading apostrophe (the JSON Lines
     files keep every value exactly)."""
-    if value is None:
+    if type(value) is str:  # most cells: plain ASCII text needs no escaping (as printable says)
+        s = value if value.isascii() and value.isprintable() else printable(value)
+    elif value is None:
         return ""
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
+    elif isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".")
-    s = printable(value)
+    else:
+        s = printable(value)
     return "'" + s if s.startswith(_FORMULA_START) else s
 
 
@@ -179,23 +189,84 @@ def payload_text(body: str, payload: Any) -> str:
     return canonical(payload)
 
 
+SUMMARY_CHARS = 120  # of a log.csv summary, before escaping
+_ALERT_SUMMARY = ("severity", "title", "rule_name", "host", "user", "doc_id")
+
+
+def _short(value: object) -> str:  # a value of a summary
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def summary(action: object, payload: object) -> str:
+    """A short line about an event's payload for a reader of ``log.csv``: its fields as
+    ``key=value``, by key, nested values after the others (an ingested alert: its severity,
+    title, rule, host, user and document id), empty ones left out, cut to ``SUMMARY_CHARS``
+    and shown on one line with hidden characters escaped. Any payload gives a summary (the
+    verifier rebuilds it from bodies it does not trust)."""
+    if not isinstance(payload, dict):
+        return printable(_short(payload), single_line=True, limit=SUMMARY_CHARS)
+    alert = payload.get("alert")
+    if action == ALERT_INGESTED and isinstance(alert, dict):
+        items = [(k, alert.get(k)) for k in _ALERT_SUMMARY]
+    else:
+        items = sorted(payload.items(), key=lambda kv: (isinstance(kv[1], dict | list), str(kv[0])))
+    text = "; ".join(f"{k}={_short(v)}" for k, v in items if v not in (None, "", [], {}))
+    return printable(text, single_line=True, limit=SUMMARY_CHARS)
+
+
 def log_row(seq: int, body: str, d: Mapping[str, Any], prev_hash: str, hash_: str) -> list[str]:
     """One row of ``log.csv`` (``LOG_COLUMNS``) from an event's stored ``body`` and what it
-    decodes to (``d``). The exporter writes this row and the verifier rebuilds it from
-    ``log.jsonl`` with this same function; it needs nothing but the body."""
-    return cells(
-        [
-            seq,
-            d.get("ts"),
-            d.get("actor"),
-            d.get("action"),
-            d.get("target"),
-            d.get("exercise"),
-            payload_text(body, d.get("payload")),
-            prev_hash,
-            hash_,
-        ]
-    )
+    decodes to (``d``): what a reader opens in a spreadsheet, the event's own fields, a summary
+    and ``payload_sha256``, the SHA-256 of the payload's text exactly as the body holds it
+    (``payload_text``, UTF-8); the hashes are in ``log.jsonl``, found by ``seq``. The exporter
+    writes this row and the verifier rebuilds it from ``log.jsonl`` with this same function."""
+    payload, action = d.get("payload"), d.get("action")
+    text = payload_text(body, payload)
+    key = (action, text) if type(action) is str and len(text) <= _SEEN_TEXT else None
+    seen = _SEEN.get(key)  # a payload seen before: its summary and digest are not made again
+    if seen is None:
+        seen = (cell(summary(action, payload)), hashlib.sha256(text.encode("utf-8")).hexdigest())
+        if key is not None:
+            if len(_SEEN) >= _SEEN_MAX:
+                _SEEN.clear()
+            _SEEN[key] = seen
+    head = [seq, d.get("ts"), d.get("actor"), action, d.get("target"), d.get("exercise")]
+    return [*(_plain(v) or cell(v) for v in head), *seen]
+
+
+def _plain(v: object) -> str | None:
+    """``cell(v)`` for a sequence number or plain ASCII text (nearly every header cell), or None."""
+    if type(v) is int:
+        return str(v) if v >= 0 else None
+    if type(v) is str and v.isascii() and v.isprintable() and not v.startswith(_FORMULA_START):
+        return v
+    return None
+
+
+# Payloads repeat (an acknowledgement's, a step's, a note): the last few thousand small ones
+_SEEN: dict[Any, tuple[str, str]] = {}  # (action, text): (summary, digest); None is never a key
+_SEEN_MAX, _SEEN_TEXT = 4096, 512
+
+
+def log_row_v1(seq: int, body: str, d: Mapping[str, Any], prev_hash: str, hash_: str) -> list[str]:
+    """A row of ``log.csv`` in format version 1 (``LOG_COLUMNS_V1``): the payload whole, as
+    the body holds it. Only the verifier uses it, for packs of that version."""
+    head = [seq, d.get("ts"), d.get("actor"), d.get("action"), d.get("target"), d.get("exercise")]
+    return cells([*head, payload_text(body, d.get("payload")), prev_hash, hash_])
+
+
+LogRow = Callable[[int, str, Mapping[str, Any], str, str], list[str]]
+# log.csv's header and rows, by the format version of the pack.
+LOG_CSV_FORMATS: dict[int, tuple[list[str], LogRow]] = {
+    1: (LOG_COLUMNS_V1, log_row_v1),
+    2: (LOG_COLUMNS, log_row),
+}
 
 
 def timeline_row(seq: int, body: str, d: Mapping[str, Any], hash_: str) -> list[str]:
@@ -368,13 +439,15 @@ def _not_json(name: str) -> Any:
 
 
 def read_manifest(data: bytes) -> Manifest:
-    """The manifest of a pack of this format and version, checked to have every key with
-    its type; ValueError says what is wrong."""
+    """The manifest of a pack of this format and of a version the verifier reads, checked to
+    have every key with its type; ValueError says what is wrong."""
     doc = json.loads(data, parse_constant=_not_json)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError("not a triage evidence pack manifest")
-    if doc.get("version") != VERSION:
-        raise ValueError(f"pack format version {doc.get('version')!r} is not supported (only {VERSION})")
+    version = doc.get("version")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        versions = " and ".join(map(str, READABLE_VERSIONS))
+        raise ValueError(f"pack format version {version!r} is not supported (this verifier reads {versions})")
     problem = _shape_problem(doc, Manifest, "")
     if problem:
         raise ValueError(problem)

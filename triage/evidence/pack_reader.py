@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,9 @@ from triage.evidence.pack import (
 )
 
 MAX_PROBLEMS_PER_FILE = 50  # listed per file; the rest are counted
+# What reading a damaged member of a zipped pack raises: its CRC-32 differs, its deflate
+# stream is broken, it is cut short.
+ZIP_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
 @dataclass
@@ -138,8 +142,13 @@ class PackFiles:
         return name in self._zip_names if self.zip is not None else (self.path / name).is_file()
 
     def text_lines(self, name: str) -> Iterator[str]:
+        """The file's lines; a damaged zip member's end at the damage (which the file's hash
+        check, run on every file first, reports)."""
         with self.open(name) as fh:
-            yield from io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
+            try:
+                yield from io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
+            except ZIP_DAMAGE:
+                return
 
     def close(self) -> None:
         if self.zip is not None:

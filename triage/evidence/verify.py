@@ -33,7 +33,13 @@ from triage.evidence.pack import (
     signoff_entry,
     signoff_target,
 )
-from triage.evidence.pack_reader import MAX_PROBLEMS_PER_FILE, FileProblems, PackFiles, PackReport
+from triage.evidence.pack_reader import (
+    MAX_PROBLEMS_PER_FILE,
+    ZIP_DAMAGE,
+    FileProblems,
+    PackFiles,
+    PackReport,
+)
 from triage.evidence.verify_log import check_log, read_record, rebuilt_line
 from triage.evidence.verify_sections import check_sections
 from triage.store.anchor import key_id, record_hash
@@ -152,9 +158,13 @@ def _check_files(pack: PackFiles, files: list[FileEntry], report: PackReport) ->
             report.problems.append(f"{name}: listed in the manifest but missing from the pack")
             continue
         h = hashlib.sha256()
-        with pack.open(name) as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
+        try:
+            with pack.open(name) as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+        except ZIP_DAMAGE as exc:
+            report.problems.append(f"{name}: cannot be read from the zip ({exc}): the file was changed")
+            continue
         report.files_checked += 1
         if h.hexdigest() != entry["sha256"]:
             report.problems.append(f"{name}: SHA-256 differs from the manifest: the file was changed")

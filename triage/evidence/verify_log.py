@@ -1,5 +1,6 @@
 """The log excerpt's checks: log.jsonl's hash chain recomputed from the stored bodies, every
-line and every log.csv row rebuilt from its body with the pack format's own definitions."""
+line and every log.csv row rebuilt from its body with the pack format's own definitions (of
+the pack's format version: log.csv's rows differ between versions 1 and 2)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from triage.evidence.pack import (
-    LOG_COLUMNS,
     LOG_CSV,
+    LOG_CSV_FORMATS,
     LOG_JSONL,
     MANIFEST,
+    LogRow,
     Manifest,
     csv_rows,
     log_line,
-    log_row,
 )
 from triage.evidence.pack_reader import FileProblems, PackFiles, PackReport
 from triage.store.chain import chain_hash
@@ -47,10 +48,12 @@ def rebuilt_line(seq: int, body: str, prev: str, stored: str, d: dict[str, Any])
         return None
 
 
-def rebuilt_row(seq: int, body: str, prev: str, stored: str, d: dict[str, Any]) -> list[str] | None:
+def rebuilt_row(
+    log_row: LogRow, seq: int, body: str, prev: str, stored: str, d: dict[str, Any]
+) -> list[str] | None:
     try:
         return log_row(seq, body, d, prev, stored)
-    except (ValueError, TypeError):  # a body whose payload cannot be encoded (NaN, ...)
+    except (ValueError, TypeError):  # a body whose payload cannot be encoded (NaN, a lone surrogate)
         return None
 
 
@@ -68,7 +71,7 @@ def check_log(pack: PackFiles, manifest: Manifest, wanted: set[int], report: Pac
     if not pack.exists(LOG_JSONL):
         jl.flush()
         return found
-    rows = _LogCsv(pack, cf)
+    rows = _LogCsv(pack, cf, manifest["version"])
     expected_seq = first_seq
     n = lineno = 0
     for lineno, line in enumerate(pack.text_lines(LOG_JSONL), 1):
@@ -95,7 +98,7 @@ def check_log(pack: PackFiles, manifest: Manifest, wanted: set[int], report: Pac
             jl.add(f"{where}: the record's fields disagree with its hashed body")
         elif line != rebuilt_line(seq, body, stored_prev, stored, d):
             jl.add(f"{where}: differs from the record the pack format builds from its body")
-        if row is not None and row != rebuilt_row(seq, body, stored_prev, stored, d):
+        if row is not None and row != rebuilt_row(rows.build, seq, body, stored_prev, stored, d):
             cf.add(f"{LOG_CSV} row {rows.count + 1} (event {seq}): differs from {LOG_JSONL}")
         if seq in wanted:
             found[seq] = stored
@@ -118,10 +121,12 @@ def check_log(pack: PackFiles, manifest: Manifest, wanted: set[int], report: Pac
 
 
 class _LogCsv:
-    """log.csv read along with log.jsonl, one row per record, its header checked."""
+    """log.csv read along with log.jsonl, one row per record, its header checked: both as
+    the pack's format ``version`` defines them."""
 
-    def __init__(self, pack: PackFiles, problems: FileProblems) -> None:
+    def __init__(self, pack: PackFiles, problems: FileProblems, version: int) -> None:
         self.problems = problems
+        columns, self.build = LOG_CSV_FORMATS[version]
         self.count = 0  # data rows read
         self.present = pack.exists(LOG_CSV)
         self.rows: Iterator[list[str]] = iter(())
@@ -129,8 +134,8 @@ class _LogCsv:
             return
         self.rows = csv_rows(pack.text_lines(LOG_CSV))
         header = self._read()
-        if header != LOG_COLUMNS:
-            problems.whole(f"{LOG_CSV}: the header is not {','.join(LOG_COLUMNS)}")
+        if header != columns:
+            problems.whole(f"{LOG_CSV}: the header is not {','.join(columns)}")
 
     def _read(self) -> list[str] | None:
         try:

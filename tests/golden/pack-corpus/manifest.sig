@@ -1,1 +1,1 @@
-DypkOwlUvrz9DgCJS65xp5ya1fc/t0Lci+pbU2urdPb/MbK2jzTsmx8esiBRvMmyltAikuBicrKLwVzJQBSHCA==
+tlfAR/Yfr6oO04TbgBlvNZP+6X8dTAXTZ2O2ngVLJ/+MTb7Y3GD0yWJbP363kfZKuxY8FmjKV4ivCF1pSIPGDg==
