@@ -15,23 +15,53 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import IO, TYPE_CHECKING, Any, TypedDict
+from typing import IO, TYPE_CHECKING, Any
 
 from triage.domain.events import ALERT_CLOSED, ALERT_INGESTED, EVIDENCE_SIGNED, SHIFT_HANDOVER
 from triage.domain.logged import marked_exercise
+from triage.evidence.manifest import (  # re-exported: the manifest is part of the format
+    FORMAT as FORMAT,
+)
+from triage.evidence.manifest import (
+    READABLE_VERSIONS as READABLE_VERSIONS,
+)
+from triage.evidence.manifest import (
+    VERSION as VERSION,
+)
+from triage.evidence.manifest import (
+    ChainEntry as ChainEntry,
+)
+from triage.evidence.manifest import (
+    FileEntry as FileEntry,
+)
+from triage.evidence.manifest import (
+    HeadEntry as HeadEntry,
+)
+from triage.evidence.manifest import (
+    LogEntry as LogEntry,
+)
+from triage.evidence.manifest import (
+    Manifest as Manifest,
+)
+from triage.evidence.manifest import (
+    PeriodEntry as PeriodEntry,
+)
+from triage.evidence.manifest import (
+    SignoffEntry as SignoffEntry,
+)
+from triage.evidence.manifest import (
+    manifest_bytes as manifest_bytes,
+)
+from triage.evidence.manifest import (
+    read_manifest as read_manifest,
+)
 from triage.store.chain import canonical
 from triage.text import printable
 
 if TYPE_CHECKING:
     from _csv import Writer
 
-FORMAT = "triage-evidence-pack"
-# 2: log.csv shows each event's payload as a short summary and its SHA-256 instead of whole
-# (version 1 carried every payload twice at full size: in log.jsonl and in log.csv).
-VERSION = 2
-READABLE_VERSIONS = (1, 2)  # what the verifier reads
 
 # -- file names ---------------------------------------------------------------------------
 
@@ -54,11 +84,17 @@ REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
 UNLISTED = frozenset({MANIFEST, SIGNATURE})  # the only files the manifest does not list
 # Every pack has these (listed in its manifest), whatever the month held.
-REQUIRED_FILES = (
+REQUIRED_FILES_V1 = (
     ALERTS_CSV, LOG_JSONL, LOG_CSV, INCIDENTS_CSV, BREACHES_CSV, BACKLOG_CSV, EXERCISES_CSV,
-    SIGNOFFS_JSONL, METRICS_JSON, VERIFICATION_JSON, REPORT_HTML, REPORT_MD, PUBLIC_KEY, HANDOVERS_CSV,
-    SUPPRESSIONS_CSV,
+    SIGNOFFS_JSONL, METRICS_JSON, VERIFICATION_JSON, REPORT_HTML, REPORT_MD, PUBLIC_KEY,
 )  # fmt: skip
+# Version 2 packs list the month's shift handovers and suppression rules too.
+REQUIRED_FILES = (*REQUIRED_FILES_V1, HANDOVERS_CSV, SUPPRESSIONS_CSV)
+
+
+def required_files(version: int) -> tuple[str, ...]:
+    """The files every pack of ``version`` has."""
+    return REQUIRED_FILES_V1 if version == 1 else REQUIRED_FILES
 
 
 def incident_timeline(incident_id: int) -> str:
@@ -293,13 +329,6 @@ def signoff_target(month: str) -> str:
     return f"evidence:{month}"
 
 
-class SignoffEntry(TypedDict):
-    seq: int
-    signed_by: str
-    signed_at: str
-    statement: str
-
-
 def signoff_entry(seq: int, d: Mapping[str, Any]) -> SignoffEntry:
     """The manifest's summary of one sign-off event (its body decoded: ``d``)."""
     return {"seq": seq, "signed_by": d["actor"], "signed_at": d["ts"], "statement": d["payload"]["statement"]}
@@ -338,117 +367,3 @@ def suppression_of_close(d: Mapping[str, Any]) -> int | None:
         return None
     rule = (d.get("payload") or {}).get("suppression")
     return rule if isinstance(rule, int) and not isinstance(rule, bool) else None
-
-
-# -- the manifest ------------------------------------------------------------------------
-
-
-class PeriodEntry(TypedDict):
-    start: str
-    end: str
-
-
-class LogEntry(TypedDict):
-    file: str
-    first_seq: int
-    last_seq: int
-    events: int
-    prev_hash: str
-
-
-class HeadEntry(TypedDict):
-    seq: int
-    hash: str
-
-
-class ChainEntry(TypedDict):
-    ok: bool
-    summary: str
-    problems: int
-
-
-class FileEntry(TypedDict):
-    path: str
-    sha256: str
-    bytes: int
-
-
-class Manifest(TypedDict):
-    """``manifest.json``: every key the exporter writes and the verifier reads."""
-
-    format: str
-    version: int
-    workspace: str
-    month: str
-    timezone: str
-    period: PeriodEntry
-    generated_at: str
-    generated_by: str
-    log: LogEntry
-    head_at_month_end: HeadEntry
-    head_at_export: HeadEntry
-    chain_verification: ChainEntry
-    checkpoints: list[dict[str, Any]]
-    signoffs: list[SignoffEntry]
-    key_id: str
-    public_key: str
-    files: list[FileEntry]
-
-
-def manifest_bytes(manifest: Manifest) -> bytes:
-    """The manifest as written (and signed): indented JSON, sorted keys, ASCII."""
-    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
-
-
-def _shape_problem(value: object, hint: Any, where: str) -> str | None:
-    """Why ``value`` does not have the type ``hint`` (a TypedDict, list, dict, str, int,
-    bool or Any), or None."""
-    origin = typing.get_origin(hint)
-    if hint is Any:
-        return None
-    if typing.is_typeddict(hint):
-        if not isinstance(value, dict):
-            return f"{where} is not an object"
-        for key, sub in typing.get_type_hints(hint).items():
-            if key not in value:
-                return f"{where}{key} is missing"
-            problem = _shape_problem(value[key], sub, f"{where}{key}.")
-            if problem:
-                return problem
-        return None
-    where = where.rstrip(".") or "the manifest"
-    if origin is list:
-        if not isinstance(value, list):
-            return f"{where} is not a list"
-        (item,) = typing.get_args(hint)
-        for i, v in enumerate(value):
-            problem = _shape_problem(v, item, f"{where}[{i}].")
-            if problem:
-                return problem
-        return None
-    if origin is dict:
-        return None if isinstance(value, dict) else f"{where} is not an object"
-    if hint is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else f"{where} is not an integer"
-    return None if isinstance(value, hint) else f"{where} is not a {hint.__name__}"
-
-
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def read_manifest(data: bytes) -> Manifest:
-    """The manifest of a pack of this format and of a version the verifier reads, checked to
-    have every key with its type; ValueError says what is wrong."""
-    doc = json.loads(data, parse_constant=_not_json)
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ValueError("not a triage evidence pack manifest")
-    version = doc.get("version")
-    if isinstance(version, bool) or version not in READABLE_VERSIONS:
-        versions = " and ".join(map(str, READABLE_VERSIONS))
-        raise ValueError(f"pack format version {version!r} is not supported (this verifier reads {versions})")
-    problem = _shape_problem(doc, Manifest, "")
-    if problem:
-        raise ValueError(problem)
-    return typing.cast(Manifest, doc)

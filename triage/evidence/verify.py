@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from triage.evidence.pack import (
     MANIFEST,
     PUBLIC_KEY,
-    REQUIRED_FILES,
     SIGNATURE,
     SIGNOFF_ACTION,
     SIGNOFFS_JSONL,
@@ -30,6 +29,7 @@ from triage.evidence.pack import (
     FileEntry,
     Manifest,
     read_manifest,
+    required_files,
     signoff_entry,
     signoff_target,
 )
@@ -94,7 +94,7 @@ def _verify(pack: PackFiles, trusted: bytes | None, report: PackReport) -> None:
     report.month = manifest["month"]
 
     signing_key = _check_signature(pack, manifest, data, trusted, report)
-    _check_files(pack, manifest["files"], report)
+    _check_files(pack, manifest["files"], manifest["version"], report)
     wanted = {c["seq"] for c in manifest["checkpoints"] if isinstance(c.get("seq"), int)}
     hashes = check_log(pack, manifest, wanted, report)
     _check_checkpoints(manifest, signing_key, hashes, report)
@@ -149,7 +149,7 @@ def _check_signature(
     return pack_key
 
 
-def _check_files(pack: PackFiles, files: list[FileEntry], report: PackReport) -> None:
+def _check_files(pack: PackFiles, files: list[FileEntry], version: int, report: PackReport) -> None:
     listed: set[str] = set()
     for entry in files:
         name = entry["path"]
@@ -168,7 +168,7 @@ def _check_files(pack: PackFiles, files: list[FileEntry], report: PackReport) ->
         report.files_checked += 1
         if h.hexdigest() != entry["sha256"]:
             report.problems.append(f"{name}: SHA-256 differs from the manifest: the file was changed")
-    for required in sorted(set(REQUIRED_FILES) - listed):
+    for required in sorted(set(required_files(version)) - listed):
         report.problems.append(f"{required}: not listed in the manifest, and every pack has it")
     for extra in sorted(pack.names() - listed - UNLISTED):
         report.problems.append(f"{extra}: not listed in the manifest (added to the pack)")
