@@ -264,12 +264,20 @@ def create_first_close(db: Database) -> None:
     )
 
 
+def drop_unused_indexes(db: Database) -> None:
+    """Indexes no query plans with (``tests/test_indexes.py`` checks every one left): each costs
+    every ingested alert a B-tree insert. Nothing reads alerts by ``fired_at`` alone (related
+    alerts look it up after the host, user or rule)."""
+    db.executescript("DROP INDEX IF EXISTS alerts_fired;")
+
+
 def recreate_projections(db: Database) -> None:
     """The projection tables as the latest migration leaves them (used by rebuild)."""
     create_projections(db)
     create_queue_indexes(db)
     create_content_tracking(db)
     create_first_close(db)
+    drop_unused_indexes(db)
 
 
 @migrations()
@@ -342,6 +350,11 @@ def m006_escalation_leaves_the_previous_incident(db: Database) -> None:
         )
 
 
+@migrations()
+def m007_drop_unused_indexes(db: Database) -> None:
+    drop_unused_indexes(db)
+
+
 # Every migration in the order it applies: the PostgreSQL backend runs the same functions.
 MIGRATION_ORDER = (
     m001_initial,
@@ -350,4 +363,5 @@ MIGRATION_ORDER = (
     m004_content_digests,
     m005_first_close,
     m006_escalation_leaves_the_previous_incident,
+    m007_drop_unused_indexes,
 )
