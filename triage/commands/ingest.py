@@ -29,7 +29,7 @@ from triage.store.chain import canonical, canonical_with
 from triage.store.identity import changed_fields, content_digest, source_document, without_field
 from triage.store.workspace import Event, Writer
 
-INGEST_BATCH = 500
+INGEST_BATCH = 2000  # records per transaction (a commit's cost is paid once per batch)
 MAX_REASON = 500
 
 
