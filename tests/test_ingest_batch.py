@@ -22,8 +22,11 @@ from triage.commands import Commands, IngestResult
 from triage.commands.ingest import Ingest
 from triage.domain import events as ev
 from triage.playbooks import PlaybookSet
+from triage.sources.base import unwrap_hit
 from triage.sources.files import FileSource
 from triage.store import projection
+from triage.store.chain import canonical
+from triage.store.identity import content_digest
 from triage.store.workspace import Workspace, Writer
 
 from .conftest import drop_pg_schema
@@ -148,3 +151,26 @@ def test_a_batched_ingest_logs_exactly_what_one_by_one_appends_log(
     assert [r[1:] for r in log] == [r[1:] for r in one_by_one[1]]  # the same bodies and hashes
     assert [r[0] for r in log] == list(range(1, len(log) + 1))
     assert digest == one_by_one[2]
+
+
+def test_a_polled_hit_is_logged_as_the_canonical_encoding_of_its_payload(
+    ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    """Hits a search client decoded have no source text: the log holds the canonical JSON of
+    the payload (the document encoded once, for its digest and the body)."""
+    nested = {"b": [1, {"z": None, "a": True}]}
+    hits = [_elastic(i, note="caf\u00e9 \u2603", score=0.1 + i, nested=nested) for i in range(3)]
+    hits[0]["sort"] = [1759399200000, 7]
+    records = [unwrap_hit("prod", f"{h['_index']}/{h['_id']}", h) for h in hits]
+    assert all(r.text is None for r in records)
+    cmds = Commands(ws, playbooks, "alice")
+    result = cmds.ingest_polled(records, source="prod", profile=None, cursor_ms=None)
+    assert result.ingested == 3
+    rows = ws.conn.execute("SELECT body FROM events WHERE action = ? ORDER BY seq", (ev.ALERT_INGESTED,))
+    bodies = [r[0] for r in rows]
+    assert len(bodies) == 3
+    for body, hit in zip(bodies, hits, strict=True):
+        decoded = json.loads(body)
+        assert canonical(decoded) == body
+        assert decoded["payload"]["alert"]["raw"] == hit
+        assert decoded["payload"]["digest"] == content_digest(hit["_source"])

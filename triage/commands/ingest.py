@@ -26,7 +26,13 @@ from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
 from triage.store.backend import Conn, OperationalError
 from triage.store.chain import canonical, canonical_with
-from triage.store.identity import changed_fields, content_digest, source_document, without_field
+from triage.store.identity import (
+    DIGEST_PREFIX,
+    changed_fields,
+    content_digest,
+    source_document,
+    without_field,
+)
 from triage.store.workspace import Event, Writer
 
 INGEST_BATCH = 2000  # records per transaction (a commit's cost is paid once per batch)
@@ -40,6 +46,7 @@ class _Item:
     reason: str | None = None  # why it is quarantined
     key: str = ""
     digest: str = ""
+    raw_text: str | None = None  # the JSON text of the kept document: as received, or canonical
 
 
 @dataclass
@@ -134,7 +141,17 @@ class Ingest:
 
     def _identify(self, item: _Item, *, from_index: bool) -> _Item:
         assert item.alert is not None
-        item.digest = content_digest(item.record.doc)
+        rec = item.record
+        item.raw_text = rec.text
+        if rec.text is None and isinstance(rec.raw, dict) and rec.raw.get("_source") is rec.doc:
+            # A search hit decoded by the client: its document is encoded once, for its digest
+            # and, embedded in the hit's canonical text, for the event's body.
+            doc_text = canonical(rec.doc)
+            item.digest = DIGEST_PREFIX + hashlib.sha256(doc_text.encode("ascii")).hexdigest()
+            rest = {k: v for k, v in rec.raw.items() if k != "_source"}
+            item.raw_text = canonical_with(rest, "_source", doc_text)
+        else:
+            item.digest = content_digest(rec.doc)
         item.key = alert_key(item.alert, item.record.doc, item.digest, from_index=from_index)
         return item
 
@@ -263,9 +280,9 @@ class Ingest:
         head.update(extra)
         payload = {**head, "alert": {**summary, "raw": alert.raw}}
         payload_json = None
-        if item.record.text is not None:
+        if item.raw_text is not None:
             # Keep the source's own JSON text: exact evidence, and no re-encoding of the document.
-            payload_json = canonical_with(head, "alert", canonical_with(summary, "raw", item.record.text))
+            payload_json = canonical_with(head, "alert", canonical_with(summary, "raw", item.raw_text))
         args = (self.c.actor, ev.ALERT_INGESTED, f"alert:{alert_id}", payload)
         if staged is None:
             w.append(*args, payload_json=payload_json)
@@ -282,7 +299,7 @@ class Ingest:
             "status": status if isinstance(status, str) else None,
         }
         payload = {**head, "raw": item.alert.raw}
-        text = item.record.text
+        text = item.raw_text
         payload_json = canonical_with(head, "raw", text) if text is not None else None
         w.append(self.c.actor, ev.ALERT_UPDATED, f"alert:{k.alert_id}", payload, payload_json=payload_json)
 
