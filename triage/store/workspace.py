@@ -36,10 +36,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    # A large workspace's indexes take each ingested alert to a page of their own: a page cache
-    # larger than the default 2 MiB (allocated as used) keeps them from being read back from
-    # the OS, and a checkpoint every 20,000 pages of log instead of 1,000 copies a page that
-    # several commits changed into the file once.
+    # A large workspace's indexes put each new alert on a page of its own: a cache past the default
+    # 2 MiB (allocated as used) and fewer checkpoints write each such page fewer times.
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
     return conn
@@ -120,11 +118,10 @@ class Writer:
             projection.apply_many(self.conn, prepared)
 
     def mark(self) -> tuple[int, str, str]:
-        """The head as it is now, for ``restore``."""
         return self.seq, self.head, self.last_ts
 
     def restore(self, mark: tuple[int, str, str]) -> None:
-        """Go back to a head ``mark`` gave (events prepared since are dropped, never written)."""
+        """Back to a head ``mark`` gave: events prepared since are dropped, never written."""
         self.seq, self.head, self.last_ts = mark
 
     @contextmanager
