@@ -7,7 +7,7 @@ scripts/search-servers and stopped afterwards), then in one run times:
   - the ceiling: the opensearch-py client paging the index with a point in time and
     search_after (sorted by @timestamp and _shard_doc, as the poller does), touching every hit;
   - triage: `triage poll --once` into a fresh workspace, in its own process;
-and prints both rates, their ratio against the aim (80%), and the poller's peak RSS at N and
+and prints both rates, their ratio against the aim (50%), and the poller's peak RSS at N and
 at N/2, to show that memory does not grow with the size of the index (pages are streamed).
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-AIM = 0.8
+AIM = 0.5  # issue 14
 
 
 def http(url: str, method: str = "GET", body: str | None = None) -> Any:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from triage.app.prefetch import Prefetch
 from triage.clock import epoch_s, now_ts
 from triage.commands import Commands, IngestResult
 from triage.errors import SourceError, SourceUnavailable, WorkspaceError
@@ -215,7 +216,17 @@ class Poller:
         result = PassResult(self.cfg.name)
         cursor = self.cursor()
         result.cursor_ms = cursor
-        for hits, timed in self._all_pages(cursor):
+        with Prefetch(self._all_pages(cursor)) as pages:
+            self._ingest_pages(pages, cursor, result)
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _ingest_pages(
+        self, pages: Iterator[tuple[list[dict[str, Any]], bool]], cursor: int | None, result: PassResult
+    ) -> None:
+        """Map and write page after page (the next one is fetched meanwhile), each in one
+        transaction with the cursor it reaches."""
+        for hits, timed in pages:
             records: list[RawRecord] = []
             for hit in hits:
                 where = f"{hit.get('_index')}/{hit.get('_id')}"
@@ -240,8 +251,6 @@ class Poller:
                 result.cursor_ms = page_cursor
             if self.stop.is_set():  # stop after the batch just committed
                 break
-        result.seconds = time.monotonic() - started
-        return result
 
     def _all_pages(self, cursor: int | None) -> Iterator[tuple[list[dict[str, Any]], bool]]:
         for index, timed in self._targets():

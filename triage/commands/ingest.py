@@ -9,12 +9,15 @@ cannot be read, mapped or stored is quarantined with its reason, and the rest of
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from triage.clock import now_ts
 from triage.commands.base import CommandBase
+from triage.commands.ingest_result import IngestResult as IngestResult
 from triage.commands.suppressions import ActiveRules, close_if_suppressed
 from triage.domain import events as ev
 from triage.domain.alert import Alert, Severity, escape_surrogates
@@ -23,69 +26,19 @@ from triage.mapping import PROFILES, map_document
 from triage.mapping.lookup import get
 from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
-from triage.store.backend import OperationalError
+from triage.store.backend import Conn, OperationalError
 from triage.store.chain import canonical, canonical_with
-from triage.store.identity import changed_fields, content_digest, source_document, without_field
-from triage.store.workspace import Writer
+from triage.store.identity import (
+    DIGEST_PREFIX,
+    changed_fields,
+    content_digest,
+    source_document,
+    without_field,
+)
+from triage.store.workspace import Event, Writer
 
-INGEST_BATCH = 500
+INGEST_BATCH = 2000  # records per transaction (a commit's cost is paid once per batch)
 MAX_REASON = 500
-
-
-@dataclass
-class IngestResult:
-    ingested: int = 0  # new alerts
-    updated: int = 0  # new versions of alerts the source updates in place
-    present: int = 0  # the same content under the same key, received before
-    collisions: int = 0  # a known key with other content, stored as an alert of its own
-    quarantined: int = 0
-    quarantined_before: int = 0  # of ``present``: records quarantined when they were first read
-    suppressed: int = 0  # of ``ingested`` and ``collisions``: closed at once by a suppression rule
-    alert_ids: list[int] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # "origin location: reason"
-    collided: list[str] = field(default_factory=list)  # "origin location: what collided"
-
-    def add(self, other: IngestResult) -> None:
-        self.ingested += other.ingested
-        self.updated += other.updated
-        self.present += other.present
-        self.collisions += other.collisions
-        self.quarantined += other.quarantined
-        self.quarantined_before += other.quarantined_before
-        self.suppressed += other.suppressed
-        self.alert_ids.extend(other.alert_ids)
-        self.problems.extend(other.problems)
-        self.collided.extend(other.collided)
-
-    @property
-    def records(self) -> int:
-        """Every record read, each counted once under one outcome."""
-        return self.ingested + self.updated + self.present + self.collisions + self.quarantined
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "ingested": self.ingested,
-            "updated": self.updated,
-            "present": self.present,
-            "collisions": self.collisions,
-            "quarantined": self.quarantined,
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            **self.counts(),
-            "quarantined_before": self.quarantined_before,
-            "suppressed": self.suppressed,
-            "problems": self.problems,
-            "collided": self.collided,
-        }
-
-    def summary(self) -> str:
-        return (
-            f"{self.ingested} ingested, {self.updated} updated, {self.present} already present, "
-            f"{self.collisions} collisions, {self.quarantined} quarantined"
-            + (f" ({self.suppressed} closed by suppression rules)" if self.suppressed else "")
-        )
 
 
 @dataclass
@@ -95,6 +48,7 @@ class _Item:
     reason: str | None = None  # why it is quarantined
     key: str = ""
     digest: str = ""
+    raw_text: str | None = None  # the JSON text of the kept document: as received, or canonical
 
 
 @dataclass
@@ -129,10 +83,11 @@ def _reason(text: str) -> str:
 class Ingest:
     """The ingest commands of ``Commands``; every write goes through its workspace's writer."""
 
-    def __init__(self, commands: CommandBase) -> None:
+    def __init__(self, commands: CommandBase, *, batch_writes: bool = True) -> None:
         self.c = commands
         self.ws = commands.ws
         self._rules: ActiveRules | None = None
+        self.batch_writes = batch_writes  # False: every record in a savepoint of its own
 
     # -- reading and mapping -------------------------------------------------------------
 
@@ -189,7 +144,17 @@ class Ingest:
 
     def _identify(self, item: _Item, *, from_index: bool) -> _Item:
         assert item.alert is not None
-        item.digest = content_digest(item.record.doc)
+        rec = item.record
+        item.raw_text = rec.text
+        if rec.text is None and isinstance(rec.raw, dict) and rec.raw.get("_source") is rec.doc:
+            # A search hit decoded by the client: its document is encoded once, for its digest
+            # and, embedded in the hit's canonical text, for the event's body.
+            doc_text = canonical(rec.doc)
+            item.digest = DIGEST_PREFIX + hashlib.sha256(doc_text.encode("ascii")).hexdigest()
+            rest = {k: v for k, v in rec.raw.items() if k != "_source"}
+            item.raw_text = canonical_with(rest, "_source", doc_text)
+        else:
+            item.digest = content_digest(rec.doc)
         item.key = alert_key(item.alert, item.record.doc, item.digest, from_index=from_index)
         return item
 
@@ -213,35 +178,66 @@ class Ingest:
         return known
 
     def store(self, w: Writer, items: list[_Item], *, namespace: str | None = None) -> IngestResult:
-        """Store mapped items and quarantine the rest, each record on its own: one that fails
-        is rolled back alone and quarantined with the reason. ``namespace`` prefixes keys."""
+        """Store mapped items and quarantine the rest, each record on its own: one that cannot
+        be stored is quarantined with the reason and the rest of the batch lands.
+        ``namespace`` prefixes keys.
+
+        The events are prepared in Python first and written with one statement per table
+        (``Writer.write``); should that write fail, the batch is stored again one record at a
+        time, each in a savepoint of its own, so that only the record at fault is quarantined.
+        Both ways make the same events (bodies and hashes) and rows. While a suppression rule is
+        in force, each new alert is tested against the rules as a stored row, right after its
+        ingest event: such a batch is stored one record at a time."""
+        if self.batch_writes and not ActiveRules.at(self.ws.conn, now_ts()).rules:
+            try:
+                with w.savepoint():
+                    return self._store(w, items, namespace, staged=[])
+            except OperationalError:
+                raise  # the workspace itself (locked, full, unwritable): not a record's fault
+            except Exception:  # noqa: BLE001, S110 - a record the batch write refused: one by one
+                pass
+        return self._store(w, items, namespace, staged=None)
+
+    def _store(
+        self, w: Writer, items: list[_Item], namespace: str | None, *, staged: list[Event] | None
+    ) -> IngestResult:
+        """With ``staged`` (a list), new alerts and quarantined records are prepared into it and
+        written together; without, every record is appended in a savepoint of its own."""
         result = IngestResult()
         conn = self.ws.conn
         self._rules = None  # the suppressions active now, read once per batch
         next_id = (conn.execute("SELECT max(id) FROM alerts").fetchone()[0] or 0) + 1
         prefix = escape_surrogates(f"{namespace}|") if namespace else ""
         known = self._known(sorted({prefix + it.key for it in items if it.alert is not None}))
+        quarantine = _Quarantine(conn, staged)
         for item in items:
             alert = item.alert
             if alert is None:
-                self._quarantine(w, item.record, item.reason or "unreadable", result)
+                self._quarantine(w, quarantine, item.record, item.reason or "unreadable", result)
                 continue
             key = prefix + item.key
             k = known.setdefault(key, _Known())
             if item.digest in k.digests:
                 result.present += 1
                 continue
+            updating = k.alert_id is not None and self._updates_in_place(alert, item.record.doc)
+            if updating and staged:
+                # an update reads the stored alert and its last document: write what is staged
+                # first (outside the record's try: a failed write is the batch's, not the record's)
+                w.write(staged)
+                staged.clear()
+            mark = w.mark()
             try:
-                with w.savepoint():
+                with w.savepoint() if staged is None or updating else contextlib.nullcontext():
                     if k.alert_id is None:
                         ingest_seq = w.seq + 1
-                        if self._new_alert(w, next_id, key, item, {}) is not None:
+                        if self._new_alert(w, next_id, key, item, {}, staged) is not None:
                             result.suppressed += 1
                         k.alert_id, k.content_seq = next_id, ingest_seq
                         result.ingested += 1
                         result.alert_ids.append(next_id)
                         next_id += 1
-                    elif self._updates_in_place(alert, item.record.doc):
+                    elif updating:
                         if self._own_write_back(k, item):
                             result.present += 1
                             continue
@@ -251,7 +247,7 @@ class Ingest:
                     else:
                         unique = f"{key}#{item.digest.removeprefix('sha256:')[:16]}"
                         extra = {"key": key, "collision_of": k.alert_id}
-                        if self._new_alert(w, next_id, unique, item, extra) is not None:
+                        if self._new_alert(w, next_id, unique, item, extra, staged) is not None:
                             result.suppressed += 1
                         result.collisions += 1
                         result.collided.append(
@@ -263,9 +259,13 @@ class Ingest:
             except OperationalError:
                 raise  # the workspace itself (locked, full, unwritable): not this record's fault
             except Exception as exc:  # noqa: BLE001 - one bad record must never fail its batch
-                self._quarantine(w, item.record, f"could not be stored ({type(exc).__name__}: {exc})", result)
+                w.restore(mark)
+                reason = f"could not be stored ({type(exc).__name__}: {exc})"
+                self._quarantine(w, quarantine, item.record, reason, result)
                 continue
             k.digests.add(item.digest)
+        if staged:
+            w.write(staged)
         return result
 
     def _updates_in_place(self, alert: Alert, doc: Any) -> bool:
@@ -273,9 +273,16 @@ class Ingest:
         return prof is not None and prof.rewrites(doc)
 
     def _new_alert(
-        self, w: Writer, alert_id: int, key: str, item: _Item, extra: dict[str, Any]
+        self,
+        w: Writer,
+        alert_id: int,
+        key: str,
+        item: _Item,
+        extra: dict[str, Any],
+        staged: list[Event] | None,
     ) -> int | None:
-        """Store a new alert; the id of the suppression rule that closed it at once, if one did."""
+        """Store a new alert; the id of the suppression rule that closed it at once, if one did
+        (a batch is staged only when no rule is in force)."""
         alert = item.alert
         assert alert is not None
         pb = self.c.playbooks.match(alert)
@@ -284,12 +291,14 @@ class Ingest:
         head.update(extra)
         payload = {**head, "alert": {**summary, "raw": alert.raw}}
         payload_json = None
-        if item.record.text is not None:
+        if item.raw_text is not None:
             # Keep the source's own JSON text: exact evidence, and no re-encoding of the document.
-            payload_json = canonical_with(head, "alert", canonical_with(summary, "raw", item.record.text))
-        event = w.append(
-            self.c.actor, ev.ALERT_INGESTED, f"alert:{alert_id}", payload, payload_json=payload_json
-        )
+            payload_json = canonical_with(head, "alert", canonical_with(summary, "raw", item.raw_text))
+        args = (self.c.actor, ev.ALERT_INGESTED, f"alert:{alert_id}", payload)
+        if staged is not None:
+            staged.append(w.prepare(*args, payload_json=payload_json))
+            return None
+        event = w.append(*args, payload_json=payload_json)
         if self._rules is None:  # the rules in force when the batch's first alert arrived
             self._rules = ActiveRules.at(self.ws.conn, event.ts)
         return close_if_suppressed(w, alert_id, self._rules)
@@ -304,7 +313,7 @@ class Ingest:
             "status": status if isinstance(status, str) else None,
         }
         payload = {**head, "raw": item.alert.raw}
-        text = item.record.text
+        text = item.raw_text
         payload_json = canonical_with(head, "raw", text) if text is not None else None
         w.append(self.c.actor, ev.ALERT_UPDATED, f"alert:{k.alert_id}", payload, payload_json=payload_json)
 
@@ -330,7 +339,9 @@ class Ingest:
             return False
         return canonical(without_field(before, field_name)) == canonical(without_field(doc, field_name))
 
-    def _quarantine(self, w: Writer, rec: RawRecord, reason: str, result: IngestResult) -> None:
+    def _quarantine(
+        self, w: Writer, quarantine: _Quarantine, rec: RawRecord, reason: str, result: IngestResult
+    ) -> None:
         """Log unreadable input with its reason; the same bad record again is already present."""
         origin, location, reason = _reason(rec.origin), _reason(rec.location), _reason(reason)
         raw = rec.raw
@@ -340,19 +351,41 @@ class Ingest:
             raw = rec.text if rec.text is not None else "(not kept: nested too deeply to encode)"
             kept = canonical([rec.origin, rec.location, raw])
         key = hashlib.sha256(kept.encode("ascii")).hexdigest()
-        if self.ws.conn.execute("SELECT 1 FROM quarantine WHERE dedup_key = ?", (key,)).fetchone():
+        if quarantine.holds(key):
             result.present += 1
             result.quarantined_before += 1
             return
-        qid = (self.ws.conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
-        w.append(
-            self.c.actor,
-            ev.INPUT_QUARANTINED,
-            f"quarantine:{qid}",
-            {"origin": origin, "location": location, "reason": reason, "raw": raw, "dedup_key": key},
-        )
+        payload = {"origin": origin, "location": location, "reason": reason, "raw": raw, "dedup_key": key}
+        quarantine.add(w, self.c.actor, key, payload)
         result.quarantined += 1
         result.problems.append(f"{origin} {location}: {reason}")
+
+
+class _Quarantine:
+    """The quarantine as one store sees it: what the table holds and what it staged since."""
+
+    def __init__(self, conn: Conn, staged: list[Event] | None) -> None:
+        self.conn = conn
+        self.staged = staged
+        self.keys: set[str] = set()  # staged, not written yet
+        self.next_id: int | None = None
+
+    def holds(self, key: str) -> bool:
+        if key in self.keys:
+            return True
+        found = self.conn.execute("SELECT 1 FROM quarantine WHERE dedup_key = ?", (key,)).fetchone()
+        return found is not None
+
+    def add(self, w: Writer, actor: str, key: str, payload: dict[str, Any]) -> None:
+        if self.next_id is None or self.staged is None:
+            self.next_id = (self.conn.execute("SELECT max(id) FROM quarantine").fetchone()[0] or 0) + 1
+        args = (actor, ev.INPUT_QUARANTINED, f"quarantine:{self.next_id}", payload)
+        if self.staged is None:
+            w.append(*args)
+        else:
+            self.staged.append(w.prepare(*args))
+            self.keys.add(key)
+        self.next_id += 1
 
 
 def playbook_snapshot(pb: Playbook | None, severity: Severity) -> dict[str, Any] | None:

@@ -57,8 +57,12 @@ def apply(conn: Conn, event: Event) -> None:
     _ref(conn, event.target, event.seq)
 
 
+_REF_INSERT = "INSERT OR IGNORE INTO timeline (ref, seq) VALUES (?, ?)"
+_CONTENT_INSERT = "INSERT OR IGNORE INTO alert_content (dedup_key, digest, alert_id, seq) VALUES (?, ?, ?, ?)"
+
+
 def _ref(conn: Conn, ref: str, seq: int) -> None:
-    conn.execute("INSERT OR IGNORE INTO timeline (ref, seq) VALUES (?, ?)", (ref, seq))
+    conn.execute(_REF_INSERT, (ref, seq))
 
 
 def _id(event: Event, kind: str) -> int:
@@ -91,10 +95,7 @@ def _insert(conn: Conn, table: str, row: dict[str, Any]) -> None:
 
 
 def _content(conn: Conn, key: str, digest: str, alert_id: int, seq: int) -> None:
-    conn.execute(
-        "INSERT OR IGNORE INTO alert_content (dedup_key, digest, alert_id, seq) VALUES (?, ?, ?, ?)",
-        (key, digest, alert_id, seq),
-    )
+    conn.execute(_CONTENT_INSERT, (key, digest, alert_id, seq))
 
 
 _COLS = ", ".join(ALERT_COLUMNS)
@@ -103,14 +104,50 @@ _ALERT_SELECT = f"SELECT {_COLS} FROM alerts WHERE id = ?"  # noqa: S608
 _SCALAR_COLUMNS = tuple(k for k in ALERT_COLUMNS if k not in LIST_COLUMNS)
 
 
-def _ingested(conn: Conn, event: Event) -> None:
-    """The hot path: one INSERT of the new state's row, no read."""
+def _ingested_state(event: Event) -> AlertState:
     _id(event, "alert")
     state = AlertState.ingested(event)
     if state.content_digest is None:  # logged before ingest events carried their digest
         state.content_digest = content_digest(source_document(event.payload["alert"]["raw"]))
+    return state
+
+
+def _ingested(conn: Conn, event: Event) -> None:
+    """The hot path: one INSERT of the new state's row, no read."""
+    state = _ingested_state(event)
+    assert state.content_digest is not None
     conn.execute(_ALERT_INSERT, tuple(state.row().values()))
     _content(conn, state.content_key, state.content_digest, state.id, event.seq)
+
+
+def apply_many(conn: Conn, events: list[Event]) -> None:
+    """``apply`` each event in order, with one statement per table for the runs of events that
+    only add rows (alerts ingested, records quarantined): the same rows as one by one."""
+    alerts: list[tuple[Any, ...]] = []
+    content: list[tuple[Any, ...]] = []
+    quarantined: list[tuple[Any, ...]] = []
+    refs: list[tuple[str, int]] = []
+
+    def flush() -> None:
+        tables = ((_ALERT_INSERT, alerts), (_CONTENT_INSERT, content), (_QUARANTINE_INSERT, quarantined))
+        for sql, rows in (*tables, (_REF_INSERT, refs)):
+            if rows:
+                conn.executemany(sql, rows)
+                rows.clear()
+
+    for event in events:
+        if event.action == ev.ALERT_INGESTED:
+            state = _ingested_state(event)
+            alerts.append(tuple(state.row().values()))
+            content.append((state.content_key, state.content_digest, state.id, event.seq))
+        elif event.action == ev.INPUT_QUARANTINED:
+            quarantined.append(_quarantine_row(event))
+        else:
+            flush()
+            apply(conn, event)
+            continue
+        refs.append((event.target, event.seq))
+    flush()
 
 
 def _alert_event(conn: Conn, event: Event) -> None:
@@ -172,21 +209,19 @@ def _incident_updated(conn: Conn, event: Event) -> None:
     _write(conn, "incidents", before, state.row())
 
 
-def _quarantined(conn: Conn, event: Event) -> None:
+_QUARANTINE_INSERT = (
+    "INSERT INTO quarantine (id, dedup_key, origin, location, reason, seq, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _quarantine_row(event: Event) -> tuple[Any, ...]:
     p = event.payload
-    conn.execute(
-        "INSERT INTO quarantine (id, dedup_key, origin, location, reason, seq, ts)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            _id(event, "quarantine"),
-            p["dedup_key"],
-            p["origin"],
-            p["location"],
-            p["reason"],
-            event.seq,
-            event.ts,
-        ),
-    )
+    qid = _id(event, "quarantine")
+    return (qid, p["dedup_key"], p["origin"], p["location"], p["reason"], event.seq, event.ts)
+
+
+def _quarantined(conn: Conn, event: Event) -> None:
+    conn.execute(_QUARANTINE_INSERT, _quarantine_row(event))
 
 
 def _suppression(conn: Conn, event: Event) -> None:

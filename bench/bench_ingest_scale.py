@@ -1,0 +1,151 @@
+#!/usr/bin/env python
+"""Does ingest slow down as the workspace fills? The same file into an empty and a full one.
+
+    .venv/bin/python bench/bench_ingest_scale.py                 # 1,000,000 alerts stored
+    .venv/bin/python bench/bench_ingest_scale.py --stored 200000 # quicker
+    .venv/bin/python bench/bench_ingest_scale.py --quick         # smoke run
+
+In one run: ``Commands.ingest_records`` of the same NDJSON file (``--alerts`` Elastic hits, as
+bench_core's) into a fresh workspace (the baseline) and into a workspace already holding
+``--stored`` alerts, and the ratio of the two rates against the aim (0.8x).
+
+The full workspace is made outside the timed region: ``--seed`` alerts (default 20,000) through
+the command layer, then their projection rows and events copied with new ids, keys, sequence
+numbers and times until ``--stored`` alerts are held, so that every table and index the ingest
+writes to has the size and the key spread it would have (the copies' events are not a valid
+chain, which no step of the ingest reads; only the head is read, and it stays the newest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_core import ACTOR, write_ndjson  # noqa: E402
+from triage.commands import Commands  # noqa: E402
+from triage.config import bundled  # noqa: E402
+from triage.playbooks import PlaybookSet  # noqa: E402
+from triage.sources.files import FileSource  # noqa: E402
+from triage.store.workspace import Workspace  # noqa: E402
+
+AIM = 0.8
+
+
+def log(msg: str) -> None:
+    print(f"  .. {msg}", file=sys.stderr, flush=True)
+
+
+def fill(path: Path, playbooks: PlaybookSet, seed_n: int, stored: int, work: Path) -> None:
+    """A workspace holding ``stored`` alerts (see the module's docstring)."""
+    ws = Workspace.create(path)
+    nd = work / "seed.ndjson"
+    write_ndjson(nd, seed_n, seed=7)
+    res = Commands(ws, playbooks, ACTOR).ingest_records(FileSource(str(nd)).records())
+    assert res.ingested == seed_n, res.as_dict()
+    ws.close()
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")  # set-up only
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(alerts)")]
+    copy = 0
+    while (conn.execute("SELECT max(id) FROM alerts").fetchone()[0] or 0) < stored:
+        copy += 1
+        top = conn.execute("SELECT (SELECT max(id) FROM alerts), (SELECT max(seq) FROM events)").fetchone()
+        shift_id, shift_seq = top
+        n = min(seed_n, stored - shift_id)
+        moved = {
+            "id": f"id + {shift_id}",
+            "dedup_key": f"dedup_key || '#{copy}'",
+            "ingest_seq": f"ingest_seq + {shift_seq}",
+            "last_seq": f"last_seq + {shift_seq}",
+            "content_seq": f"content_seq + {shift_seq}",
+        }
+        select = ", ".join(moved.get(c, c) for c in cols)
+        conn.execute("BEGIN")
+        conn.execute(
+            f"INSERT INTO alerts ({', '.join(cols)}) SELECT {select} FROM alerts WHERE id <= ?",
+            (n,),
+        )
+        conn.execute(
+            "INSERT INTO alert_content SELECT dedup_key || ?, digest, alert_id + ?, seq + ?"
+            " FROM alert_content WHERE alert_id <= ?",
+            (f"#{copy}", shift_id, shift_seq, n),
+        )
+        conn.execute(
+            "INSERT INTO events SELECT seq + ?, ts, action,"
+            " 'alert:' || (CAST(substr(target, 7) AS INTEGER) + ?), body, prev_hash, hash"
+            " FROM events WHERE seq <= ? ORDER BY seq",
+            (shift_seq, shift_id, n),
+        )
+        conn.execute(
+            "INSERT INTO timeline SELECT 'alert:' || (CAST(substr(ref, 7) AS INTEGER) + ?), seq + ?"
+            " FROM timeline WHERE seq <= ?",
+            (shift_id, shift_seq, n),
+        )
+        conn.execute("COMMIT")
+        if copy % 10 == 0:
+            log(f"filled {shift_id + n:,} alerts")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def ingest(path: Path, playbooks: PlaybookSet, nd: Path, n: int) -> float:
+    ws = Workspace.open(path) if path.exists() else Workspace.create(path)
+    cmds = Commands(ws, playbooks, ACTOR)
+    started = time.perf_counter()
+    res = cmds.ingest_records(FileSource(str(nd)).records())
+    elapsed = time.perf_counter() - started
+    ws.close()
+    assert res.ingested == n, res.as_dict()
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--stored", type=int, default=1_000_000, help="alerts in the full workspace")
+    ap.add_argument("--alerts", type=int, default=20_000, help="alerts ingested into each")
+    ap.add_argument("--seed", type=int, default=20_000, help="alerts ingested to copy from")
+    ap.add_argument("--quick", action="store_true", help="100,000 stored, 5,000 ingested")
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.stored, args.alerts, args.seed = 100_000, 5_000, 5_000
+    work = Path(tempfile.mkdtemp(prefix="bench_scale-", dir=args.workdir))
+    try:
+        playbooks = PlaybookSet.from_directory(bundled("playbooks"))
+        print(f"bench_ingest_scale: sqlite {sqlite3.sqlite_version}, {args.stored:,} stored, workdir {work}")
+        full = work / "full.db"
+        started = time.perf_counter()
+        fill(full, playbooks, args.seed, args.stored, work)
+        log(
+            f"full workspace: {args.stored:,} alerts in {time.perf_counter() - started:.0f} s,"
+            f" {full.stat().st_size / 1e6:,.0f} MB"
+        )
+        nd = work / "alerts.ndjson"
+        write_ndjson(nd, args.alerts, seed=1)
+        t_empty = ingest(work / "empty.db", playbooks, nd, args.alerts)
+        t_full = ingest(full, playbooks, nd, args.alerts)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    empty_rate, full_rate = args.alerts / t_empty, args.alerts / t_full
+    ratio = full_rate / empty_rate
+    print()
+    print(
+        f"ingest of {args.alerts:,} alerts, {args.stored:,} stored: {full_rate:,.0f} alerts/s;"
+        f" into an empty workspace {empty_rate:,.0f} alerts/s; {ratio:.2f}x, aim >= {AIM:.2f}x"
+        f" [{'met' if ratio >= AIM else 'MISSED'}]"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

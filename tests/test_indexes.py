@@ -1,0 +1,84 @@
+"""Every index on the alert row earns its keep: some query of the read side plans with it.
+
+Each index costs every ingest a B-tree insert per alert, so an index no query uses is pure
+cost. The test drives the read side (every queue sort and view, counts, positions, related
+alerts, listings) and the ingest's own look-ups, records every statement SQLite runs, asks
+SQLite for each one's plan, and checks that every index on ``alerts`` appears in some plan.
+SQLite plans without statistics (the workspace never runs ANALYZE), so a small workspace
+plans as a large one does.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from triage import queries
+from triage.commands import Commands
+from triage.playbooks import PlaybookSet
+from triage.queue import _ORDERS, STATUS_VIEWS, Queue, QueueView, related_alerts
+from triage.store.workspace import Workspace
+
+from .conftest import make_alert
+
+_USING = re.compile(r"USING (?:COVERING )?INDEX (\w+)")
+
+
+def _drive(ws: Workspace, cmds: Commands) -> None:
+    base = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+    alerts = [
+        make_alert(severity="low", host="db-01", user="carol", title="Odd share"),
+        make_alert(severity="critical", host="web-01", title="Malware beacon", rule_id="r-9"),
+        make_alert(severity="high", host="web-01", user="bob", fired_at=base + timedelta(hours=2)),
+        make_alert(severity="medium", host="web-02", user="root", src_ip="198.51.100.7"),
+    ]
+    ids = cmds.ingest(alerts).alert_ids
+    cmds.assign(ids[2], "bob")
+    cmds.acknowledge(ids[3])
+    cmds.escalate(ids[1], title="Beaconing", severity="critical")
+    cmds.ingest(alerts)  # every one present: the ingest's look-ups by key
+    q = Queue(ws.conn)
+    incident = int(ws.conn.execute("SELECT max(id) FROM incidents").fetchone()[0])
+    for sort in _ORDERS:
+        for status in STATUS_VIEWS:
+            view = QueueView(analyst="alice", status=status, sort=sort)
+            for v in (view, view.with_(descending=not view.descending)):
+                q.page(v, 0, 50)
+                q.count(v)
+                q.position(v, ids[0], near=0, radius=1)
+    for view in (
+        QueueView(analyst="alice", incident=incident),
+        QueueView(analyst="alice", playbook="brute-force"),
+        QueueView(analyst="alice", severity="high", assignee="bob"),
+        QueueView(analyst="alice", unassigned=True),
+    ):
+        q.page(view, 0, 50)
+        q.count(view)
+        q.status_counts(view)
+    q.status_counts(QueueView(analyst="alice"))
+    q.playbook_ids()
+    for alert_id in ids:
+        related_alerts(ws.conn, queries.get_alert(ws, alert_id))
+    queries.list_alerts(ws)
+    queries.list_incidents(ws)
+    queries.get_incident(ws, incident)
+
+
+def test_every_index_on_alerts_is_in_some_plan(tmp_path: Path, playbooks: PlaybookSet) -> None:
+    ws = Workspace.create(tmp_path / "ws.db")
+    statements: list[str] = []
+    ws.conn.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+    _drive(ws, Commands(ws, playbooks, "alice"))
+    ws.conn.set_trace_callback(None)  # type: ignore[attr-defined]
+    used: set[str] = set()
+    for sql in dict.fromkeys(statements):
+        if not re.match(r"\s*(SELECT|WITH)\b", sql, re.IGNORECASE) or "sqlite_master" in sql:
+            continue
+        for row in ws.conn.execute(f"EXPLAIN QUERY PLAN {sql}"):
+            used.update(_USING.findall(str(row[-1])))
+    rows = ws.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts'")
+    indexes = {r[0] for r in rows}
+    ws.close()
+    assert "sqlite_autoindex_alerts_1" in indexes  # the dedup key's, which the ingest looks up
+    assert indexes - used == set(), f"no query plans with {sorted(indexes - used)}"
