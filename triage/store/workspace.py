@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,31 +15,17 @@ from sqlite_utils import Database
 
 from triage.clock import now_ts
 from triage.domain import events
-from triage.errors import CommandRejected, WorkspaceBusy, WorkspaceError
+from triage.errors import CommandRejected, WorkspaceError
 from triage.store import projection
 from triage.store.backend import Conn, is_postgres, pg_schema, redact
 from triage.store.backend import postgres as pg
+from triage.store.backend import sqlite as sqlite_backend
 from triage.store.chain import GENESIS, canonical, canonical_with, chain_hash
 from triage.store.event import Event as Event  # re-exported: where callers have always found it
 from triage.store.schema import migrations
 
-BUSY_TIMEOUT_S = 30.0
-WRITE_DEADLINE_S = 120.0
-CACHE_KIB = 64 * 1024
-WAL_CHECKPOINT_PAGES = 20_000
 KIND_PRODUCTION = "production"
 KIND_EXERCISE = "exercise"
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    # A large workspace's indexes put each new alert on a page of its own: a cache past the default
-    # 2 MiB (allocated as used) and fewer checkpoints write each such page fewer times.
-    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
-    return conn
 
 
 _EVENT_INSERT = (
@@ -186,9 +171,9 @@ class Workspace:
         if path.exists() and path.stat().st_size > 0:
             raise WorkspaceError(f"{path}: a file is already there; open it instead of creating it")
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = _connect(path)
-        _migrate(conn)
-        with _immediate(conn):
+        conn = sqlite_backend.connect(path)
+        sqlite_backend.migrate(conn)
+        with sqlite_backend.immediate(conn):
             for key, value in rows:
                 conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
         return cls(path, conn)
@@ -214,13 +199,13 @@ class Workspace:
         if not path.exists():
             raise WorkspaceError(f"no workspace at {path}; create one with `triage init`")
         try:
-            conn = _connect(path)
+            conn = sqlite_backend.connect(path)
             ok = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise WorkspaceError(f"{path} is not a triage workspace ({exc})") from None
         if not ok or ok[0] != "triage":
             raise WorkspaceError(f"{path} is not a triage workspace")
-        _migrate(conn)
+        sqlite_backend.migrate(conn)
         return cls(path, conn)
 
     def close(self) -> None:
@@ -251,7 +236,7 @@ class Workspace:
     def _write_lock(self, *, commit: bool = True) -> contextlib.AbstractContextManager[None]:
         if self.schema is not None:
             return pg.write_transaction(self.conn, self.schema, commit=commit)  # type: ignore[arg-type]
-        return _immediate(self.conn, commit=commit)  # type: ignore[arg-type]
+        return sqlite_backend.immediate(self.conn, commit=commit)  # type: ignore[arg-type]
 
     @contextmanager
     def snapshot(self) -> Iterator[Conn]:
@@ -380,37 +365,3 @@ class Workspace:
             args.append(limit)
         for row in self.conn.execute(sql, args):
             yield Event.from_row(*row)
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    db = Database(conn, execute_plugins=False)
-    if not migrations.pending(db):
-        return
-    with _immediate(conn):
-        migrations.apply(db)
-
-
-@contextmanager
-def _immediate(conn: sqlite3.Connection, *, commit: bool = True) -> Iterator[None]:
-    """BEGIN IMMEDIATE with patience: SQLite's busy handler waits up to BUSY_TIMEOUT_S per
-    try; we keep trying until WRITE_DEADLINE_S before telling the user."""
-    deadline = time.monotonic() + WRITE_DEADLINE_S
-    while True:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            if time.monotonic() > deadline:
-                raise WorkspaceBusy(
-                    f"the workspace stayed locked by other writers for {WRITE_DEADLINE_S:.0f}s; try again"
-                ) from None
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT" if commit else "ROLLBACK")
