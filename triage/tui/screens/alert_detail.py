@@ -23,12 +23,11 @@ from triage.store.workspace import Event
 from triage.tui import render
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen, IncidentChosen
+from triage.tui.screens import bulk
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.close_dialog import CloseDialog, CloseForm
-from triage.tui.screens.escalate_dialog import EscalateDialog, EscalateForm
 from triage.tui.screens.note_dialog import NoteDialog
 from triage.tui.screens.prompt_dialog import PromptDialog
-from triage.tui.screens.severity_dialog import SeverityDialog
 from triage.tui.widgets.raw_tree import RawTree
 
 FIELDS = (
@@ -329,42 +328,10 @@ class AlertDetailScreen(TriageScreen):
         )
 
     def action_severity(self) -> None:
-        targets = self._me()
-
-        def chosen(value: tuple[str, str] | None) -> None:
-            if value:
-                sev, reason = value
-                self.request(
-                    f"set to {sev}",
-                    targets,
-                    lambda c, i, s: c.change_severity(i, sev, reason, expected_seq=s),
-                )
-
-        self.app.push_screen(
-            SeverityDialog(self._label("Change severity of"), self.alert["severity"]), chosen
-        )
+        bulk.change_severity(self, self._me(), self.alert["severity"])
 
     def action_escalate(self) -> None:
-        targets = self._me()
-        incidents = [
-            (row["id"], row["title"]) for row in queries.list_incidents(self.backend.ws, status="open")
-        ]
-
-        def chosen(form: EscalateForm | None) -> None:
-            if form is None:
-                return
-
-            def escalate(c: Commands, i: int, s: int) -> Event:
-                return c.escalate(
-                    i, incident_id=form.incident_id, title=form.title, severity=form.severity, expected_seq=s
-                )
-
-            self.request("escalated", targets, escalate)
-
-        dialog = EscalateDialog(
-            self._label("Escalate"), self.alert["title"], self.alert["severity"], incidents
-        )
-        self.app.push_screen(dialog, chosen)
+        bulk.escalate(self, self._me())
 
     def action_close(self) -> None:
         targets = self._me()

@@ -20,6 +20,7 @@ from triage.store.workspace import Event
 from triage.text import printable
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen
+from triage.tui.screens import bulk
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.close_dialog import CloseDialog, CloseForm
 from triage.tui.screens.groups import ORDER, GroupsScreen
@@ -41,6 +42,10 @@ class QueueScreen(TriageScreen):
         Binding("A", "assign_other", "Assign…", show=False, tooltip="Assign to a named analyst"),
         Binding("d", "close_duplicate", "Dup", tooltip="Close as duplicate (the selection or this alert)"),
         Binding("c", "close", "Close…"),
+        Binding("e", "escalate", "Escalate…", show=False, tooltip="Escalate (the selection or this alert)"),
+        Binding(
+            "r", "severity", "Severity…", show=False, tooltip="Change severity (the selection or this alert)"
+        ),
         Binding("u", "suppress", "Suppress…", show=False, tooltip="A suppression rule from this alert"),
         Binding("enter", "open", "Open", show=False),
         Binding("space", "select", "Select", show=False),
@@ -270,6 +275,14 @@ class QueueScreen(TriageScreen):
             lambda c, alert_id, seq: c.assign(alert_id, me, expected_seq=seq),
         )
 
+    def action_severity(self) -> None:
+        targets = self.table.targets()
+        one = queries.get_alert(self.backend.ws, targets[0][0])["severity"] if len(targets) == 1 else ""
+        bulk.change_severity(self, targets, one, self.table.action_clear_selection)
+
+    def action_escalate(self) -> None:
+        bulk.escalate(self, self.table.targets(), self.table.action_clear_selection)
+
     def action_assign_other(self) -> None:
         targets = self.table.targets()
         if not targets:
@@ -354,7 +367,4 @@ class QueueScreen(TriageScreen):
         self._close(self.table.targets(), None)
 
 
-def _title(verb: str, targets: list[tuple[int, int]]) -> Text:
-    if len(targets) == 1:
-        return Text(f"{verb} alert {targets[0][0]}", style="bold")
-    return Text(f"{verb} {len(targets)} alerts", style="bold")
+_title = bulk.title
