@@ -22,11 +22,13 @@ from triage.queue import related_alerts
 from triage.store.workspace import Event
 from triage.tui import render
 from triage.tui.backend import Backend
-from triage.tui.messages import AlertChosen, IncidentChosen
+from triage.tui.messages import AlertChosen, IncidentChosen, PivotChosen
+from triage.tui.pivot import overview_pivots
 from triage.tui.screens import bulk
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.close_dialog import CloseDialog, CloseForm
 from triage.tui.screens.note_dialog import NoteDialog
+from triage.tui.screens.pivot_picker import PivotPicker
 from triage.tui.screens.prompt_dialog import PromptDialog
 from triage.tui.widgets.raw_tree import RawTree
 
@@ -69,6 +71,9 @@ class AlertDetailScreen(TriageScreen):
         Binding("c", "close", "Close…"),
         Binding("o", "reopen", "Reopen…", show=False, tooltip="Reopen, with a reason"),
         Binding("I", "open_incident", "Its incident", show=False),
+        Binding(
+            "p", "pivot", "Pivot…", show=False, tooltip="Pivot: the queue filtered to this host, user, IP"
+        ),
         Binding("1", "tab('tab-overview')", "Overview tab", show=False),
         Binding("2", "tab('tab-raw')", "Raw tab", show=False),
         Binding("3", "tab('tab-related')", "Related tab", show=False),
@@ -124,7 +129,7 @@ class AlertDetailScreen(TriageScreen):
 
     async def _fill(self, pane: TabPane, pane_id: str) -> None:
         if pane_id == "tab-raw":
-            tree = RawTree(id="raw")
+            tree = RawTree(self.alert, id="raw")
             await pane.mount(tree)
             raw = queries.alert_raw(self.backend.ws, self.alert)
             tree.load(raw if raw is not None else {})
@@ -367,6 +372,18 @@ class AlertDetailScreen(TriageScreen):
                 self.request("reopened", targets, lambda c, i, s: c.reopen(i, reason, expected_seq=s))
 
         self.app.push_screen(PromptDialog(self._label("Reopen"), "Reason"), chosen)
+
+    def action_pivot(self) -> None:
+        pivots = overview_pivots(self.alert)
+        if not pivots:
+            self.notify("This alert has no host, user or address to pivot on.", severity="warning")
+            return
+
+        def chosen(query: str | None) -> None:
+            if query:
+                self.post_message(PivotChosen(query))
+
+        self.app.push_screen(PivotPicker(self._label("Pivot from"), pivots), chosen)
 
     def action_open_incident(self) -> None:
         if self.alert.get("incident_id"):

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, Select, Static
 
 from triage import queries
 from triage.commands import Commands
@@ -224,6 +224,17 @@ class QueueScreen(TriageScreen):
         self.query_error = None
         self.set_view(self.view.with_(text=view.query, sort=sort, descending=descending))
         self.notify(f"View {printable(view.name, single_line=True)}", title="Views", markup=False)
+
+    def pivot(self, query: str) -> None:
+        """Every alert the query finds (a pivot from an alert's value): all statuses, no filters."""
+        filters = self.query_one("#filters", FilterBar)
+        filters.query_one("#filter-status", Select).value = "all"
+        filters.query_one("#filter-severity", Select).clear()
+        filters.query_one("#filter-playbook", Select).clear()
+        self.query_one("#filter-text", Input).value = query
+        self.query_error = None
+        self.set_view(self.view.with_(status="all", severity=None, playbook=None, text=query))
+        self.table.focus()
 
     def action_save_view(self) -> None:
         saved = self.backend.views
