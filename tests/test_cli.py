@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -226,3 +227,42 @@ def test_triage_sources_shows_the_cursor_as_people_read_times(tmp_path: Path, pl
     assert result.exit_code == 0, result.output
     assert "2026-09-21 14:13:20 UTC" in result.stdout, result.stdout
     assert "T14:13" not in result.stdout
+
+
+def test_severity_and_escalate_take_several_alerts(cli: Cli, tmp_path: Path) -> None:
+    """One event per alert; without --incident the first alert opens the incident, the rest join it."""
+    assert cli("init").exit_code == 0
+    path = tmp_path / "a.ndjson"
+    path.write_text(json.dumps(ELASTIC_HIT) + "\n" + json.dumps(WAZUH) + "\n")
+    assert cli.json("ingest", str(path))["ingested"] == 2
+    done = cli("severity", "1", "2", "low", "--reason", "lab hosts", "--json")
+    assert done.exit_code == 0, done.stderr
+    events = _documents(done.stdout)
+    assert [(e["target"], e["action"], e["payload"]["to"]) for e in events] == [
+        ("alert:1", "alert.severity_changed", "low"),
+        ("alert:2", "alert.severity_changed", "low"),
+    ]
+    assert {e["payload"]["reason"] for e in events} == {"lab hosts"}
+    assert cli("severity", "1", "--reason", "x").exit_code == 2  # the severity is missing
+    done = cli("escalate", "2", "1", "--title", "Spray", "--json")
+    assert done.exit_code == 0, done.stderr
+    first, second = _documents(done.stdout)
+    assert first["target"] == "alert:2" and first["payload"]["new_incident"]["title"] == "Spray"
+    assert second["target"] == "alert:1" and "new_incident" not in second["payload"]
+    assert first["payload"]["incident"] == second["payload"]["incident"]
+    shown = cli.json("incident", str(first["payload"]["incident"]))
+    assert sorted(a["id"] for a in shown["alerts"]) == [1, 2]
+    again = cli("escalate", "1", "--incident", str(first["payload"]["incident"]))
+    assert again.exit_code == 3 and "already in incident" in again.stderr
+
+
+def _documents(text: str) -> list[Any]:
+    """The JSON documents a command printed one after another."""
+    decoder, out, i = json.JSONDecoder(), [], 0
+    while i < len(text.rstrip()):
+        doc, end = decoder.raw_decode(text, i)
+        out.append(doc)
+        i = end
+        while i < len(text) and text[i].isspace():
+            i += 1
+    return out

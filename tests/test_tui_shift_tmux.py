@@ -1,5 +1,5 @@
 """The shift's features in a real terminal (tmux): a saved view, the query box, the grouped
-queue, and the events a group action leaves."""
+queue, the events a group action leaves, and a short shift from a query to a closed incident."""
 
 from __future__ import annotations
 
@@ -58,6 +58,84 @@ def test_views_query_and_groups_in_a_real_terminal(
     tmux("send-keys", "-t", "sq-shift", "escape")
     tmux.wait_for("mine 3")
     tmux("send-keys", "-t", "sq-shift", "q")
+    deadline = time.monotonic() + 15
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert done.exists() and done.read_text().strip() == "0"
+
+
+@pytest.fixture
+def tmux_incident(tmp_path: Path) -> Iterator[Tmux]:
+    t = Tmux(f"bp-incident-{os.getpid()}-{tmp_path.name}", "bp-incident")
+    yield t
+    t("kill-server")
+
+
+def test_a_short_shift_search_group_escalate_edit_and_close_the_incident(
+    tmux_incident: Tmux, tmp_path: Path, playbooks: PlaybookSet
+) -> None:
+    """At 80x24: a query, the queue grouped, the group escalated to one new incident, the
+    incident renamed and closed (warned that its alerts stay open); each step an event."""
+    tmux, session = tmux_incident, "bp-incident"
+    build_workspace(tmp_path / "ws.db", playbooks).close()
+    done = tmp_path / "exit-code"
+    command = (
+        f"unset COLUMNS LINES; TRIAGE_DB={tmp_path / 'ws.db'} TRIAGE_ANALYST=alice TRIAGE_CONFIG=/dev/null "
+        f"{sys.executable} -m triage tui; echo $? > {done}; sleep 30"
+    )
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    tmux.wait_for("unassigned 13")
+    time.sleep(1.5)  # a query typed and entered at once in the app's first second can be lost
+
+    def keys(*k: str) -> None:
+        tmux("send-keys", "-t", session, *k)
+
+    def typed(text: str) -> None:
+        tmux("send-keys", "-t", session, "-l", text)
+
+    def events(action: str) -> list[tuple[str, dict[str, object]]]:
+        with Workspace.open(tmp_path / "ws.db") as ws:
+            return [(e.target, e.payload) for e in ws.events() if e.action == action]
+
+    keys("/")
+    typed('rule:"Port*"')
+    keys("Enter")
+    tmux.wait_for("unassigned 3")
+    keys("b")
+    screen = tmux.wait_for("queue by rule")
+    assert "1 groups, 3 alerts" in screen
+    keys("e")
+    tmux.wait_for("Escalate 3 alerts")
+    keys("C-s")
+    tmux.wait_for("Logged")
+    escalated = events("alert.escalated")
+    assert sorted(target for target, _ in escalated) == ["alert:12", "alert:4", "alert:8"]
+    assert {payload["incident"] for _, payload in escalated} == {1}
+    assert sum("new_incident" in payload for _, payload in escalated) == 1
+
+    keys("Escape")
+    tmux.wait_for("unassigned 3")
+    keys("i")
+    tmux.wait_for("Port Scan")
+    keys("Enter")
+    tmux.wait_for("Incident 1")
+    keys("t")
+    tmux.wait_for("Rename")
+    keys("C-u")
+    typed("Scan of the web tier")
+    tmux.wait_for("Scan of the web tier")
+    keys("Enter")
+    tmux.wait_for("Renamed")
+    keys("c")
+    screen = tmux.wait_for("still open")
+    assert "#4" in screen and "#8" in screen and "#12" in screen
+    typed("authorised scan, ticket SEC-9")
+    keys("Enter")
+    tmux.wait_for("authorised scan, ticket SEC-9")
+    changes = [payload for target, payload in events("incident.updated") if target == "incident:1"]
+    assert [c["changes"] for c in changes] == [{"title": "Scan of the web tier"}, {"status": "closed"}]
+    assert changes[1]["reason"] == "authorised scan, ticket SEC-9"
+    keys("q")
     deadline = time.monotonic() + 15
     while not done.exists() and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -150,21 +150,22 @@ def step_cmd(
 
 
 @click.command("severity")
-@click.argument("alert", type=ALERT_ID)
+@click.argument("alerts", type=ALERT_ID, nargs=-1, required=True)
 @click.argument("severity", type=SEVERITY)
 @click.option("--reason", required=True, help="Why the severity changes.")
 @expect_option
 @json_option
 @pass_ctx
 def severity_cmd(
-    c: Context, alert: int, severity: str, reason: str, expect_seq: int | None, as_json: bool
+    c: Context, alerts: tuple[int, ...], severity: str, reason: str, expect_seq: int | None, as_json: bool
 ) -> None:
-    """Change an alert's severity (its time targets follow)."""
-    emit_done(
-        c.commands.change_severity(alert, severity, reason, expected_seq=expect_seq),
-        as_json,
-        f"alert {alert} is now {severity}",
-    )
+    """Change the severity of one or more alerts, one event each (their time targets follow)."""
+    for alert in alerts:
+        emit_done(
+            c.commands.change_severity(alert, severity, reason, expected_seq=expect_seq),
+            as_json,
+            f"alert {alert} is now {severity}",
+        )
 
 
 @click.command("close")

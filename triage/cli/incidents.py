@@ -13,28 +13,31 @@ from triage.text import printable
 
 
 @click.command("escalate")
-@click.argument("alert", type=ALERT_ID)
+@click.argument("alerts", type=ALERT_ID, nargs=-1, required=True)
 @click.option("--incident", type=INCIDENT_ID, help="An existing incident; without it a new one is opened.")
-@click.option("--title", help="Title of the new incident (default: the alert's title).")
-@click.option("--severity", type=SEVERITY, help="Severity of the new incident (default: the alert's).")
+@click.option("--title", help="Title of the new incident (default: the first alert's title).")
+@click.option("--severity", type=SEVERITY, help="Severity of the new incident (default: the first alert's).")
 @expect_option
 @json_option
 @pass_ctx
 def escalate_cmd(
     c: Context,
-    alert: int,
+    alerts: tuple[int, ...],
     incident: int | None,
     title: str | None,
     severity: str | None,
     expect_seq: int | None,
     as_json: bool,
 ) -> None:
-    """Escalate an alert to a new or an existing incident."""
-    event = c.commands.escalate(
-        alert, incident_id=incident, title=title, severity=severity, expected_seq=expect_seq
-    )
-    new = " (new)" if event.payload.get("new_incident") else ""
-    emit_done(event, as_json, f"alert {alert} escalated to incident {event.payload['incident']}{new}")
+    """Escalate one or more alerts to a new or an existing incident (one event each: without
+    --incident the first opens the new incident and the others join it)."""
+    for alert in alerts:
+        event = c.commands.escalate(
+            alert, incident_id=incident, title=title, severity=severity, expected_seq=expect_seq
+        )
+        new = " (new)" if event.payload.get("new_incident") else ""
+        emit_done(event, as_json, f"alert {alert} escalated to incident {event.payload['incident']}{new}")
+        incident = event.payload["incident"]
 
 
 @click.command("link")

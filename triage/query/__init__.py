@@ -55,9 +55,9 @@ from typing import Any
 from triage.clock import utc_now
 from triage.query.ast import Node, Test, tester, to_sql
 from triage.query.fields import FIELDS, term
-from triage.query.syntax import Parser
+from triage.query.syntax import Parser, quote
 
-__all__ = ["FIELDS", "Query", "parse"]
+__all__ = ["FIELDS", "Query", "parse", "quote"]
 
 
 @dataclass(frozen=True, slots=True)

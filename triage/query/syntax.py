@@ -116,6 +116,12 @@ def _value(text: str, i: int) -> tuple[Pattern, str, bool, int]:
     return (*pieces, "".join(current)), "".join(raw), False, i
 
 
+def quote(value: str) -> str:
+    """``value`` as the query language reads it literally: quoted, with ``\\``, ``"`` and ``*``
+    escaped (so no text, however hostile, adds a term, an operator or a wildcard)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("*", "\\*") + '"'
+
+
 TermBuilder = Callable[[str, Token], Node]
 
 

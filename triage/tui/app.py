@@ -32,9 +32,11 @@ from triage.tui.backend import Backend
 from triage.tui.exercise import ExerciseControl, speed_label
 from triage.tui.messages import (
     AlertChosen,
+    CopyRequested,
     ExerciseAdvanced,
     ExerciseFailed,
     IncidentChosen,
+    PivotChosen,
     WorkspaceAdvanced,
 )
 from triage.tui.palette import ActionsProvider
@@ -206,6 +208,34 @@ class TriageApp(App[None]):
             return None
         self.notify(printable(str(saved)), title="Screenshot saved", timeout=10, markup=False)
         return str(saved)
+
+    def on_copy_requested(self, message: CopyRequested) -> None:
+        """Copy to the terminal's clipboard (OSC 52, where the terminal allows it) and, always,
+        to a file in the screenshots folder, and say where."""
+        self.copy_to_clipboard(message.text)
+        stamp = self.backend.clock().strftime("%Y%m%d-%H%M%S")
+        try:
+            self.screenshots.mkdir(parents=True, exist_ok=True)
+            path, n = self.screenshots / f"{message.name}-{stamp}.{message.suffix}", 1
+            while path.exists():
+                n += 1
+                path = self.screenshots / f"{message.name}-{stamp}-{n}.{message.suffix}"
+            path.write_text(message.text, encoding="utf-8")
+        except OSError as exc:
+            problem = printable(f"copied to the clipboard only: {self.screenshots}: {exc.strerror or exc}")
+            self.notify(problem, title="Copied", severity="warning", timeout=10, markup=False)
+            return
+        where = printable(str(path.resolve()))
+        self.notify(f"to the clipboard and to {where}", title="Copied", timeout=10, markup=False)
+
+    def on_pivot_chosen(self, message: PivotChosen) -> None:
+        """The queue, filtered by the query (every status), on top again."""
+        queues = [s for s in self.screen_stack if isinstance(s, QueueScreen)]
+        if not queues:
+            return
+        while self.screen is not queues[0]:
+            self.pop_screen()
+        queues[0].pivot(message.query)
 
     def on_alert_chosen(self, message: AlertChosen) -> None:
         self.push_screen(AlertDetailScreen(self.backend, message.alert_id))

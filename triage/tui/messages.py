@@ -79,3 +79,21 @@ class ExerciseFailed(Message):
     def __init__(self, problem: str) -> None:
         super().__init__()
         self.problem = problem
+
+
+class CopyRequested(Message):
+    """The analyst asked to copy ``text`` (to the clipboard, and to a file named after ``name``)."""
+
+    def __init__(self, text: str, name: str, suffix: str) -> None:
+        super().__init__()
+        self.text = text
+        self.name = name
+        self.suffix = suffix
+
+
+class PivotChosen(Message):
+    """The analyst asked for the queue filtered by ``query`` (a value of an alert, quoted)."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__()
+        self.query = query

@@ -22,13 +22,14 @@ from triage.queue import related_alerts
 from triage.store.workspace import Event
 from triage.tui import render
 from triage.tui.backend import Backend
-from triage.tui.messages import AlertChosen, IncidentChosen
+from triage.tui.messages import AlertChosen, IncidentChosen, PivotChosen
+from triage.tui.pivot import overview_pivots
+from triage.tui.screens import bulk
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.close_dialog import CloseDialog, CloseForm
-from triage.tui.screens.escalate_dialog import EscalateDialog, EscalateForm
 from triage.tui.screens.note_dialog import NoteDialog
+from triage.tui.screens.pivot_picker import PivotPicker
 from triage.tui.screens.prompt_dialog import PromptDialog
-from triage.tui.screens.severity_dialog import SeverityDialog
 from triage.tui.widgets.raw_tree import RawTree
 
 FIELDS = (
@@ -70,6 +71,9 @@ class AlertDetailScreen(TriageScreen):
         Binding("c", "close", "Close…"),
         Binding("o", "reopen", "Reopen…", show=False, tooltip="Reopen, with a reason"),
         Binding("I", "open_incident", "Its incident", show=False),
+        Binding(
+            "p", "pivot", "Pivot…", show=False, tooltip="Pivot: the queue filtered to this host, user, IP"
+        ),
         Binding("1", "tab('tab-overview')", "Overview tab", show=False),
         Binding("2", "tab('tab-raw')", "Raw tab", show=False),
         Binding("3", "tab('tab-related')", "Related tab", show=False),
@@ -125,7 +129,7 @@ class AlertDetailScreen(TriageScreen):
 
     async def _fill(self, pane: TabPane, pane_id: str) -> None:
         if pane_id == "tab-raw":
-            tree = RawTree(id="raw")
+            tree = RawTree(self.alert, id="raw")
             await pane.mount(tree)
             raw = queries.alert_raw(self.backend.ws, self.alert)
             tree.load(raw if raw is not None else {})
@@ -329,42 +333,10 @@ class AlertDetailScreen(TriageScreen):
         )
 
     def action_severity(self) -> None:
-        targets = self._me()
-
-        def chosen(value: tuple[str, str] | None) -> None:
-            if value:
-                sev, reason = value
-                self.request(
-                    f"set to {sev}",
-                    targets,
-                    lambda c, i, s: c.change_severity(i, sev, reason, expected_seq=s),
-                )
-
-        self.app.push_screen(
-            SeverityDialog(self._label("Change severity of"), self.alert["severity"]), chosen
-        )
+        bulk.change_severity(self, self._me(), self.alert["severity"])
 
     def action_escalate(self) -> None:
-        targets = self._me()
-        incidents = [
-            (row["id"], row["title"]) for row in queries.list_incidents(self.backend.ws, status="open")
-        ]
-
-        def chosen(form: EscalateForm | None) -> None:
-            if form is None:
-                return
-
-            def escalate(c: Commands, i: int, s: int) -> Event:
-                return c.escalate(
-                    i, incident_id=form.incident_id, title=form.title, severity=form.severity, expected_seq=s
-                )
-
-            self.request("escalated", targets, escalate)
-
-        dialog = EscalateDialog(
-            self._label("Escalate"), self.alert["title"], self.alert["severity"], incidents
-        )
-        self.app.push_screen(dialog, chosen)
+        bulk.escalate(self, self._me())
 
     def action_close(self) -> None:
         targets = self._me()
@@ -400,6 +372,18 @@ class AlertDetailScreen(TriageScreen):
                 self.request("reopened", targets, lambda c, i, s: c.reopen(i, reason, expected_seq=s))
 
         self.app.push_screen(PromptDialog(self._label("Reopen"), "Reason"), chosen)
+
+    def action_pivot(self) -> None:
+        pivots = overview_pivots(self.alert)
+        if not pivots:
+            self.notify("This alert has no host, user or address to pivot on.", severity="warning")
+            return
+
+        def chosen(query: str | None) -> None:
+            if query:
+                self.post_message(PivotChosen(query))
+
+        self.app.push_screen(PivotPicker(self._label("Pivot from"), pivots), chosen)
 
     def action_open_incident(self) -> None:
         if self.alert.get("incident_id"):

@@ -1,8 +1,9 @@
 """The queue grouped by rule, host, user, source IP or playbook: one line per group with its
 alerts, worst severity and first due target; ``enter`` expands a group into its alerts.
 
-Acting on a group (acknowledge, assign, close as duplicates of one of them) sends one command
-per alert, each with the alert's last event as it was read, the same as a selection in the queue.
+Acting on a group (acknowledge, assign, change severity, escalate, close as duplicates of one
+of them) sends one command per alert, each with the alert's last event as it was read, the
+same as a selection in the queue.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from triage.text import printable
 from triage.tui import render
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen
+from triage.tui.screens import bulk
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.duplicate_dialog import DuplicateDialog, DuplicateForm
 from triage.tui.screens.prompt_dialog import PromptDialog
@@ -75,6 +77,10 @@ class GroupsScreen(TriageScreen):
         ),
         Binding(
             "d", "close_duplicates", "Dup…", tooltip="Close the group's alerts as duplicates of one of them"
+        ),
+        Binding("e", "escalate", "Escalate…", show=False, tooltip="Escalate the group's open alerts"),
+        Binding(
+            "r", "severity", "Severity…", show=False, tooltip="Change the severity of the group's alerts"
         ),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
@@ -256,6 +262,20 @@ class GroupsScreen(TriageScreen):
 
         title = Text(f"Assign {len(rows)} alert{'s' if len(rows) > 1 else ''}", style="bold")
         self.app.push_screen(PromptDialog(title, "Analyst", placeholder="their name"), chosen)
+
+    def action_severity(self) -> None:
+        _, rows = self._current()
+        bulk.change_severity(
+            self, [(r.id, r.last_seq) for r in rows], rows[0].severity if len(rows) == 1 else ""
+        )
+
+    def action_escalate(self) -> None:
+        _, rows = self._current()
+        still_open = [(r.id, r.last_seq) for r in rows if r.status != "closed"]
+        if rows and not still_open:
+            self.notify("Nothing to escalate here: every alert is closed.", severity="warning")
+            return
+        bulk.escalate(self, still_open)
 
     def action_close_duplicates(self) -> None:
         node = self.group_tree.cursor_node

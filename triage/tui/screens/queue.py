@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, Select, Static
 
 from triage import queries
 from triage.commands import Commands
@@ -20,6 +20,7 @@ from triage.store.workspace import Event
 from triage.text import printable
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen
+from triage.tui.screens import bulk
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.close_dialog import CloseDialog, CloseForm
 from triage.tui.screens.groups import ORDER, GroupsScreen
@@ -41,6 +42,10 @@ class QueueScreen(TriageScreen):
         Binding("A", "assign_other", "Assign…", show=False, tooltip="Assign to a named analyst"),
         Binding("d", "close_duplicate", "Dup", tooltip="Close as duplicate (the selection or this alert)"),
         Binding("c", "close", "Close…"),
+        Binding("e", "escalate", "Escalate…", show=False, tooltip="Escalate (the selection or this alert)"),
+        Binding(
+            "r", "severity", "Severity…", show=False, tooltip="Change severity (the selection or this alert)"
+        ),
         Binding("u", "suppress", "Suppress…", show=False, tooltip="A suppression rule from this alert"),
         Binding("enter", "open", "Open", show=False),
         Binding("space", "select", "Select", show=False),
@@ -220,6 +225,17 @@ class QueueScreen(TriageScreen):
         self.set_view(self.view.with_(text=view.query, sort=sort, descending=descending))
         self.notify(f"View {printable(view.name, single_line=True)}", title="Views", markup=False)
 
+    def pivot(self, query: str) -> None:
+        """Every alert the query finds (a pivot from an alert's value): all statuses, no filters."""
+        filters = self.query_one("#filters", FilterBar)
+        filters.query_one("#filter-status", Select).value = "all"
+        filters.query_one("#filter-severity", Select).clear()
+        filters.query_one("#filter-playbook", Select).clear()
+        self.query_one("#filter-text", Input).value = query
+        self.query_error = None
+        self.set_view(self.view.with_(status="all", severity=None, playbook=None, text=query))
+        self.table.focus()
+
     def action_save_view(self) -> None:
         saved = self.backend.views
         if saved is None:
@@ -269,6 +285,14 @@ class QueueScreen(TriageScreen):
             self._done_with_selection(),
             lambda c, alert_id, seq: c.assign(alert_id, me, expected_seq=seq),
         )
+
+    def action_severity(self) -> None:
+        targets = self.table.targets()
+        one = queries.get_alert(self.backend.ws, targets[0][0])["severity"] if len(targets) == 1 else ""
+        bulk.change_severity(self, targets, one, self.table.action_clear_selection)
+
+    def action_escalate(self) -> None:
+        bulk.escalate(self, self.table.targets(), self.table.action_clear_selection)
 
     def action_assign_other(self) -> None:
         targets = self.table.targets()
@@ -354,7 +378,4 @@ class QueueScreen(TriageScreen):
         self._close(self.table.targets(), None)
 
 
-def _title(verb: str, targets: list[tuple[int, int]]) -> Text:
-    if len(targets) == 1:
-        return Text(f"{verb} alert {targets[0][0]}", style="bold")
-    return Text(f"{verb} {len(targets)} alerts", style="bold")
+_title = bulk.title

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label
 
 from triage.clock import parse_duration
+from triage.query import quote as quoted
 from triage.text import printable
 from triage.tui.screens.dialog import Dialog
 
@@ -23,11 +24,6 @@ class SuppressForm:
     query: str
     reason: str
     expires: timedelta
-
-
-def quoted(value: str) -> str:
-    """A value as the query language reads it literally: quoted, with ``\\``, ``"`` and ``*`` escaped."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("*", "\\*") + '"'
 
 
 def query_for(alert: dict[str, Any]) -> str:
