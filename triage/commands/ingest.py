@@ -15,10 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from triage.clock import now_ts
 from triage.commands.base import CommandBase
 from triage.commands.ingest_result import IngestResult as IngestResult
-from triage.commands.suppressions import ActiveRules, close_if_suppressed
+from triage.commands.suppressions import ActiveRules, close_if_suppressed, may_suppress
 from triage.domain import events as ev
 from triage.domain.alert import Alert, Severity, escape_surrogates
 from triage.errors import MappingError
@@ -188,7 +187,7 @@ class Ingest:
         Both ways make the same events (bodies and hashes) and rows. While a suppression rule is
         in force, each new alert is tested against the rules as a stored row, right after its
         ingest event: such a batch is stored one record at a time."""
-        if self.batch_writes and not ActiveRules.at(self.ws.conn, now_ts()).rules:
+        if self.batch_writes and not may_suppress(self.ws.conn):
             try:
                 with w.savepoint():
                     return self._store(w, items, namespace, staged=[])

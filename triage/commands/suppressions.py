@@ -96,6 +96,12 @@ def active_rules(conn: Conn, at: str) -> list[ActiveRule]:
     return [ActiveRule(int(i), parse(q), r) for i, q, r in rows]
 
 
+def may_suppress(conn: Conn) -> bool:
+    """Whether any rule has not ended (in force or not yet expired): a batch may then close
+    what it stores. Reads no clock."""
+    return conn.execute("SELECT 1 FROM suppressions WHERE ended_at IS NULL LIMIT 1").fetchone() is not None
+
+
 def suppressed_close(rule: ActiveRule) -> dict[str, Any]:
     """The ``alert.closed`` payload of an alert closed by ``rule``."""
     return {
