@@ -155,7 +155,7 @@ class Workspace:
         if is_postgres(location):
             pconn, schema = pg.connect(str(location))
             try:
-                with pg.write_transaction(pconn, schema, announce=False):
+                with pg.write_transaction(pconn, schema):
                     if pg_schema.exists(pconn):
                         raise WorkspaceError(
                             f"{redact(location)}: a workspace is already there; open it instead"
@@ -189,7 +189,7 @@ class Workspace:
                         f"no workspace at {redact(location)} (schema {schema}); create one with `triage init`"
                     )
                 if pg_schema.pending(pconn):
-                    with pg.write_transaction(pconn, schema, announce=False):
+                    with pg.write_transaction(pconn, schema):
                         pg_schema.apply_pending(pconn)
             except BaseException:
                 pconn.close()
@@ -224,7 +224,11 @@ class Workspace:
         """One write transaction: take the write lock first, so readers never block us
         into a deadlock and concurrent writers queue up instead of failing."""
         with self._write_lock():
-            yield Writer(self)
+            w = Writer(self)
+            start = w.seq
+            yield w
+            if self.schema is not None and w.seq != start:  # the head the writer knows, no re-read
+                pg.announce(self.conn, self.schema, w.seq)  # type: ignore[arg-type]
 
     @contextmanager
     def write_telemetry(self) -> Iterator[Conn]:
@@ -291,13 +295,7 @@ class Workspace:
 
     def is_owner(self) -> bool:
         """Whether the connected role owns the workspace (PostgreSQL; a file's user always does)."""
-        if not self.postgres:
-            return True
-        row = self.conn.execute(
-            "SELECT pg_has_role(session_user, tableowner, 'MEMBER') FROM pg_tables"
-            " WHERE schemaname = current_schema() AND tablename = 'events'"
-        ).fetchone()
-        return bool(row and row[0])
+        return not self.postgres or pg_schema.is_owner(self.conn)  # type: ignore[arg-type]
 
     def acting_as(self, claimed: str | None) -> str:
         """The actor of this connection's events: on PostgreSQL the connected role, and a name

@@ -161,6 +161,16 @@ def grants(schema: str, group: str = "triage_analysts") -> str:
     )
 
 
+def is_owner(conn: PgConn) -> bool:
+    """Whether the connected role owns the workspace (or is a superuser): the one role the
+    log's privileges and the actor check do not bind."""
+    row = conn.raw.execute(
+        "SELECT pg_has_role(session_user, tableowner, 'MEMBER') FROM pg_tables"
+        " WHERE schemaname = current_schema() AND tablename = 'events'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def privilege_problems(conn: PgConn) -> list[str]:
     """What is wrong with the connected role's rights on this workspace (empty: all is well)."""
     problems: list[str] = []
@@ -174,11 +184,7 @@ def privilege_problems(conn: PgConn) -> list[str]:
         ).fetchone()
         return bool(row and row[0])
 
-    owner = raw.execute(
-        "SELECT pg_has_role(session_user, tableowner, 'MEMBER') FROM pg_tables"
-        " WHERE schemaname = current_schema() AND tablename = 'events'"
-    ).fetchone()
-    if owner and owner[0]:
+    if is_owner(conn):
         problems.append(
             "warning: you connect as the workspace's owner (or a superuser): the log's privileges and the"
             " actor check do not bind you; analysts should connect with their own roles"

@@ -6,7 +6,7 @@ in one total order, and a writer reads the head only once it holds the lock, so 
 conflicts are found exactly as on SQLite. No "could not serialize" error can reach a user, since
 the transactions run at READ COMMITTED and never contend for the same head row.
 
-After a transaction that appended, ``pg_notify`` carries the new head to every listener (the
+A write transaction that appended ends with ``pg_notify`` carrying the new head to every listener (the
 terminal app); a listener that missed notifications catches up from the last head it saw.
 """
 
@@ -104,9 +104,7 @@ def channel(schema: str) -> str:
 
 
 @contextmanager
-def write_transaction(
-    conn: PgConn, schema: str, *, commit: bool = True, announce: bool = True
-) -> Iterator[None]:
+def write_transaction(conn: PgConn, schema: str, *, commit: bool = True) -> Iterator[None]:
     raw = conn.raw
     try:
         raw.execute("BEGIN")
@@ -117,7 +115,6 @@ def write_transaction(
         raise WorkspaceBusy(
             f"the workspace stayed locked by other writers for {LOCK_TIMEOUT_MS // 1000}s; try again"
         ) from None
-    head_before = _head(raw) if announce else 0
     try:
         yield
     except BaseException:
@@ -128,15 +125,12 @@ def write_transaction(
         if not commit:
             raw.execute("ROLLBACK")
             return
-        head = _head(raw) if announce else 0
-        if head != head_before:
-            raw.execute("SELECT pg_notify(%s, %s)", (channel(schema), str(head)))
         raw.execute("COMMIT")
 
 
-def _head(raw: psycopg.Connection[Any]) -> int:
-    row = raw.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
-    return int(row[0]) if row else 0
+def announce(conn: PgConn, schema: str, head: int) -> None:
+    """Tell the listeners the new head; sent with the transaction's COMMIT (and never without)."""
+    conn.raw.execute("SELECT pg_notify(%s, %s)", (channel(schema), str(head)))
 
 
 class Listener:
