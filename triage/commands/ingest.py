@@ -26,7 +26,7 @@ from triage.mapping.lookup import get
 from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
 from triage.store.backend import Conn, OperationalError
-from triage.store.chain import canonical, canonical_with
+from triage.store.chain import canonical, canonical_plain, canonical_with
 from triage.store.identity import (
     DIGEST_PREFIX,
     changed_fields,
@@ -148,12 +148,12 @@ class Ingest:
         if rec.text is None and isinstance(rec.raw, dict) and rec.raw.get("_source") is rec.doc:
             # A search hit decoded by the client: its document is encoded once, for its digest
             # and, embedded in the hit's canonical text, for the event's body.
-            doc_text = canonical(rec.doc)
+            doc_text = canonical_plain(rec.doc) if rec.plain else canonical(rec.doc)
             item.digest = DIGEST_PREFIX + hashlib.sha256(doc_text.encode("ascii")).hexdigest()
             rest = {k: v for k, v in rec.raw.items() if k != "_source"}
             item.raw_text = canonical_with(rest, "_source", doc_text)
         else:
-            item.digest = content_digest(rec.doc)
+            item.digest = content_digest(rec.doc, plain=rec.plain)
         item.key = alert_key(item.alert, item.record.doc, item.digest, from_index=from_index)
         return item
 

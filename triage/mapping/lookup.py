@@ -64,12 +64,15 @@ def has_prefix(doc: Any, prefix: str) -> bool:
     """Whether the document has any field under ``prefix`` (dotted or nested)."""
     if not isinstance(doc, dict):
         return False
+    if prefix in doc:
+        return True
     head, _, rest = prefix.partition(".")
+    if rest and isinstance(doc.get(head), dict) and has_prefix(doc[head], rest):
+        return True  # plain nesting (the common case): no walk over the keys
+    dotted = prefix + "."
     for key, value in doc.items():
-        if key == prefix or key.startswith(prefix + "."):
+        if key.startswith(dotted):
             return True
-        if rest and key == head and has_prefix(value, rest):
-            return True
-        if rest and prefix.startswith(key + ".") and has_prefix(value, prefix[len(key) + 1 :]):
+        if rest and dotted.startswith(key + ".") and has_prefix(value, prefix[len(key) + 1 :]):
             return True
     return False

@@ -33,6 +33,9 @@ def from_file(path: str | Path) -> Playbook:
     return from_dict(data, source=str(path), lines=lines)
 
 
+_MEMO_SIZE = 4096  # distinct (source, profile, rule, tags, techniques) remembered
+
+
 class PlaybookSet:
     """The playbooks in force, and which one applies to an alert."""
 
@@ -57,6 +60,7 @@ class PlaybookSet:
                 key=lambda p: (-p.priority, p.id),
             )
         ]
+        self._memo: dict[tuple[Any, ...], Playbook | None] = {}
 
     @classmethod
     def from_directory(cls, directory: str | Path) -> PlaybookSet:
@@ -77,10 +81,22 @@ class PlaybookSet:
         return self.playbooks.get(playbook_id)
 
     def match(self, alert: Alert) -> Playbook | None:
+        # A match reads only these fields (``CompiledMatch.matches``): alerts of one rule from
+        # one source are matched once, not once each.
+        key = (alert.source, alert.profile, alert.rule_name or alert.title, alert.tags, alert.techniques)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        found = self.default
         for pb, matcher in self._ordered:
             if matcher.matches(alert):
-                return pb
-        return self.default
+                found = pb
+                break
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = found
+        return found
 
     def __len__(self) -> int:
         return len(self.playbooks)

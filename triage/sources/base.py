@@ -17,6 +17,7 @@ class RawRecord:
     doc_id: str | None = None
     error: str | None = None  # why no document could be read
     text: str | None = None  # the exact JSON text of ``raw``, when it arrived as one piece
+    plain: bool = False  # every float in it is plain (``sources.jsontext``): fast to encode
 
 
 class Source(Protocol):
@@ -27,10 +28,13 @@ class Source(Protocol):
     def records(self) -> Iterator[RawRecord]: ...
 
 
-def unwrap_hit(origin: str, location: str, obj: Any, text: str | None = None) -> RawRecord:
+def unwrap_hit(
+    origin: str, location: str, obj: Any, text: str | None = None, *, plain: bool = False
+) -> RawRecord:
     """A search hit (``_index``/``_id``/``_source``) gives its source document and metadata;
     anything else is taken as the document itself. The whole object is kept as raw, and
-    ``text``, when given, is its exact JSON text."""
+    ``text``, when given, is its exact JSON text; ``plain``: ``jsontext.decode`` found its
+    floats plain."""
     if not isinstance(obj, dict):
         return RawRecord(origin, location, None, obj, error=f"expected a JSON object, got {_kind(obj)}")
     source = obj.get("_source")
@@ -45,8 +49,9 @@ def unwrap_hit(origin: str, location: str, obj: Any, text: str | None = None) ->
             index=str(index) if index is not None else None,
             doc_id=str(doc_id) if doc_id is not None else None,
             text=text,
+            plain=plain,
         )
-    return RawRecord(origin, location, obj, obj, text=text)
+    return RawRecord(origin, location, obj, obj, text=text, plain=plain)
 
 
 def _kind(obj: Any) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import IO, Any
 
 from triage.errors import InputError
 from triage.sources.base import RawRecord, unwrap_hit
+from triage.sources.jsontext import NotJSON, decode
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
@@ -22,12 +22,8 @@ def _decode(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-8", errors="replace"), f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
 
 
-class _NotJSON(json.JSONDecodeError):
-    """A value Python's decoder accepts but JSON (and the log) does not."""
-
-
 def _json_error(exc: json.JSONDecodeError) -> str:
-    if isinstance(exc, _NotJSON):
+    if isinstance(exc, NotJSON):
         return f"malformed JSON: {exc.msg}"
     return f"malformed JSON: {exc.msg} at column {exc.colno}"
 
@@ -38,21 +34,6 @@ def _other_error(exc: ValueError | RecursionError) -> str:
     if isinstance(exc, RecursionError):
         return "unreadable JSON: nested too deeply"
     return f"unreadable JSON: {str(exc).split(';')[0]}"
-
-
-def _no_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON; Python's decoder would accept them.
-    raise _NotJSON(f"{name} is not valid JSON", name, 0)
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (math.inf, -math.inf):
-        raise _NotJSON(f"number {text[:40]} is out of range", text, 0)
-    return value
-
-
-_loads = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite).decode
 
 
 class FileSource:
@@ -84,9 +65,10 @@ class FileSource:
 
     def _whole(self, data: bytes) -> Iterator[RawRecord]:
         text, err = _decode(data)
+        plain = False
         if err is None:
             try:
-                obj = _loads(text)
+                obj, plain = decode(text)
             except json.JSONDecodeError as exc:
                 err = f"{_json_error(exc)} (line {exc.lineno}); the file is kept whole in quarantine"
             except (ValueError, RecursionError) as exc:
@@ -94,21 +76,21 @@ class FileSource:
         if err is not None:
             yield RawRecord(self.name, "whole file", None, text, error=err)
             return
-        yield from self._objects(obj, "whole file")
+        yield from self._objects(obj, "whole file", plain)
 
-    def _objects(self, obj: Any, where: str) -> Iterator[RawRecord]:
+    def _objects(self, obj: Any, where: str, plain: bool) -> Iterator[RawRecord]:
         if isinstance(obj, list):
             for i, item in enumerate(obj, 1):
-                yield unwrap_hit(self.name, f"item {i}", item)
+                yield unwrap_hit(self.name, f"item {i}", item, plain=plain)
         elif (
             isinstance(obj, dict)
             and isinstance(obj.get("hits"), dict)
             and isinstance(obj["hits"].get("hits"), list)
         ):
             for i, hit in enumerate(obj["hits"]["hits"], 1):
-                yield unwrap_hit(self.name, f"hit {i}", hit)
+                yield unwrap_hit(self.name, f"hit {i}", hit, plain=plain)
         else:
-            yield unwrap_hit(self.name, where, obj)
+            yield unwrap_hit(self.name, where, obj, plain=plain)
 
     def _lines(self, fh: IO[bytes]) -> Iterator[RawRecord]:
         for lineno, line in enumerate(_bounded_lines(fh), 1):
@@ -124,9 +106,10 @@ class FileSource:
             if not line.strip():
                 continue
             text, err = _decode(line.rstrip(b"\r\n"))
+            plain = False
             if err is None:
                 try:
-                    obj = _loads(text)
+                    obj, plain = decode(text)
                 except json.JSONDecodeError as exc:
                     err = _json_error(exc)
                 except (ValueError, RecursionError) as exc:
@@ -140,9 +123,9 @@ class FileSource:
                 yield RawRecord(self.name, f"line {lineno}", None, text, error=err)
                 continue
             if isinstance(obj, dict) and isinstance(obj.get("hits"), dict):
-                yield from self._objects(obj, f"line {lineno}")
+                yield from self._objects(obj, f"line {lineno}", plain)
             else:
-                yield unwrap_hit(self.name, f"line {lineno}", obj, text.strip())
+                yield unwrap_hit(self.name, f"line {lineno}", obj, text.strip(), plain=plain)
 
 
 def _bounded_lines(fh: IO[bytes]) -> Iterator[bytes | None]:

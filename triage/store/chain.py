@@ -13,6 +13,8 @@ import hashlib
 import json
 from typing import Any
 
+import msgspec
+
 GENESIS = "0" * 64
 
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
@@ -21,6 +23,25 @@ _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=T
 def canonical(obj: Any) -> str:
     """Deterministic JSON: sorted keys, no spaces, ASCII only, no NaN."""
     return _encode(obj)
+
+
+_sorted = msgspec.json.Encoder(order="sorted").encode
+
+
+def canonical_plain(obj: Any) -> str:
+    """``canonical(obj)``, fast, for a value decoded from JSON whose floats are all plain
+    (finite, and 0 or of a magnitude in [1e-4, 1e16): ``sources.jsontext.decode`` says so).
+    For such a value msgspec's sorted encoding is the same text whenever it is ASCII without
+    DEL, which it writes as they are where ``canonical`` escapes them; then ``canonical``
+    answers itself. msgspec is used because it writes sorted JSON four times faster than the
+    standard encoder (``test_jsontext`` holds the two to the same text)."""
+    try:
+        out = _sorted(obj)
+    except (TypeError, ValueError, OverflowError):
+        return canonical(obj)  # canonical raises, or encodes it its own way
+    if out.isascii() and b"\x7f" not in out:
+        return out.decode("ascii")
+    return canonical(obj)
 
 
 def canonical_with(obj: dict[str, Any], key: str, text: str) -> str:
