@@ -15,7 +15,7 @@ from triage.domain.alert import Alert
 from triage.mapping.lookup import has_prefix
 from triage.playbooks import PlaybookSet
 from triage.sources.jsontext import decode, strict_loads
-from triage.store.chain import canonical, canonical_plain
+from triage.store.chain import _encode, canonical, canonical_plain, canonical_with
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from('\x00\x1f\x7f"\\é😀\u202e\u200b'))
 FLOAT = st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
@@ -167,3 +167,29 @@ def test_a_remembered_playbook_match_is_the_match_itself(
         )  # fmt: skip
         scanned = next((pb for pb, m in playbooks._ordered if m.matches(alert)), playbooks.default)
         assert playbooks.match(alert) is scanned
+
+
+@settings(max_examples=600, deadline=None)
+@given(VALUE)
+@example({"b": "\x7f", "c": 1.5})
+@example({"a": [1e-5], "s": "\ud800"})
+@example(("t", 1, None))
+def test_canonical_is_the_standard_encoders_text(value: Any) -> None:
+    assert canonical(value) == _encode(value)
+
+
+def _canonical_with_by_parts(obj: dict[str, Any], key: str, text: str) -> str:
+    """The definition: the object's canonical text with ``text`` as the value of ``key``."""
+    marker = "\x00splice\x00"
+    return _encode({**obj, key: marker}).replace(_encode(marker), text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(TEXT, VALUE, max_size=6), TEXT, VALUE, st.booleans())
+@example({"a": 1, "z": "\x7f"}, "m", ["é"], False)
+def test_canonical_with_embeds_the_text_in_the_canonical_object(
+    obj: dict[str, Any], key: str, value: Any, as_received: bool
+) -> None:
+    assume(key not in obj)
+    text = json.dumps(value, ensure_ascii=False) if as_received else _encode(value)
+    assert canonical_with(obj, key, text) == _canonical_with_by_parts(obj, key, text)
