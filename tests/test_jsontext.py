@@ -193,3 +193,25 @@ def test_canonical_with_embeds_the_text_in_the_canonical_object(
     assume(key not in obj)
     text = json.dumps(value, ensure_ascii=False) if as_received else _encode(value)
     assert canonical_with(obj, key, text) == _canonical_with_by_parts(obj, key, text)
+
+
+@pytest.mark.parametrize("make", ["elastic", "opensearch"])
+def test_the_clients_read_their_answers_as_before_and_say_whether_the_floats_are_plain(make: str) -> None:
+    from triage.sources.client_json import elastic_serializer, opensearch_serializer
+    from triage.sources.jsontext import last_plain
+
+    serializer = elastic_serializer() if make == "elastic" else opensearch_serializer()
+    answers = {
+        b'{"hits": {"hits": [{"_source": {"risk": 47.5, "n": 12345678901234567890123}}]}}': True,
+        b'{"hits": {"hits": [{"_source": {"score": 1e-05}}]}}': False,
+        b'{"hits": {"hits": [{"_source": {"score": NaN}}]}}': False,  # json.loads reads NaN
+    }
+    for body, plain in answers.items():
+        data: Any = body if make == "elastic" else body.decode()
+        assert _typed(serializer.loads(data)) == _typed(json.loads(body))
+        assert last_plain() is plain
+    error = __import__(
+        "elastic_transport" if make == "elastic" else "opensearchpy.exceptions", fromlist=["x"]
+    )
+    with pytest.raises(error.SerializationError):
+        serializer.loads(b"{not json" if make == "elastic" else "{not json")

@@ -24,7 +24,7 @@ from triage.clock import epoch_s, now_ts
 from triage.commands import Commands, IngestResult
 from triage.errors import SourceError, SourceUnavailable, WorkspaceError
 from triage.sources.base import RawRecord, unwrap_hit
-from triage.sources.search import Backend, SearchSourceConfig, backend_for
+from triage.sources.search import Backend, Page, SearchSourceConfig, backend_for
 from triage.store.backend import DatabaseError, OperationalError
 from triage.store.workspace import Workspace
 
@@ -182,11 +182,9 @@ class Poller:
             timed = ",".join(p for p in parts if p not in untimed)
         return ([(timed, True)] if timed else []) + [(",".join(untimed), False)]
 
-    def pages(
-        self, cursor: int | None, index: str | None = None, *, timed: bool = True
-    ) -> Iterator[list[dict[str, Any]]]:
-        """The hits of one pass over ``index`` (the source's pattern by default), page by page,
-        through a point in time; ``timed`` False reads all of it in shard order."""
+    def pages(self, cursor: int | None, index: str | None = None, *, timed: bool = True) -> Iterator[Page]:
+        """The pages of one pass over ``index`` (the source's pattern by default), through a
+        point in time; ``timed`` False reads all of it in shard order."""
         pit = self.backend.open_pit(index or self.cfg.index)
         try:
             after: list[Any] | None = None
@@ -201,7 +199,7 @@ class Poller:
                 pit = page.pit_id
                 if not page.hits:
                     return
-                yield page.hits
+                yield page
                 if len(page.hits) < self.cfg.page_size:
                     return
                 after = page.hits[-1]["sort"]
@@ -222,15 +220,16 @@ class Poller:
         return result
 
     def _ingest_pages(
-        self, pages: Iterator[tuple[list[dict[str, Any]], bool]], cursor: int | None, result: PassResult
+        self, pages: Iterator[tuple[Page, bool]], cursor: int | None, result: PassResult
     ) -> None:
         """Map and write page after page (the next one is fetched meanwhile), each in one
         transaction with the cursor it reaches."""
-        for hits, timed in pages:
+        for page, timed in pages:
+            hits = page.hits
             records: list[RawRecord] = []
             for hit in hits:
                 where = f"{hit.get('_index')}/{hit.get('_id')}"
-                records.append(unwrap_hit(self.cfg.name, where, hit))
+                records.append(unwrap_hit(self.cfg.name, where, hit, plain=page.plain))
                 sort = (hit.get("sort") or [None]) if timed else [None]
                 ms = _ts_ms(sort[0])
                 if ms is not None:
@@ -252,10 +251,10 @@ class Poller:
             if self.stop.is_set():  # stop after the batch just committed
                 break
 
-    def _all_pages(self, cursor: int | None) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+    def _all_pages(self, cursor: int | None) -> Iterator[tuple[Page, bool]]:
         for index, timed in self._targets():
-            for hits in self.pages(cursor, index, timed=timed):
-                yield hits, timed
+            for page in self.pages(cursor, index, timed=timed):
+                yield page, timed
             if self.stop.is_set():
                 return
 

@@ -55,12 +55,23 @@ def _float(text: str) -> float:
 _decode = msgspec.json.Decoder(float_hook=_float).decode
 
 
-def decode(text: str | bytes) -> tuple[Any, bool]:
+def decode(text: str | bytes, *, lenient: bool = False) -> tuple[Any, bool]:
     """The JSON value of ``text`` and whether its floats are all plain. Raises what
-    ``strict_loads`` raises (``json.JSONDecodeError``, ``ValueError``, ``RecursionError``)."""
+    ``strict_loads`` raises (``json.JSONDecodeError``, ``ValueError``, ``RecursionError``);
+    ``lenient``: what msgspec refuses is read by ``json.loads`` as it is (NaN and all), as a
+    search client reads its answers."""
     _seen.odd = False
     try:
         value = _decode(text)
     except (msgspec.DecodeError, RecursionError, ValueError):
+        _seen.last = False
+        if lenient:
+            return json.loads(text), False
         return strict_loads(text if isinstance(text, str) else text.decode("utf-8")), False
-    return value, not _seen.odd
+    _seen.last = not _seen.odd
+    return value, _seen.last
+
+
+def last_plain() -> bool:
+    """What ``decode`` said last in this thread of the floats of what it decoded."""
+    return bool(getattr(_seen, "last", False))

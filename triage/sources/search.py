@@ -20,6 +20,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from triage.errors import ConfigError, SourceError, SourceUnavailable
+from triage.sources.client_json import elastic_serializer, opensearch_serializer
+from triage.sources.jsontext import last_plain
 
 KEEP_ALIVE = "2m"
 NO_INDEX = ""  # the point in time of a pattern that matches no index yet: nothing to read
@@ -130,6 +132,7 @@ def _read_credentials_file(path: Path, name: str) -> dict[str, str]:
 class Page:
     hits: list[dict[str, Any]]
     pit_id: str
+    plain: bool = False  # every float in it is plain (``jsontext.decode``): fast to encode
 
 
 class Backend(Protocol):
@@ -227,7 +230,8 @@ class _Paging:
         if pit_id == NO_INDEX:
             return Page([], pit_id)
         resp = self._search(body)
-        return Page(list(resp["hits"]["hits"]), str(resp.get("pit_id") or pit_id))
+        plain = last_plain()  # of the answer just decoded, in this thread (``client_json``)
+        return Page(list(resp["hits"]["hits"]), str(resp.get("pit_id") or pit_id), plain)
 
 
 def _field_types(resp: Any, field: str) -> dict[str, str]:
@@ -262,7 +266,7 @@ class ElasticBackend(_Paging):
         elif creds.username:
             kwargs["basic_auth"] = (creds.username, creds.password or "")
         self.name = cfg.name
-        self.client = Elasticsearch(cfg.urls, **kwargs)
+        self.client = Elasticsearch(cfg.urls, serializer=elastic_serializer(), **kwargs)
 
     def _call(self, doing: str, fn: Any, **kwargs: Any) -> Any:
         from elasticsearch import ApiError, TransportError
@@ -337,7 +341,7 @@ class OpenSearchBackend(_Paging):
         if headers:
             kwargs["headers"] = headers
         self.name = cfg.name
-        self.client = OpenSearch(cfg.urls, **kwargs)
+        self.client = OpenSearch(cfg.urls, serializer=opensearch_serializer(), **kwargs)
 
     def _call(self, doing: str, fn: Any, **kwargs: Any) -> Any:
         from opensearchpy.exceptions import OpenSearchException
