@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input
 
 from triage.clock import format_ts
@@ -18,8 +19,9 @@ from triage.tui.screens.queue import QueueScreen
 from triage.tui.screens.view_picker import ViewPicker
 from triage.tui.widgets.alert_table import AlertTable
 from triage.tui.widgets.counts_bar import CountsBar
+from triage.tui.widgets.filter_bar import DEBOUNCE_S
 
-from .tui_helpers import NOW, last_action, make_app, screen_text, settle, type_text
+from .tui_helpers import KEYS, NOW, last_action, make_app, screen_text, settle, type_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -58,6 +60,33 @@ async def test_a_query_in_the_search_box_and_a_bulk_action_on_what_it_found(
             0
         ]
         assert others == len(ids)
+
+
+async def test_keys_in_one_burst_after_slash_all_go_to_the_search_box(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    """A paste: the keys are all in the app's queue before it handles the first ("/"), so
+    none may reach the table (where "e" escalates and "s" sorts); a "/" in the box is text."""
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        await settle(pilot)
+        table = screen.query_one("#alerts", AlertTable)
+        search = screen.query_one("#filter-text", Input)
+        sort = screen.view.sort
+        query = "/src_ip:203.0.113.0/28 severity>=high"
+        for ch in query:
+            app.post_message(events.Key(KEYS.get(ch, ch), ch))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        await pilot.pause(DEBOUNCE_S * 2)  # nothing is left pending: enter applies at once
+        assert search.value == screen.view.text == query[1:]
+        assert screen.view.sort == sort
+        assert app.screen is screen and app.focused is table  # no dialog, back on the table
+        assert sorted(r.id for r in table._window) == [1, 2, 6, 7, 11, 12]  # 203.0.113.0-11, high+
+        written = tui_ws.conn.execute("SELECT count(*) FROM events WHERE action <> 'alert.ingested'")
+        assert written.fetchone()[0] == 0
 
 
 async def test_a_query_that_cannot_be_read_says_where_and_keeps_the_box(

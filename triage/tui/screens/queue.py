@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input, Select, Static
@@ -49,7 +50,9 @@ class QueueScreen(TriageScreen):
         Binding("u", "suppress", "Suppress…", show=False, tooltip="A suppression rule from this alert"),
         Binding("enter", "open", "Open", show=False),
         Binding("space", "select", "Select", show=False),
-        Binding("slash", "search", "Search"),
+        # A priority binding: the app runs it before it hands on the next key, so the keys typed
+        # in one burst after "/" (a paste) reach the search box, not the table's commands.
+        Binding("slash", "search", "Search", priority=True),
         Binding("f", "cycle('status')", "Status"),
         Binding("F", "cycle('severity')", "Severity filter", show=False),
         Binding("p", "cycle('playbook')", "Playbook filter", show=False),
@@ -178,7 +181,11 @@ class QueueScreen(TriageScreen):
         self.table.action_toggle_select()
 
     def action_search(self) -> None:
-        self.query_one("#filter-text", Input).focus()
+        """Focus the search box now (``Widget.focus`` waits for the app's next turn, and the
+        keys already queued would go to the table); a "/" typed in a text box is text."""
+        if isinstance(self.focused, Input):
+            raise SkipAction
+        self.set_focus(self.query_one("#filter-text", Input))
 
     def action_cycle(self, which: str) -> None:
         self.query_one("#filters", FilterBar).cycle(which)
