@@ -247,3 +247,39 @@ async def test_the_view_picker_says_why_the_views_cannot_be_read(
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert config.read_text() == '[[views]]\nname = "broken"\nquery = "host:"\n'
+
+
+async def test_a_view_renamed_and_deleted_from_the_picker(
+    tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    """r renames the highlighted view, delete removes it (after a yes); the rest of the file,
+    its comment and the other view, stays byte for byte."""
+    config = tmp_path / "config.toml"
+    config.write_text(VIEWS)
+    app = views_app(tui_ws, playbooks, config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, ViewPicker)
+        await pilot.press("down", "r")  # the second view: "critical web"
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog)
+        app.screen.query_one(Input).value = "web criticals"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Renamed view critical web to web criticals" in [n.message for n in app._notifications]
+        assert config.read_text() == VIEWS.replace('name = "critical web"', 'name = "web criticals"')
+
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press("delete")  # the first view: "ssh"
+        await settle(pilot)
+        assert "Remove the view ssh" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Deleted view ssh" in [n.message for n in app._notifications]
+        expected = VIEWS.replace('name = "critical web"', 'name = "web criticals"')
+        ssh = '\n[[views]]\nname = "ssh"\nquery = \'rule:"SSH*"\'\nsort = "host asc"\n'
+        expected = expected.replace(ssh, "")
+        assert config.read_text() == expected
+        assert [v.name for v in SavedViews(config).load()] == ["web criticals"]

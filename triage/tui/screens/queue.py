@@ -21,13 +21,13 @@ from triage.store.workspace import Event
 from triage.text import printable
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen
-from triage.tui.screens import bulk
+from triage.tui.screens import bulk, views_dialog
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.close_dialog import CloseDialog, CloseForm
 from triage.tui.screens.groups import ORDER, GroupsScreen
 from triage.tui.screens.prompt_dialog import PromptDialog
 from triage.tui.screens.suppress_dialog import SuppressDialog, SuppressForm, query_for
-from triage.tui.screens.view_picker import SAVE, ViewPicker
+from triage.tui.screens.view_picker import SAVE, ViewEdit, ViewPicker
 from triage.tui.widgets.alert_table import COLUMNS, AlertTable
 from triage.tui.widgets.counts_bar import CountsBar
 from triage.tui.widgets.exercise_bar import ExerciseBar
@@ -216,11 +216,13 @@ class QueueScreen(TriageScreen):
             except TriageError as exc:
                 problem = str(exc)
 
-        def chosen(choice: ViewConfig | str | None) -> None:
+        def chosen(choice: ViewConfig | str | ViewEdit | None) -> None:
             if choice == SAVE:
                 self.action_save_view()
             elif isinstance(choice, ViewConfig):
                 self.apply_view(choice)
+            elif isinstance(choice, ViewEdit):
+                views_dialog.edit_view(self, self.backend.views, choice)
 
         self.app.push_screen(ViewPicker(views, current=self.view.text, problem=problem), chosen)
 
