@@ -69,14 +69,22 @@ DEFAULTS: dict[str, Any] = {
 
 
 def insert(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as alerts; a row's ``hashes`` (a list) go to the ``alert_hashes`` index, as the
+    projection writes them, and stay in the row for the Python side."""
     conn.execute("DELETE FROM alerts")
+    conn.execute("DELETE FROM alert_hashes")
     stored = []
     for n, row in enumerate(rows, 1):
         full = {**DEFAULTS, **row, "id": n}
         full["dedup_key"] = f"k{n}"
-        cols = ", ".join(full)
+        columns = {k: v for k, v in full.items() if k != "hashes"}
+        cols = ", ".join(columns)
         conn.execute(
-            f"INSERT INTO alerts ({cols}) VALUES ({', '.join('?' * len(full))})", list(full.values())
+            f"INSERT INTO alerts ({cols}) VALUES ({', '.join('?' * len(columns))})", list(columns.values())
+        )
+        conn.executemany(
+            "INSERT INTO alert_hashes (hash, alert_id) VALUES (?, ?)",
+            [(h, n) for h in full.get("hashes", [])],
         )
         stored.append(full)
     return stored
@@ -102,6 +110,8 @@ def both(conn: sqlite3.Connection, rows: list[dict[str, Any]], text: str) -> set
 # -- generated alerts and queries ---------------------------------------------------------------
 
 _TEXTS = ["web-01", "WEB-01", "db-02", "web-01.corp", "a%b", "a_b", "back\\slash", "Éric", "éric", "İstanbul"]
+# Hashes as the projection keeps them (lower case): two that share their first digits.
+_HASHES = ["d41d8cd98f00b204e9800998ecf8427e", "d41d8cd98f00b204e9800998ecf8427f", "ab" * 20, "0f" * 32]
 _TIMES = [ts(h) for h in (-72, -30, -24, -2, -0.5, 0, 1, 5, 48)]
 
 
@@ -148,6 +158,7 @@ ROW = st.fixed_dictionaries(
         "playbook_id": _opt(["brute-force", "phishing"]),
         "incident_id": st.one_of(st.none(), st.integers(1, 3)),
         "disposition": _opt(["duplicate", "false_positive"]),
+        "hashes": st.lists(st.sampled_from(_HASHES), max_size=3, unique=True),
     }
 )
 
@@ -203,6 +214,12 @@ _TERM = st.one_of(
         lambda op, s: f"severity{op}{s}",
         st.sampled_from([":", ">", ">=", "<", "<="]),
         st.sampled_from(["critical", "high", "medium", "low", "informational"]),
+    ),
+    st.builds(
+        lambda v: f"hash:{v}",
+        st.sampled_from(
+            [*_HASHES, _HASHES[0].upper(), "d41d8*", "D41D8CD98F00B204E9800998ECF8427*", "ab*", "*"]
+        ),
     ),
     st.sampled_from(["status:open", "status:new", "status:acknowledged", "status:closed"]),
     st.sampled_from(["breached:true", "breached:false"]),

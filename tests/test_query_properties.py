@@ -49,6 +49,10 @@ def conn() -> Iterator[sqlite3.Connection]:
     ],
     text="src_ip:172.16.0.0/12",
 )
+@example(
+    rows=[{"hashes": ["d41d8cd98f00b204e9800998ecf8427e"]}, {"hashes": []}, {}],
+    text="-hash:D41D8CD98F00B204E9800998ECF8427E OR hash:d41d8*",
+)
 def test_sql_and_python_agree(rows: list[dict[str, Any]], text: str) -> None:
     conn = table()
     try:
@@ -64,7 +68,19 @@ _NOISE = st.text(
 _FIELDISH = st.builds(
     lambda f, op, v: f"{f}{op}{v}",
     st.sampled_from(
-        ["host", "severity", "id", "fired", "due", "src_ip", "technique", "breached", "status", "nope"]
+        [
+            "host",
+            "severity",
+            "id",
+            "fired",
+            "due",
+            "src_ip",
+            "technique",
+            "breached",
+            "status",
+            "hash",
+            "nope",
+        ]
     ),
     st.sampled_from([":", ">", ">=", "<", "<=", "="]),
     _NOISE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input
 
 from triage.clock import format_ts
@@ -18,8 +19,9 @@ from triage.tui.screens.queue import QueueScreen
 from triage.tui.screens.view_picker import ViewPicker
 from triage.tui.widgets.alert_table import AlertTable
 from triage.tui.widgets.counts_bar import CountsBar
+from triage.tui.widgets.filter_bar import DEBOUNCE_S
 
-from .tui_helpers import NOW, last_action, make_app, screen_text, settle, type_text
+from .tui_helpers import KEYS, NOW, last_action, make_app, screen_text, settle, type_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -58,6 +60,33 @@ async def test_a_query_in_the_search_box_and_a_bulk_action_on_what_it_found(
             0
         ]
         assert others == len(ids)
+
+
+async def test_keys_in_one_burst_after_slash_all_go_to_the_search_box(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    """A paste: the keys are all in the app's queue before it handles the first ("/"), so
+    none may reach the table (where "e" escalates and "s" sorts); a "/" in the box is text."""
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        await settle(pilot)
+        table = screen.query_one("#alerts", AlertTable)
+        search = screen.query_one("#filter-text", Input)
+        sort = screen.view.sort
+        query = "/src_ip:203.0.113.0/28 severity>=high"
+        for ch in query:
+            app.post_message(events.Key(KEYS.get(ch, ch), ch))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        await pilot.pause(DEBOUNCE_S * 2)  # nothing is left pending: enter applies at once
+        assert search.value == screen.view.text == query[1:]
+        assert screen.view.sort == sort
+        assert app.screen is screen and app.focused is table  # no dialog, back on the table
+        assert sorted(r.id for r in table._window) == [1, 2, 6, 7, 11, 12]  # 203.0.113.0-11, high+
+        written = tui_ws.conn.execute("SELECT count(*) FROM events WHERE action <> 'alert.ingested'")
+        assert written.fetchone()[0] == 0
 
 
 async def test_a_query_that_cannot_be_read_says_where_and_keeps_the_box(
@@ -218,3 +247,39 @@ async def test_the_view_picker_says_why_the_views_cannot_be_read(
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert config.read_text() == '[[views]]\nname = "broken"\nquery = "host:"\n'
+
+
+async def test_a_view_renamed_and_deleted_from_the_picker(
+    tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    """r renames the highlighted view, delete removes it (after a yes); the rest of the file,
+    its comment and the other view, stays byte for byte."""
+    config = tmp_path / "config.toml"
+    config.write_text(VIEWS)
+    app = views_app(tui_ws, playbooks, config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, ViewPicker)
+        await pilot.press("down", "r")  # the second view: "critical web"
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog)
+        app.screen.query_one(Input).value = "web criticals"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Renamed view critical web to web criticals" in [n.message for n in app._notifications]
+        assert config.read_text() == VIEWS.replace('name = "critical web"', 'name = "web criticals"')
+
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press("delete")  # the first view: "ssh"
+        await settle(pilot)
+        assert "Remove the view ssh" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Deleted view ssh" in [n.message for n in app._notifications]
+        expected = VIEWS.replace('name = "critical web"', 'name = "web criticals"')
+        ssh = '\n[[views]]\nname = "ssh"\nquery = \'rule:"SSH*"\'\nsort = "host asc"\n'
+        expected = expected.replace(ssh, "")
+        assert config.read_text() == expected
+        assert [v.name for v in SavedViews(config).load()] == ["web criticals"]

@@ -171,17 +171,20 @@ async def test_a_hostile_host_cannot_widen_the_pivot(
 
 
 @pytest.mark.asyncio
-async def test_enter_on_a_hash_finds_the_alerts_that_name_it(
+async def test_enter_on_a_hash_finds_the_alerts_whose_document_holds_it(
     tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path
 ) -> None:
+    """Not the alerts that only name it in a title or a rule name (a free word would find those,
+    and none of the others)."""
     cmds = Commands(tui_ws, playbooks, "poller")
     ids = cmds.ingest(
         [
-            make_alert(
-                doc_id="h1", title=f"Malware {SHA} on web-01", raw={"file": {"hash": {"sha256": SHA}}}
-            ),
+            make_alert(doc_id="h1", title="Malware on web-01", raw={"file": {"hash": {"sha256": SHA}}}),
             make_alert(doc_id="h2", title="Known bad file", rule_name=f"Hash {SHA}", raw={}),
-            make_alert(doc_id="h3", title=f"Malware {SHA[:-1]}0 on web-02", raw={}),
+            make_alert(
+                doc_id="h3", title="EICAR", raw={"process": {"parent": {"hash": {"sha256": SHA.upper()}}}}
+            ),
+            make_alert(doc_id="h4", title="Suricata file", raw={"fileinfo": {"sha256": SHA[:-1] + "0"}}),
         ]
     ).alert_ids
     app, _ = app_for(tui_ws, playbooks, tmp_path)
@@ -191,8 +194,34 @@ async def test_enter_on_a_hash_finds_the_alerts_that_name_it(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
-        assert app.screen.query_one("#filter-text", Input).value == f'"{SHA}"'
-        assert shown_ids(app) == ids[:2]
+        assert app.screen.query_one("#filter-text", Input).value == f"hash:{SHA}"
+        assert shown_ids(app) == [ids[0], ids[2]]
+
+
+@pytest.mark.asyncio
+async def test_p_in_the_overview_offers_the_documents_hashes(
+    tui_ws: Workspace, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    cmds = Commands(tui_ws, playbooks, "poller")
+    ids = cmds.ingest(
+        [
+            make_alert(doc_id="o1", host="ws-7", raw={"process": {"hash": {"sha256": SHA}}}),
+            make_alert(doc_id="o2", host="ws-8", raw={"dll": [{"hash": {"sha256": SHA}}]}),
+        ]
+    ).alert_ids
+    app, _ = app_for(tui_ws, playbooks, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(AlertDetailScreen(app.backend, ids[0]))
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PivotPicker)
+        assert [(label, query) for label, _, query in picker.pivots][-1] == ("hash", f"hash:{SHA}")
+        await pilot.press("end", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert shown_ids(app) == ids
 
 
 @pytest.mark.asyncio
@@ -238,10 +267,15 @@ async def test_p_in_the_overview_pivots_on_the_alerts_user(
         (("source", "ip"), "198.51.100.7", 'src_ip:"198.51.100.7"'),
         (("destination", "address"), "10.0.0.1", 'dst_ip:"10.0.0.1"'),
         (("observer", "ip"), "10.0.0.2", '(src_ip:"10.0.0.2" OR dst_ip:"10.0.0.2")'),
+        (  # not a hash of the document's (the hashes given below): a phrase
+            ("process", "hash", "md5"),
+            "d41d8cd98f00b204e9800998ecf8427f",
+            '"d41d8cd98f00b204e9800998ecf8427f"',
+        ),
         (
             ("process", "hash", "md5"),
-            "d41d8cd98f00b204e9800998ecf8427e",
-            '"d41d8cd98f00b204e9800998ecf8427e"',
+            "D41D8CD98F00B204E9800998ECF8427E",
+            "hash:d41d8cd98f00b204e9800998ecf8427e",
         ),
         (("event", "kind"), "alert", None),
         (("host", "os", "name"), "Linux", None),
@@ -251,7 +285,8 @@ async def test_p_in_the_overview_pivots_on_the_alerts_user(
     ],
 )
 def test_what_a_raw_value_pivots_to(path: tuple[str, ...], value: object, expected: str | None) -> None:
-    query = pivot_query(path, value, {"host": "web-01", "user_name": "bob"})
+    hashes = frozenset({"d41d8cd98f00b204e9800998ecf8427e"})
+    query = pivot_query(path, value, {"host": "web-01", "user_name": "bob"}, hashes)
     assert query == expected
     if query is not None:
         parse(query)  # always a query the language reads

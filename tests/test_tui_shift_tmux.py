@@ -65,6 +65,43 @@ def test_views_query_and_groups_in_a_real_terminal(
 
 
 @pytest.fixture
+def tmux_burst(tmp_path: Path) -> Iterator[Tmux]:
+    t = Tmux(f"sq-burst-{os.getpid()}-{tmp_path.name}", "sq-burst")
+    yield t
+    t("kill-server")
+
+
+def test_a_query_sent_in_one_burst_after_slash_filters_the_queue(
+    tmux_burst: Tmux, tmp_path: Path, playbooks: PlaybookSet
+) -> None:
+    """The "/", the query and Enter in one send-keys (as a paste arrives): every key reaches the
+    search box, none runs as a command of the table ("e" escalates, "s" sorts, "r" severity)."""
+    tmux, session = tmux_burst, "sq-burst"
+    build_workspace(tmp_path / "ws.db", playbooks).close()
+    done = tmp_path / "exit-code"
+    command = (
+        f"unset COLUMNS LINES; TRIAGE_DB={tmp_path / 'ws.db'} TRIAGE_ANALYST=alice TRIAGE_CONFIG=/dev/null "
+        f"{sys.executable} -m triage tui; echo $? > {done}; sleep 30"
+    )
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    tmux.wait_for("unassigned 13")
+    time.sleep(1.5)  # past the app's first second (see the shift below)
+    query = "src_ip:203.0.113.0/28 severity>=high"
+    tmux("send-keys", "-t", session, f"/{query}", "Enter")
+    screen = tmux.wait_for("unassigned 6")  # the query's matches, no dialog over them
+    assert screen.splitlines()[1].rstrip().endswith("severity>=high")  # the box shows its end
+    rows = [line for line in screen.splitlines() if line.strip()[:2].strip().isdigit()]
+    assert sorted(int(line.split()[0]) for line in rows) == [1, 2, 6, 7, 11, 12]
+    with Workspace.open(tmp_path / "ws.db") as ws:
+        assert [e.action for e in ws.events() if e.action != "alert.ingested"] == []
+    tmux("send-keys", "-t", session, "q")
+    deadline = time.monotonic() + 15
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert done.exists() and done.read_text().strip() == "0"
+
+
+@pytest.fixture
 def tmux_incident(tmp_path: Path) -> Iterator[Tmux]:
     t = Tmux(f"bp-incident-{os.getpid()}-{tmp_path.name}", "bp-incident")
     yield t

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from triage import tomldoc
 from triage.errors import ConfigError, QuerySyntaxError
 from triage.query import parse
 from triage.queue import SORT_KEYS
@@ -388,22 +389,11 @@ def postgres_schema(url: str) -> str:
 
 
 def toml_string(text: str) -> str:
-    """``text`` as a TOML basic string (quotes, backslashes and control characters escaped)."""
-    out = ['"']
-    for ch in text:
-        n = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif n < 0x20 or n == 0x7F:
-            out.append(_TOML_ESCAPES.get(ch, f"\\u{n:04x}"))
-        elif 0xD800 <= n <= 0xDFFF:
-            raise ConfigError("a lone surrogate cannot be written to a TOML file")
-        else:
-            out.append(ch)
-    return "".join(out) + '"'
-
-
-_TOML_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+    """``text`` as a TOML basic string (``triage.tomldoc``); a lone surrogate is refused."""
+    try:
+        return tomldoc.toml_string(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -419,40 +409,72 @@ class SavedViews:
         """Append ``view`` as a ``[[views]]`` table at the end of the file and leave every other
         byte as it was; the file is checked before (it must load) and after (it must load with
         this view added and nothing else changed), and replaced in one rename."""
-        path = self.path
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        before = load_settings(path) if path.exists() else Settings()
-        if any(v.name == view.name for v in before.views):
-            raise ConfigError(f"{path}: a view named {view.name!r} is saved already (pick another name)")
+        text, before = self._read()
+        if any(v.name == view.name for v in before):
+            raise ConfigError(f"{self.path}: a view named {view.name!r} is saved already (pick another name)")
         sep = "" if not text or text.endswith("\n") else "\n"
         block = (
             f"\n[[views]]\nname = {toml_string(view.name)}\nquery = {toml_string(view.query)}\n"
             f"sort = {toml_string(view.sort)}\n"
         )
-        new = text + sep + block
+        self._write(text, text + sep + block, [*before, view], "add the view to")
+
+    def rename(self, name: str, new_name: str) -> None:
+        """Give the view ``name`` the name ``new_name``: its ``name = ...`` line rewritten, every
+        other byte as it was (checked as ``save`` checks)."""
+        text, before = self._read()
+        index = self._index(before, name)
+        renamed = ViewConfig(name=new_name, query=before[index].query, sort=before[index].sort)
+        if any(v.name == new_name for v in before):
+            raise ConfigError(f"{self.path}: a view named {new_name!r} is saved already (pick another name)")
+        spans = tomldoc.array_tables(text, "views")
+        new = (
+            tomldoc.with_key(text, spans[index], "name", toml_string(new_name))
+            if len(spans) == len(before)
+            else None
+        )
+        views = [*before[:index], renamed, *before[index + 1 :]]
+        self._write(text, new, views, "rename the view in")
+
+    def delete(self, name: str) -> None:
+        """Remove the view ``name``: its ``[[views]]`` table's lines, every other byte as it was."""
+        text, before = self._read()
+        index = self._index(before, name)
+        spans = tomldoc.array_tables(text, "views")
+        new = tomldoc.without_table(text, spans[index]) if len(spans) == len(before) else None
+        self._write(text, new, [*before[:index], *before[index + 1 :]], "delete the view from")
+
+    def _read(self) -> tuple[str, list[ViewConfig]]:
+        if not self.path.exists():
+            return "", []
+        return self.path.read_text(encoding="utf-8"), load_settings(self.path).views
+
+    def _index(self, views: list[ViewConfig], name: str) -> int:
+        for i, v in enumerate(views):
+            if v.name == name:
+                return i
+        raise ConfigError(f"{self.path}: no view named {name!r}")
+
+    def _write(self, text: str, new: str | None, views: list[ViewConfig], what: str) -> None:
+        """Replace the file's ``text`` with ``new`` if it loads with exactly ``views`` and every
+        other setting as it was."""
+        path = self.path
         try:
+            if new is None:
+                raise ValueError("its [[views]] tables are not written one per header")
             data = tomllib.loads(new)
             after = Settings.model_validate(data)
-        except (tomllib.TOMLDecodeError, ValidationError) as exc:
-            raise ConfigError(f"{path}: cannot add the view to this file ({exc}); add it by hand") from None
+        except (tomllib.TOMLDecodeError, ValidationError, ValueError) as exc:
+            raise ConfigError(f"{path}: cannot {what} this file ({exc}); do it by hand") from None
         old_data = tomllib.loads(text)
-        old_views = old_data.pop("views", [])
+        old_data.pop("views", [])
         if (
-            after.views[-1] != view
-            or data.pop("views", []) != [*old_views, view.model_dump()]
+            after.views != views
+            or data.pop("views", []) != [v.model_dump() for v in views]
             or data != old_data
         ):
-            raise ConfigError(f"{path}: adding the view would change other settings; add it by hand")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            raise ConfigError(f"{path}: to {what} this file would change other settings; do it by hand")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(new)
-                f.flush()
-                os.fsync(f.fileno())
-            if path.exists():
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
-            os.replace(tmp, path)
+            tomldoc.replace_file(path, new)
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             raise ConfigError(f"{path}: cannot write: {exc}") from None

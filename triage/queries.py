@@ -89,6 +89,12 @@ def duplicates_of(ws: Workspace, alert_id: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+def alert_hashes(ws: Workspace, alert_id: int) -> list[str]:
+    """The hashes the alert's current document holds (the index of the query's ``hash:``)."""
+    rows = ws.conn.execute("SELECT hash FROM alert_hashes WHERE alert_id = ? ORDER BY hash", (alert_id,))
+    return [str(r[0]) for r in rows]
+
+
 def alert_raw(ws: Workspace, alert: dict[str, Any]) -> Any:
     """The alert's document as its source last sent it (its latest update, else as ingested)."""
     event = ws.event(alert.get("content_seq") or alert["ingest_seq"])

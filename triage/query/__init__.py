@@ -17,6 +17,11 @@ so ``-assignee:*`` is unassigned. Fields (``triage.query.fields``):
   or an element's start with a trailing ``*``;
 - addresses: ``src_ip``, ``dst_ip``: an address, a pattern or an IPv4 network (``10.0.0.0/8``,
   matched on the dotted-quad text the alert carries);
+- ``hash``: a file or process hash the alert's document holds (MD5, SHA-1, SHA-256, SHA-384,
+  SHA-512; any case), its first hex digits with a trailing ``*``, or ``*`` (any hash): ECS
+  ``file.hash.*``, ``process.hash.*``, ``dll.hash.*``, Suricata ``fileinfo.*``, Wazuh
+  ``syscheck.*_after`` and Sysmon ``hashes`` (``triage.domain.hashes`` says where it looks), on
+  the ``alert_hashes`` index the projection keeps;
 - ``severity`` (``:``, ``>``, ``>=``, ``<``, ``<=`` by rank), ``status`` (``new``,
   ``acknowledged``, ``closed``, ``open``), ``breached`` (``true``: the running target is past
   due), ``id`` and ``incident`` (numbers, compared);
@@ -33,7 +38,8 @@ The API::
     q.text                      # the text it was parsed from
     where, params = q.sql(now)  # a WHERE expression over the alerts table, with ? parameters
     q.matches(row, now)         # the same test in Python, on a row of the alerts table (a dict)
-                                # (built once for a given ``now``: pass the same one for many rows)
+                                # (built once for a given ``now``: pass the same one for many rows;
+                                # ``hash`` reads the row's ``hashes``, the alert's alert_hashes)
 
 ``now`` (a UTC datetime; the clock's when omitted) is what ``breached`` and ``now-24h`` mean.
 The SQL is portable: ``?`` parameters, ``LOWER``, ``LIKE ... ESCAPE``, ``CASE``, no GLOB or

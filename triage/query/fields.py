@@ -18,10 +18,11 @@ from typing import Any
 
 from triage.clock import format_ts, parse_time
 from triage.domain.alert import Severity
+from triage.domain.hashes import LENGTHS, normal_hash
 from triage.domain.state import running_due
 from triage.errors import QuerySyntaxError
 from triage.query.ast import Node, Not, Or, Pattern
-from triage.query.predicates import Ago, Compare, Like, StartsWith, Value
+from triage.query.predicates import Ago, Compare, HasHash, Like, StartsWith, Value
 from triage.query.syntax import Token
 from triage.store.schema import DUE_AT, SEVERITY_RANK
 
@@ -70,7 +71,7 @@ LIST_FIELDS = {"technique": "techniques", "tactic": "tactics", "tag": "tags"}
 IP_FIELDS = {"src_ip": "src_ip", "dst_ip": "dst_ip"}
 INT_FIELDS = {"id": "id", "incident": "incident_id"}
 TIME_FIELDS: dict[str, Value] = {"fired": _col("fired_at"), "ingested": _col("ingested_at"), "due": DUE_VALUE}
-OTHER_FIELDS = ("severity", "status", "breached")
+OTHER_FIELDS = ("severity", "status", "breached", "hash")
 FIELDS = (*TEXT_FIELDS, *LIST_FIELDS, *IP_FIELDS, *OTHER_FIELDS, *INT_FIELDS, *TIME_FIELDS)
 # Free words look in these.
 WORD_COLUMNS = ("title", "rule_name")
@@ -104,6 +105,8 @@ def term(text: str, tok: Token) -> Node:
         return _element(_list_col(LIST_FIELDS[name]), pieces, name == "technique", fail)
     if name in IP_FIELDS:
         return _address(_col(IP_FIELDS[name]), tok.raw, pieces, fail)
+    if name == "hash":
+        return _hash(pieces, fail)
     if wild:
         raise fail(f"'{name}' takes no wildcards")
     if name == "severity":
@@ -159,6 +162,24 @@ def _element(value: Value, pieces: Pattern, technique: bool, fail: Callable[...,
     if not technique:
         return exact
     return Or((exact, Like(value, (quoted[:-1] + ".",), anchored=False)))
+
+
+_HEX_DIGITS = frozenset("0123456789abcdef")
+_HASH_KINDS = "an MD5, SHA-1, SHA-256, SHA-384 or SHA-512 (32, 40, 64, 96 or 128 hex digits)"
+
+
+def _hash(pieces: Pattern, fail: Callable[..., Exception]) -> Node:
+    """A hash the alert's document holds (``triage.domain.hashes``): the hash itself (any case),
+    its first digits with a trailing ``*``, or ``*`` for any hash."""
+    if len(pieces) == 1:
+        value = normal_hash(pieces[0])
+        if value is None:
+            raise fail(f"hash: '{pieces[0]}' is not {_HASH_KINDS}")
+        return HasHash(value)
+    start = pieces[0].lower()
+    if len(pieces) > 2 or pieces[1] or not set(start) <= _HEX_DIGITS or len(start) >= max(LENGTHS):
+        raise fail("hash takes a hash, its first hex digits and a trailing '*', or '*'")
+    return HasHash(start, prefix=True)
 
 
 def _address(value: Value, raw: str, pieces: Pattern, fail: Callable[..., Exception]) -> Node:

@@ -159,3 +159,34 @@ class Like(Leaf):
             return v is not None and fullmatch(str(v).translate(_ASCII_LOWER)) is not None
 
         return test
+
+
+@dataclass(frozen=True, slots=True)
+class HasHash(Leaf):
+    """The alert's document holds the hash ``value`` (lower case), or with ``prefix`` a hash that
+    starts with it (``""``: any hash). In SQL a look-up of the ``alert_hashes`` index by its key
+    (``id`` is never NULL: the test is two-valued); in Python the row's ``hashes``, a collection
+    of the alert's hashes (none when absent)."""
+
+    value: str
+    prefix: bool = False
+
+    def sql(self, now: datetime) -> tuple[str, list[Any]]:
+        if not self.prefix:
+            return "(id IN (SELECT alert_id FROM alert_hashes WHERE hash = ?))", [self.value]
+        if not self.value:
+            return "(id IN (SELECT alert_id FROM alert_hashes))", []
+        upper = self.value[:-1] + chr(ord(self.value[-1]) + 1)
+        sql = "(id IN (SELECT alert_id FROM alert_hashes WHERE hash >= ? AND hash < ?))"
+        return sql, [self.value, upper]
+
+    def tester(self, now: datetime) -> Test:
+        value, prefix = self.value, self.prefix
+
+        def test(row: Mapping[str, Any]) -> bool:
+            hashes = row.get("hashes") or ()
+            if prefix:
+                return any(str(h).startswith(value) for h in hashes)
+            return value in hashes
+
+        return test

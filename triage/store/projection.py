@@ -23,6 +23,7 @@ from triage.domain.state import ALERT_COLUMNS, LIST_COLUMNS, AlertState, Inciden
 from triage.domain.suppression import SuppressionState
 from triage.store.backend import Conn, row_dict
 from triage.store.event import Event
+from triage.store.hashes import HASH_INSERT, hash_rows, replace_hashes, write_hashes
 from triage.store.identity import content_digest, source_document
 from triage.store.schema import PROJECTION_ORDER, PROJECTION_TABLES, recreate_projections
 
@@ -118,6 +119,7 @@ def _ingested(conn: Conn, event: Event) -> None:
     assert state.content_digest is not None
     conn.execute(_ALERT_INSERT, tuple(state.row().values()))
     _content(conn, state.content_key, state.content_digest, state.id, event.seq)
+    write_hashes(conn, state.id, event.payload["alert"]["raw"])
 
 
 def apply_many(conn: Conn, events: list[Event]) -> None:
@@ -126,10 +128,16 @@ def apply_many(conn: Conn, events: list[Event]) -> None:
     alerts: list[tuple[Any, ...]] = []
     content: list[tuple[Any, ...]] = []
     quarantined: list[tuple[Any, ...]] = []
+    hashes: list[tuple[str, int]] = []
     refs: list[tuple[str, int]] = []
 
     def flush() -> None:
-        tables = ((_ALERT_INSERT, alerts), (_CONTENT_INSERT, content), (_QUARANTINE_INSERT, quarantined))
+        tables = (
+            (_ALERT_INSERT, alerts),
+            (_CONTENT_INSERT, content),
+            (HASH_INSERT, hashes),
+            (_QUARANTINE_INSERT, quarantined),
+        )
         for sql, rows in (*tables, (_REF_INSERT, refs)):
             if rows:
                 conn.executemany(sql, rows)
@@ -140,6 +148,7 @@ def apply_many(conn: Conn, events: list[Event]) -> None:
             state = _ingested_state(event)
             alerts.append(tuple(state.row().values()))
             content.append((state.content_key, state.content_digest, state.id, event.seq))
+            hashes.extend(hash_rows(state.id, event.payload["alert"]["raw"]))
         elif event.action == ev.INPUT_QUARANTINED:
             quarantined.append(_quarantine_row(event))
         else:
@@ -177,6 +186,8 @@ def _alert_event(conn: Conn, event: Event) -> None:
     if event.action == ev.ALERT_UPDATED:
         assert state.content_digest is not None
         _content(conn, state.dedup_key, state.content_digest, alert_id, event.seq)
+        if event.payload.get("raw") is not None:
+            replace_hashes(conn, alert_id, event.payload["raw"])
 
 
 def _incident_of_alert_event(conn: Conn, event: Event) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from triage.store.tables import create_notifications, create_suppressions
+from triage.store.tables import create_alert_hashes, create_notifications, create_suppressions
 
 migrations = Migrations("triage")
 
 PROJECTION_TABLES = (
     "alerts", "incidents", "quarantine", "timeline", "source_cursors", "alert_content", "notifications",
-    "suppressions",
+    "suppressions", "alert_hashes",
 )  # fmt: skip
 # Each projection table in the order ``digest`` walks it.
 PROJECTION_ORDER = {
@@ -23,6 +23,7 @@ PROJECTION_ORDER = {
     "source_cursors": "name",
     "alert_content": "dedup_key, digest",
     "notifications": "target, key",
+    "alert_hashes": "hash, alert_id",
 }
 
 
@@ -333,6 +334,7 @@ def recreate_projections(db: Database) -> None:
     create_blanks_last_indexes(db)
     create_duplicate_of(db)
     create_incident_notes(db)
+    create_alert_hashes(db)
 
 
 @migrations()
@@ -448,6 +450,30 @@ def m011_incident_notes(db: Database) -> None:
     create_incident_notes(db)
 
 
+@migrations()
+def m012_alert_hashes(db: Database) -> None:
+    """The hashes of every alert's current document, read from the log: its ingest, then each
+    update that carried a new document. Reads the log directly, so it depends on nothing later."""
+    import json
+
+    from triage.domain.events.alert import ALERT_INGESTED, ALERT_UPDATED  # names, as permanent as the log
+    from triage.store.hashes import replace_hashes, write_hashes
+
+    create_alert_hashes(db)
+    conn = db.conn
+    rows = conn.execute(
+        "SELECT target, action, body FROM events WHERE action IN (?, ?) ORDER BY seq",
+        (ALERT_INGESTED, ALERT_UPDATED),
+    )
+    for target, action, body in rows.fetchall():
+        payload = json.loads(body)["payload"]
+        alert_id = int(target.partition(":")[2])
+        if action == ALERT_INGESTED:
+            write_hashes(conn, alert_id, payload["alert"]["raw"])
+        elif payload.get("raw") is not None:
+            replace_hashes(conn, alert_id, payload["raw"])
+
+
 # Every migration in the order it applies: the PostgreSQL backend runs the same functions.
 MIGRATION_ORDER = (
     m001_initial,
@@ -461,4 +487,5 @@ MIGRATION_ORDER = (
     m009_blanks_sort_last,
     m010_duplicate_of,
     m011_incident_notes,
+    m012_alert_hashes,
 )

@@ -1,4 +1,5 @@
-"""Projection tables added after the first schema: notifications and suppression rules. Their
+"""Projection tables added after the first schema: notifications, suppression rules and the
+alerts' hashes. Their
 migrations are in ``triage.store.schema`` (which ``recreate_projections`` applies in order)."""
 
 from __future__ import annotations
@@ -49,5 +50,20 @@ def create_suppressions(db: Database) -> None:
             last_seq INTEGER NOT NULL
         );
         CREATE INDEX suppressions_expires ON suppressions(expires_at);
+        """
+    )
+
+
+def create_alert_hashes(db: Database) -> None:
+    """The hashes each alert's current document holds (``triage.domain.hashes``): the index of
+    the query's ``hash:``, by hash; by alert to replace them when the source updates it."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS alert_hashes (
+            hash TEXT NOT NULL,
+            alert_id INTEGER NOT NULL,
+            PRIMARY KEY (hash, alert_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS alert_hashes_alert ON alert_hashes(alert_id);
         """
     )

@@ -1,6 +1,8 @@
 """From a value of an alert (a field of its raw document or of the overview) to the query that
-finds every alert with it: ``host:"web-01"``, ``user:"bob"``, ``src_ip:"203.0.113.9"``; a hash,
-which no field of the queue holds, as a quoted phrase (looked for in titles and rule names).
+finds every alert with it: ``host:"web-01"``, ``user:"bob"``, ``src_ip:"203.0.113.9"``; a hash
+of the alert's document (``triage.domain.hashes``: what the index of ``hash:`` holds) as
+``hash:<hex>``; another hash-like value, which no field holds, as a quoted phrase (looked for in
+titles and rule names).
 
 Values are quoted with ``triage.query.quote``: whatever the alert says, the query has one term.
 """
@@ -13,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from triage.domain.hashes import normal_hash
 from triage.query import quote
 
 NORMALISED = (("host", "host"), ("user", "user_name"), ("src_ip", "src_ip"), ("dst_ip", "dst_ip"))
@@ -34,9 +37,12 @@ def value_text(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-def pivot_query(path: tuple[str, ...], value: Any, alert: Mapping[str, Any]) -> str | None:
+def pivot_query(
+    path: tuple[str, ...], value: Any, alert: Mapping[str, Any], hashes: frozenset[str] = frozenset()
+) -> str | None:
     """The query for the value at ``path`` of the alert's raw document (None: not a host, user,
-    address or hash). A value equal to one of the alert's normalised fields is that field."""
+    address or hash). A value equal to one of the alert's normalised fields is that field; one
+    of ``hashes`` (the document's, ``triage.domain.hashes.document_hashes``) is ``hash:``."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     text = str(value)
@@ -45,6 +51,9 @@ def pivot_query(path: tuple[str, ...], value: Any, alert: Mapping[str, Any]) -> 
     for name, column in NORMALISED:
         if alert.get(column) == text:
             return f"{name}:{quote(text)}"
+    digest = normal_hash(text)
+    if digest is not None and digest in hashes:
+        return f"hash:{digest}"
     keys = [k.lower() for k in path if not k.startswith("[")]
     last = keys[-1] if keys else ""
     if last in HASH_KEYS or "hash" in keys or "hashes" in keys or HEX_DIGEST.fullmatch(text):
@@ -66,11 +75,13 @@ def pivot_query(path: tuple[str, ...], value: Any, alert: Mapping[str, Any]) -> 
     return None
 
 
-def overview_pivots(alert: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """The alert's own host, user and addresses: (label, value, query) for each it has."""
+def overview_pivots(alert: Mapping[str, Any], hashes: list[str] | None = None) -> list[tuple[str, str, str]]:
+    """The alert's own host, user and addresses, then its document's hashes: (label, value,
+    query) for each it has."""
     out = []
     for name, column in NORMALISED:
         value = alert.get(column)
         if isinstance(value, str) and value:
             out.append((name, value, f"{name}:{quote(value)}"))
+    out.extend(("hash", h, f"hash:{h}") for h in hashes or [])
     return out

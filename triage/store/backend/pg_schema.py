@@ -27,6 +27,7 @@ WRITTEN_TABLES = (
     "notifications",
     "notify_cursors",
     "suppressions",
+    "alert_hashes",
 )
 
 _PG_ONLY = r"""

@@ -374,9 +374,9 @@ class AlertDetailScreen(TriageScreen):
         self.app.push_screen(PromptDialog(self._label("Reopen"), "Reason"), chosen)
 
     def action_pivot(self) -> None:
-        pivots = overview_pivots(self.alert)
+        pivots = overview_pivots(self.alert, queries.alert_hashes(self.backend.ws, self.alert_id))
         if not pivots:
-            self.notify("This alert has no host, user or address to pivot on.", severity="warning")
+            self.notify("This alert has no host, user, address or hash to pivot on.", severity="warning")
             return
 
         def chosen(query: str | None) -> None:

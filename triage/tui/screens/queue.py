@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input, Select, Static
@@ -20,13 +21,13 @@ from triage.store.workspace import Event
 from triage.text import printable
 from triage.tui.backend import Backend
 from triage.tui.messages import AlertChosen
-from triage.tui.screens import bulk
+from triage.tui.screens import bulk, views_dialog
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.close_dialog import CloseDialog, CloseForm
 from triage.tui.screens.groups import ORDER, GroupsScreen
 from triage.tui.screens.prompt_dialog import PromptDialog
 from triage.tui.screens.suppress_dialog import SuppressDialog, SuppressForm, query_for
-from triage.tui.screens.view_picker import SAVE, ViewPicker
+from triage.tui.screens.view_picker import SAVE, ViewEdit, ViewPicker
 from triage.tui.widgets.alert_table import COLUMNS, AlertTable
 from triage.tui.widgets.counts_bar import CountsBar
 from triage.tui.widgets.exercise_bar import ExerciseBar
@@ -49,7 +50,9 @@ class QueueScreen(TriageScreen):
         Binding("u", "suppress", "Suppress…", show=False, tooltip="A suppression rule from this alert"),
         Binding("enter", "open", "Open", show=False),
         Binding("space", "select", "Select", show=False),
-        Binding("slash", "search", "Search"),
+        # A priority binding: the app runs it before it hands on the next key, so the keys typed
+        # in one burst after "/" (a paste) reach the search box, not the table's commands.
+        Binding("slash", "search", "Search", priority=True),
         Binding("f", "cycle('status')", "Status"),
         Binding("F", "cycle('severity')", "Severity filter", show=False),
         Binding("p", "cycle('playbook')", "Playbook filter", show=False),
@@ -178,7 +181,11 @@ class QueueScreen(TriageScreen):
         self.table.action_toggle_select()
 
     def action_search(self) -> None:
-        self.query_one("#filter-text", Input).focus()
+        """Focus the search box now (``Widget.focus`` waits for the app's next turn, and the
+        keys already queued would go to the table); a "/" typed in a text box is text."""
+        if isinstance(self.focused, Input):
+            raise SkipAction
+        self.set_focus(self.query_one("#filter-text", Input))
 
     def action_cycle(self, which: str) -> None:
         self.query_one("#filters", FilterBar).cycle(which)
@@ -209,11 +216,13 @@ class QueueScreen(TriageScreen):
             except TriageError as exc:
                 problem = str(exc)
 
-        def chosen(choice: ViewConfig | str | None) -> None:
+        def chosen(choice: ViewConfig | str | ViewEdit | None) -> None:
             if choice == SAVE:
                 self.action_save_view()
             elif isinstance(choice, ViewConfig):
                 self.apply_view(choice)
+            elif isinstance(choice, ViewEdit):
+                views_dialog.edit_view(self, self.backend.views, choice)
 
         self.app.push_screen(ViewPicker(views, current=self.view.text, problem=problem), chosen)
 

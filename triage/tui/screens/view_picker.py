@@ -1,10 +1,15 @@
-"""The saved views ([[views]] in the config file): pick one, or save the current query as one."""
+"""The saved views ([[views]] in the config file): pick one, save the current query as one, or
+rename (``r``) or delete (``delete``) the highlighted one."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -15,8 +20,22 @@ from triage.tui.screens.dialog import Dialog
 SAVE = "save"  # what the picker returns for "save the current query as a view"
 
 
-class ViewPicker(Dialog[ViewConfig | str]):
-    """Returns the chosen view, or ``SAVE``. ``problem`` is why the views could not be read."""
+@dataclass(frozen=True)
+class ViewEdit:
+    """What the picker returns to rename (``kind`` "rename") or delete ("delete") ``view``."""
+
+    kind: str
+    view: ViewConfig
+
+
+class ViewPicker(Dialog[ViewConfig | str | ViewEdit]):
+    """Returns the chosen view, ``SAVE``, or a ``ViewEdit``. ``problem`` is why the views could
+    not be read."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "edit('rename')", "Rename", tooltip="Rename the highlighted view"),
+        Binding("delete,x", "edit('delete')", "Delete", tooltip="Delete the highlighted view"),
+    ]
 
     def __init__(self, views: list[ViewConfig], *, current: str, problem: str | None = None) -> None:
         super().__init__(Text("Saved views", style="bold"))
@@ -35,6 +54,8 @@ class ViewPicker(Dialog[ViewConfig | str]):
             Option(Text.assemble(("+ Save the current query as a view: ", "bold"), query), id=SAVE)
         )
         yield OptionList(*options, id="view-list")
+        if self.views:
+            yield Static(Text("enter applies · r renames · delete removes the view", style="dim"))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -50,6 +71,13 @@ class ViewPicker(Dialog[ViewConfig | str]):
         if option_id == SAVE:
             return SAVE
         return self.views[int(str(option_id).removeprefix("view-"))]
+
+    def action_edit(self, kind: str) -> None:
+        chosen = self.result()
+        if isinstance(chosen, ViewConfig):
+            self.dismiss(ViewEdit(kind, chosen))
+        else:
+            self.fail(f"highlight a saved view to {kind}")
 
     @on(OptionList.OptionSelected)
     def _chosen(self) -> None:

@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from triage.domain.hashes import document_hashes
 from triage.text import printable
 from triage.tui.messages import CopyRequested, PivotChosen
 from triage.tui.pivot import pivot_query, value_text
@@ -49,11 +50,13 @@ class RawTree(Tree[RawNode]):
         self.show_root = False
         self.alert = alert  # its normalised fields name what a value is, for a pivot
         self.doc: Any = None
+        self.hashes: frozenset[str] = frozenset()  # the document's: a pivot on one is hash:
         self._count = 0
 
     def load(self, doc: Any) -> None:
         self.clear()
         self.doc = doc
+        self.hashes = frozenset(document_hashes(doc))
         self._count = 0
         self._add(self.root, doc, ())
         self.root.expand()
@@ -114,7 +117,7 @@ class RawTree(Tree[RawNode]):
         if item is None or event.node.allow_expand:
             return  # a branch: enter folds it
         event.stop()
-        query = pivot_query(item.path, item.value, self.alert)
+        query = pivot_query(item.path, item.value, self.alert, self.hashes)
         if query is None:
             self.notify("Enter pivots on a host, a user, an address or a hash.", severity="warning")
             return
