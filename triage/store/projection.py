@@ -23,7 +23,7 @@ from triage.domain.state import ALERT_COLUMNS, LIST_COLUMNS, AlertState, Inciden
 from triage.domain.suppression import SuppressionState
 from triage.store.backend import Conn, row_dict
 from triage.store.event import Event
-from triage.store.hashes import HASH_INSERT, hash_rows, replace_hashes, write_hashes
+from triage.store.hashes import replace_hashes, write_hashes
 from triage.store.identity import content_digest, source_document
 from triage.store.schema import PROJECTION_ORDER, PROJECTION_TABLES, recreate_projections
 
@@ -120,43 +120,6 @@ def _ingested(conn: Conn, event: Event) -> None:
     conn.execute(_ALERT_INSERT, tuple(state.row().values()))
     _content(conn, state.content_key, state.content_digest, state.id, event.seq)
     write_hashes(conn, state.id, event.payload["alert"]["raw"])
-
-
-def apply_many(conn: Conn, events: list[Event]) -> None:
-    """``apply`` each event in order, with one statement per table for the runs of events that
-    only add rows (alerts ingested, records quarantined): the same rows as one by one."""
-    alerts: list[tuple[Any, ...]] = []
-    content: list[tuple[Any, ...]] = []
-    quarantined: list[tuple[Any, ...]] = []
-    hashes: list[tuple[str, int]] = []
-    refs: list[tuple[str, int]] = []
-
-    def flush() -> None:
-        tables = (
-            (_ALERT_INSERT, alerts),
-            (_CONTENT_INSERT, content),
-            (HASH_INSERT, hashes),
-            (_QUARANTINE_INSERT, quarantined),
-        )
-        for sql, rows in (*tables, (_REF_INSERT, refs)):
-            if rows:
-                conn.executemany(sql, rows)
-                rows.clear()
-
-    for event in events:
-        if event.action == ev.ALERT_INGESTED:
-            state = _ingested_state(event)
-            alerts.append(tuple(state.row().values()))
-            content.append((state.content_key, state.content_digest, state.id, event.seq))
-            hashes.extend(hash_rows(state.id, event.payload["alert"]["raw"]))
-        elif event.action == ev.INPUT_QUARANTINED:
-            quarantined.append(_quarantine_row(event))
-        else:
-            flush()
-            apply(conn, event)
-            continue
-        refs.append((event.target, event.seq))
-    flush()
 
 
 def _alert_event(conn: Conn, event: Event) -> None:
@@ -306,6 +269,9 @@ def _polled(conn: Conn, event: Event) -> None:
 # -- rebuild and comparison -------------------------------------------------------------
 
 
+REPLAY_BATCH = 5000  # events applied together (``fold.apply_many``)
+
+
 def rebuild(conn: Conn, db: Database | None) -> int:
     """Drop every projection and replay the whole log; returns the number of events replayed.
     With ``db`` (SQLite) the tables are made again as the latest migration leaves them; without
@@ -318,10 +284,14 @@ def rebuild(conn: Conn, db: Database | None) -> int:
         for table in PROJECTION_TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         recreate_projections(db)
+    from triage.store.fold import apply_many  # it builds on this module
+
     n = 0
-    for row in conn.execute("SELECT seq, body, prev_hash, hash FROM events ORDER BY seq").fetchall():
-        apply(conn, Event.from_row(*row))
-        n += 1
+    rows = conn.execute("SELECT seq, body, prev_hash, hash FROM events ORDER BY seq").fetchall()
+    for i in range(0, len(rows), REPLAY_BATCH):
+        batch = [Event.from_row(*row) for row in rows[i : i + REPLAY_BATCH]]
+        apply_many(conn, batch)
+        n += len(batch)
     return n
 
 

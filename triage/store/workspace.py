@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from triage.clock import now_ts
 from triage.domain import events
 from triage.errors import CommandRejected, WorkspaceError
-from triage.store import projection
+from triage.store import fold, projection
 from triage.store.backend import Conn, is_postgres, pg_schema, redact
 from triage.store.backend import postgres as pg
 from triage.store.backend import sqlite as sqlite_backend
@@ -100,7 +100,7 @@ class Writer:
         same rows as appending them one by one)."""
         if prepared:
             self.conn.executemany(_EVENT_INSERT, [_event_row(e) for e in prepared])
-            projection.apply_many(self.conn, prepared)
+            fold.apply_many(self.conn, prepared)
 
     def mark(self) -> tuple[int, str, str]:
         return self.seq, self.head, self.last_ts
