@@ -21,6 +21,20 @@ MOUSE = (
 )
 
 
+def key_rows(under: Screen[object]) -> list[tuple[str, str]]:
+    """(keys, what they do) for every binding of ``under`` and of the app with a description,
+    in binding order."""
+    keys: dict[str, list[str]] = {}  # what it does -> the keys that do it, in binding order
+    for key, active in under.active_bindings.items():
+        binding: Binding = active.binding
+        does = binding.tooltip or binding.description
+        if does:
+            shown = under.app.get_key_display(binding) or key
+            if shown not in keys.setdefault(does, []):
+                keys[does].append(shown)
+    return [(" ".join(k), does) for does, k in keys.items()]
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close help"),
@@ -32,16 +46,7 @@ class HelpScreen(ModalScreen[None]):
         self.under = under
 
     def compose(self) -> ComposeResult:
-        keys: dict[str, list[str]] = {}  # what it does -> the keys that do it, in binding order
-        for key, active in self.under.active_bindings.items():
-            binding: Binding = active.binding
-            does = binding.tooltip or binding.description
-            if does:
-                shown = self.app.get_key_display(binding) or key
-                if shown not in keys.setdefault(does, []):
-                    keys[does].append(shown)
-        rows = [(" ".join(k), does) for does, k in keys.items()]
-        rows += list(MOUSE)
+        rows = [*key_rows(self.under), *MOUSE]
         table = Table(title="Keys", expand=True, show_edge=False, box=None, padding=(0, 1))
         for _ in range(2):
             table.add_column("key", style="bold cyan", no_wrap=True)
