@@ -4,10 +4,12 @@ alert detail leaves its checklist room to read."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.containers import VerticalScroll
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -18,9 +20,10 @@ from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
 from triage.tui import TriageApp
 from triage.tui.screens.dialog import Dialog
+from triage.tui.screens.help import MOUSE, HelpScreen, key_rows
 from triage.tui.widgets.alert_table import AlertTable, fit_columns
 
-from .tui_helpers import make_app, settle
+from .tui_helpers import make_app, screen_text, settle
 
 pytestmark = pytest.mark.asyncio
 
@@ -82,6 +85,54 @@ async def test_the_close_dialog_with_an_override_shows_all_three_fields_at_once(
             widget = dialog.query_one(selector, Widget)
             assert body.region.contains_region(widget.region), selector
         assert body.max_scroll_y == 0
+
+
+# keys from the queue to each screen whose help is read
+HELPED = {"queue": [], "alert detail": ["enter"], "groups": ["b"], "incidents": ["i"]}
+
+
+async def read_help(pilot: Pilot[Any], app: TriageApp) -> list[str]:
+    """Every line the help screen shows, scrolling it from top to bottom."""
+    box = app.screen.query_one(".help-box", VerticalScroll)
+    lines = screen_text(app).splitlines()
+    while box.scroll_y < box.max_scroll_y:
+        box.scroll_to(y=box.scroll_y + box.scrollable_content_region.height, animate=False, immediate=True)
+        await pilot.pause()
+        lines += screen_text(app).splitlines()
+    return lines
+
+
+@pytest.mark.parametrize("name", list(HELPED))
+async def test_the_help_screen_shows_every_key_and_what_it_does_whole_at_80x24(
+    name: str, tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    """Each key on the same line as its description, neither cut nor wrapped, the box inside
+    the screen and nothing to scroll sideways; escape, q and ? each close it."""
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press(*HELPED[name])
+        await settle(pilot)
+        under = app.screen
+        for close in ("escape", "q", "question_mark"):
+            await pilot.press("question_mark")
+            await settle(pilot)
+            assert isinstance(app.screen, HelpScreen), name
+            await pilot.press(close)
+            await settle(pilot)
+            assert app.screen is under, f"{close} did not close the help of the {name}"
+        await pilot.press("question_mark")
+        await settle(pilot)
+        box = app.screen.query_one(".help-box", VerticalScroll)
+        assert inside(box, Region(0, 0, *SMALL)) and box.max_scroll_x == 0
+        rows = [*key_rows(under), *MOUSE]
+        assert len(rows) > 20 and ("double-click a row", "open the alert") in rows
+        lines = await read_help(pilot, app)
+        assert all(len(line) <= SMALL[0] for line in lines)
+        for key, does in rows:
+            whole = re.compile(rf"(^|[ █]){re.escape(key)} {{2,}}{re.escape(does)}( |█|$)")
+            assert any(whole.search(line) for line in lines), f"{name}: {key!r} {does!r} not shown whole"
+        assert any("escape closes this help" in line for line in lines)
 
 
 @pytest.mark.parametrize("width", [80, 100, 120])

@@ -106,6 +106,16 @@ def test_help(snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet, size
 
 
 @SIZES
+def test_help_scrolled_to_the_end(
+    snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet, size: tuple[int, int]
+) -> None:
+    """The alert detail's help, its last keys and the mouse's."""
+    assert snap_compare(
+        make_app(tui_ws, playbooks), terminal_size=size, press=["enter", "question_mark", "end"]
+    )
+
+
+@SIZES
 def test_incidents(
     snap_compare: Any, tui_ws: Workspace, playbooks: PlaybookSet, size: tuple[int, int]
 ) -> None:
