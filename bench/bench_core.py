@@ -15,8 +15,11 @@ Measures
                    same event rows (same bytes) into a fresh file with a plain 7-column
                    table, same PRAGMAs (journal_mode=WAL, synchronous=FULL), one
                    BEGIN IMMEDIATE ... COMMIT each.
-  append/batched   Writer.append in one ``with ws.write()`` transaction.  Baseline: raw
-                   executemany of the same rows in one transaction, fresh file, same PRAGMAs.
+  append/1 txn     Writer.append, one after the other, in one ``with ws.write()`` transaction.
+  append/batched   The same appends prepared (``Writer.prepare``) and written together
+                   (``Writer.write``: one statement per table, each alert's row read and
+                   written once): what an ingest does.  Baseline for both: raw executemany of
+                   the same rows in one transaction, fresh file, same PRAGMAs.
   ingest           Commands.ingest_records(FileSource(ndjson).records()) into a fresh
                    workspace.  Baseline: json.loads of every line of the same file.
   verify           triage.store.verify.verify_chain over a log of --events events.
@@ -509,7 +512,21 @@ def bench_appends(work: Path, playbooks: PlaybookSet, n_appends: int, n_batch: i
                 a = 1 + i % n_alerts
                 w.append(ACTOR, "alert.noted", f"alert:{a}", {"text": texts[i]})
 
-    t_batch, _ = timed(batched)
+    t_loop, _ = timed(batched)
+    assert len(read_rows(ws.conn, start_seq)) == n_batch
+
+    # 1c. the same appends as one batch: prepared, then written together (``Writer.write``)
+    start_seq = ws.head()[0]
+
+    def prepared() -> None:
+        with ws.write() as w:
+            staged = [
+                w.prepare(ACTOR, "alert.noted", f"alert:{1 + i % n_alerts}", {"text": texts[i]})
+                for i in range(n_batch)
+            ]
+            w.write(staged)
+
+    t_batch, _ = timed(prepared)
     rows = read_rows(ws.conn, start_seq)
     assert len(rows) == n_batch
     ws.close()
@@ -534,7 +551,13 @@ def bench_appends(work: Path, playbooks: PlaybookSet, n_appends: int, n_batch: i
             t_raw / t_cmd,
         ),
         Row(
-            f"append, batched (1 txn x{n_batch:,} Writer.append)",
+            f"append, 1 txn x{n_batch:,} Writer.append",
+            _rate(n_batch, t_loop, "ev"),
+            _rate(n_batch, t_rawb, "ev") + " raw executemany",
+            t_rawb / t_loop,
+        ),
+        Row(
+            f"append, batched (x{n_batch:,} Writer.prepare, Writer.write)",
             _rate(n_batch, t_batch, "ev"),
             _rate(n_batch, t_rawb, "ev") + " raw executemany",
             t_rawb / t_batch,

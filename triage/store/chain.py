@@ -77,13 +77,14 @@ def canonical_plain(obj: Any) -> str:
     return _encode(obj) if text is None else text
 
 
-def canonical_with(obj: dict[str, Any], key: str, text: str) -> str:
+def canonical_with(obj: dict[str, Any], key: str, text: str, *, known_plain: bool = False) -> str:
     """``canonical({**obj, key: <the JSON value text>})`` with ``text`` embedded as it is.
 
     ``text`` must be one valid JSON value; ``obj`` must not hold ``key``. The result is the
-    same as ``canonical`` would give when ``text`` is itself canonical.
+    same as ``canonical`` would give when ``text`` is itself canonical. ``known_plain``: the
+    caller made ``obj`` of text, ints and None only (an event's envelope), so ``plain`` holds.
     """
-    if plain(obj):
+    if known_plain or plain(obj):
         try:
             out = _ascii(_sorted({**obj, key: _SPLICE}))
         except (TypeError, ValueError, OverflowError):

@@ -69,7 +69,8 @@ class Writer:
         exercise = self.ws.exercise
         envelope = {"v": 1, "seq": seq, "ts": ts, "actor": actor, "action": action, "target": target}
         envelope["exercise"] = exercise
-        body = canonical_with(envelope, "payload", payload_json or canonical(payload))
+        # the envelope is text, ints and None, as made here: plain without looking
+        body = canonical_with(envelope, "payload", payload_json or canonical(payload), known_plain=True)
         digest = chain_hash(self.head, body)
         event = Event(seq, ts, actor, action, target, exercise, payload, body, self.head, digest)
         self.seq, self.head, self.last_ts = seq, digest, ts
