@@ -215,3 +215,11 @@ def test_the_clients_read_their_answers_as_before_and_say_whether_the_floats_are
     )
     with pytest.raises(error.SerializationError):
         serializer.loads(b"{not json" if make == "elastic" else "{not json")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.characters() | st.sampled_from(["\ud800", "\udfff", "\x00", "é", "\u202e"])))
+def test_summary_text_escapes_surrogates_and_nul_as_its_definition_says(text: str) -> None:
+    from triage.domain.alert import _SURROGATE, escape_surrogates
+
+    assert escape_surrogates(text) == _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

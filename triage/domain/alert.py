@@ -76,7 +76,10 @@ def escape_surrogates(text: str) -> str:
     (``"\\u0000"``), which no PostgreSQL text can: the summary fields show either as its escape
     (``\\ud800``, ``\\u0000``) so they can be stored, printed and exported on every backend; the
     raw document keeps it exactly."""
-    if _SURROGATE.search(text) is None:
+    if text.isascii():  # a flag of the string, no scan: the common case
+        if "\x00" not in text:
+            return text
+    elif _SURROGATE.search(text) is None:
         return text
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
