@@ -223,3 +223,11 @@ def test_summary_text_escapes_surrogates_and_nul_as_its_definition_says(text: st
     from triage.domain.alert import _SURROGATE, escape_surrogates
 
     assert escape_surrogates(text) == _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXT | st.sampled_from(["\ud800", 'a"b', "\\"]), max_size=6) | st.lists(INT, max_size=3))
+def test_a_list_column_is_the_standard_encoders_text(values: list[Any]) -> None:
+    from triage.domain.state import _json_list
+
+    assert _json_list(values) == json.dumps(values)

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from triage.clock import format_ts, parse_time
@@ -79,7 +80,13 @@ def _due(base: str, seconds: int | None) -> str | None:
 
 
 def _json_list(v: list[str]) -> str:
-    return json.dumps(v) if v else "[]"
+    """``json.dumps(v)``: a list column's text (for a list of text, built from the same C
+    escaping function the encoder uses, without its machinery)."""
+    if not v:
+        return "[]"
+    if all(type(x) is str for x in v):
+        return "[" + ", ".join(map(encode_basestring_ascii, v)) + "]"
+    return json.dumps(v)
 
 
 def running_due(
