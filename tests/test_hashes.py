@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from triage.commands import Commands
 from triage.domain.hashes import MAX_HASHES, document_hashes
 from triage.queue import Queue, QueueView
 from triage.sources.files import FileSource
 from triage.store import projection
+from triage.store.chain import canonical
 from triage.store.workspace import Workspace
 
 from .conftest import make_alert
@@ -46,6 +49,34 @@ OTHER = "8ad40c90a611d36eb8f9eb24fa04f7dbca713db383ff55a03aa0f382e92061a2"
 )
 def test_the_hashes_a_document_holds(doc: Any, expected: list[str]) -> None:
     assert document_hashes(doc) == sorted(expected)
+    for text in (json.dumps(doc), json.dumps(doc, ensure_ascii=False, indent=1), canonical(doc)):
+        assert document_hashes(doc, text) == sorted(expected)  # the text check never hides one
+
+
+_KEYS = st.sampled_from(
+    ["md5", "SHA256", "sha1", "sha384", "sha512", "imphash", "Hash", "hashes", "md5_after",
+     "file.hash.sha256", "ioc_type", "ioc_value", "name", "digest", "x", "sha256_before", "fileinfo"]
+)  # fmt: skip
+_VALUES = st.sampled_from(
+    [MD5, SHA1, SHA256.upper(), f"SHA1={SHA1},MD5={MD5}", "hashes", "sha256:" + OTHER, "x"]
+)
+_DOCS = st.recursive(
+    _VALUES,
+    lambda inner: st.dictionaries(_KEYS, inner, max_size=4) | st.lists(inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_DOCS, st.booleans())
+def test_a_text_said_to_hold_no_hashes_holds_none(doc: Any, escape: bool) -> None:
+    text = json.dumps(doc, ensure_ascii=escape)
+    if escape:  # letters spelled as escapes, as a source may send them
+        text = text.replace('"h', '"\\u0068')
+    assert document_hashes(doc, text) == document_hashes(doc)
+    assert document_hashes(
+        doc, canonical({"payload": {"digest": "sha256:" + MD5, "raw": doc}})
+    ) == document_hashes(doc)
 
 
 def test_a_document_with_very_many_hashes_keeps_the_same_first_ones_in_any_key_order() -> None:

@@ -68,8 +68,27 @@ def _listed(value: str) -> list[str]:
     return [h for h in found if h is not None]
 
 
-def document_hashes(doc: Any) -> list[str]:
-    """Every hash ``doc`` holds (see the module), each once, sorted."""
+# A hash is found only under a key (or, for an indicator, beside a value) whose lower-case
+# text ends with one of these, so that the JSON text of a document holding one holds one of
+# them, lower-cased, right before a closing quote; unless the text spells letters with \u
+# escapes. (An event's digest, "sha256:...", is followed by a colon, not a quote.)
+_MARKS = ('hash"', 'hashes"', 'md5"', 'sha1"', 'sha256"', 'sha384"', 'sha512"', '_after"')
+
+
+def may_hold_hashes(text: str) -> bool:
+    """False only when JSON ``text`` (a document, or an event's body around one) cannot
+    contain a document with a hash: what lets ingest skip the walk over most documents."""
+    if "\\u" in text:
+        return True
+    low = text.lower()
+    return any(mark in low for mark in _MARKS)
+
+
+def document_hashes(doc: Any, text: str | None = None) -> list[str]:
+    """Every hash ``doc`` holds (see the module), each once, sorted. ``text``: JSON text that
+    holds ``doc`` (an event's body), to skip the walk when it can hold none."""
+    if text is not None and not may_hold_hashes(text):
+        return []
     found: set[str] = set()
     stack: list[tuple[Any, object, int]] = [(doc, "", 0)]
     pop, push = stack.pop, stack.append

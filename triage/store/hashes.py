@@ -14,17 +14,18 @@ from triage.store.backend import Conn
 HASH_INSERT = "INSERT OR IGNORE INTO alert_hashes (hash, alert_id) VALUES (?, ?)"
 
 
-def hash_rows(alert_id: int, raw: Any) -> list[tuple[str, int]]:
-    return [(h, alert_id) for h in document_hashes(raw)]
+def hash_rows(alert_id: int, raw: Any, text: str | None = None) -> list[tuple[str, int]]:
+    """``text``: the JSON text holding ``raw`` (its event's body), which may save the walk."""
+    return [(h, alert_id) for h in document_hashes(raw, text)]
 
 
-def write_hashes(conn: Conn, alert_id: int, raw: Any) -> None:
-    rows = hash_rows(alert_id, raw)
+def write_hashes(conn: Conn, alert_id: int, raw: Any, text: str | None = None) -> None:
+    rows = hash_rows(alert_id, raw, text)
     if rows:
         conn.executemany(HASH_INSERT, rows)
 
 
-def replace_hashes(conn: Conn, alert_id: int, raw: Any) -> None:
+def replace_hashes(conn: Conn, alert_id: int, raw: Any, text: str | None = None) -> None:
     """A new version of the document: its hashes instead of the last one's."""
     conn.execute("DELETE FROM alert_hashes WHERE alert_id = ?", (alert_id,))
-    write_hashes(conn, alert_id, raw)
+    write_hashes(conn, alert_id, raw, text)

@@ -119,7 +119,7 @@ def _ingested(conn: Conn, event: Event) -> None:
     assert state.content_digest is not None
     conn.execute(_ALERT_INSERT, tuple(state.row().values()))
     _content(conn, state.content_key, state.content_digest, state.id, event.seq)
-    write_hashes(conn, state.id, event.payload["alert"]["raw"])
+    write_hashes(conn, state.id, event.payload["alert"]["raw"], event.body)
 
 
 def _alert_event(conn: Conn, event: Event) -> None:
@@ -150,7 +150,7 @@ def _alert_event(conn: Conn, event: Event) -> None:
         assert state.content_digest is not None
         _content(conn, state.dedup_key, state.content_digest, alert_id, event.seq)
         if event.payload.get("raw") is not None:
-            replace_hashes(conn, alert_id, event.payload["raw"])
+            replace_hashes(conn, alert_id, event.payload["raw"], event.body)
 
 
 def _incident_of_alert_event(conn: Conn, event: Event) -> None:
