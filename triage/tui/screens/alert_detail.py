@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from triage import queries
@@ -30,6 +30,7 @@ from triage.tui.screens.close_dialog import CloseDialog, CloseForm
 from triage.tui.screens.note_dialog import NoteDialog
 from triage.tui.screens.pivot_picker import PivotPicker
 from triage.tui.screens.prompt_dialog import PromptDialog
+from triage.tui.widgets.footer import Footer
 from triage.tui.widgets.raw_tree import RawTree
 
 FIELDS = (
@@ -56,6 +57,7 @@ FIELDS = (
     ("override", "close_override"),
     ("duplicate of", "duplicate_of"),
 )
+NOTES_SHOWN = 20  # on the Overview tab, the newest; a long investigation would take its opening
 
 
 class AlertDetailScreen(TriageScreen):
@@ -229,14 +231,18 @@ class AlertDetailScreen(TriageScreen):
             checklist.highlighted = min(keep or 0, checklist.option_count - 1)
 
     def _notes(self, events: list[Event]) -> Text:
+        """The newest NOTES_SHOWN notes, oldest first; the Timeline tab has every one."""
+        noted = [e for e in events if e.action == ALERT_NOTED]
         notes = Text()
-        for e in events:
-            if e.action == ALERT_NOTED:
-                notes.append(f"{render.when(e.ts)} ", style="dim")
-                notes.append_text(render.safe(e.actor, "bold"))
-                notes.append("\n")
-                notes.append_text(render.safe(e.payload.get("text"), single_line=False, limit=4000))
-                notes.append("\n\n")
+        if len(noted) > NOTES_SHOWN:
+            earlier = len(noted) - NOTES_SHOWN
+            notes.append(f"{earlier} earlier notes: the Timeline tab (4) has them all\n\n", style="dim")
+        for e in noted[-NOTES_SHOWN:]:
+            notes.append(f"{render.when(e.ts)} ", style="dim")
+            notes.append_text(render.safe(e.actor, "bold"))
+            notes.append("\n")
+            notes.append_text(render.safe(e.payload.get("text"), single_line=False, limit=4000))
+            notes.append("\n\n")
         return notes if notes.plain else Text("no notes yet (n adds one)", style="dim")
 
     def _related(self, alert: dict[str, Any]) -> None:
