@@ -53,6 +53,7 @@ from triage.tui.widgets.inject_list import InjectList
 
 LISTEN_WAIT_S = 0.5  # how long the listener thread waits before it looks whether to stop
 HANDOVER_SHIFT = timedelta(hours=8)
+DETAIL = "alert-detail"  # the installed alert detail screen
 
 # Exercise mode only (an app without an exercise neither shows nor runs them).
 EXERCISE_BINDINGS: list[BindingType] = [
@@ -244,7 +245,19 @@ class TriageApp(App[None]):
         queues[0].pivot(message.query)
 
     def on_alert_chosen(self, message: AlertChosen) -> None:
-        self.push_screen(AlertDetailScreen(self.backend, message.alert_id))
+        """The alert's detail: the one detail screen kept installed, shown again for this
+        alert (its widgets are built once); a second one when it is already open below (an
+        alert opened from another's related alerts)."""
+        if not self.is_screen_installed(DETAIL):
+            self.install_screen(AlertDetailScreen(self.backend, message.alert_id), DETAIL)
+            self.push_screen(DETAIL)
+            return
+        detail = self.get_screen(DETAIL)
+        if detail in self.screen_stack or not isinstance(detail, AlertDetailScreen):
+            self.push_screen(AlertDetailScreen(self.backend, message.alert_id))
+            return
+        detail.show(message.alert_id)
+        self.push_screen(detail)
 
     def on_incident_chosen(self, message: IncidentChosen) -> None:
         self.push_screen(IncidentDetailScreen(self.backend, message.incident_id))
