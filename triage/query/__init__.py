@@ -42,13 +42,14 @@ The API::
                                 # ``hash`` reads the row's ``hashes``, the alert's alert_hashes)
 
 ``now`` (a UTC datetime; the clock's when omitted) is what ``breached`` and ``now-24h`` mean.
-The SQL is portable: ``?`` parameters, ``LOWER``, ``LIKE ... ESCAPE``, ``CASE``, no GLOB or
+The SQL is portable: ``?`` parameters, ``LIKE ... ESCAPE``, ``CASE``, no GLOB or
 functions of SQLite's own; every test is false, never NULL, on a NULL column, so ``NOT`` means
 the same in SQL and in Python (a property test holds the two to the same answers). Two
 assumptions another database must meet: text compares by code point (SQLite's BINARY; on
 PostgreSQL ``COLLATE "C"``), which time ranges and the index ranges of a network or a time
-prefix rely on; and ``LOWER`` is applied to ASCII letters only by SQLite and by the Python side,
-so a pattern ignores the case of ASCII letters only (PostgreSQL's ``LOWER`` folds more letters).
+prefix rely on; and ``LIKE`` ignores the case of ASCII letters only, in SQLite and on the Python
+side, so a pattern ignores the case of ASCII letters only (PostgreSQL's ``ILIKE``, what the SQL
+layer makes of ``LIKE``, folds more letters).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from rich.style import Style
 from rich.text import Text
 
 from triage.clock import display_time, format_duration, parse_time
+from triage.domain.events import ALERT_NOTED
 from triage.queries import describe_event
 from triage.store.workspace import Event
 from triage.text import printable
@@ -98,3 +99,19 @@ def timeline(events: Iterable[Event]) -> Text:
         out.append_text(what)
         out.append("\n")
     return out
+
+
+def notes(events: Iterable[Event], newest: int) -> Text:
+    """The ``newest`` notes among the events, oldest first, and how many earlier ones there are
+    (the timeline has every one)."""
+    noted = [e for e in events if e.action == ALERT_NOTED]
+    out = Text()
+    if len(noted) > newest:
+        out.append(f"{len(noted) - newest} earlier notes: the Timeline tab (4) has them all\n\n", style="dim")
+    for e in noted[-newest:] if newest else []:
+        out.append(f"{when(e.ts)} ", style="dim")
+        out.append_text(safe(e.actor, "bold"))
+        out.append("\n")
+        out.append_text(safe(e.payload.get("text"), single_line=False, limit=4000))
+        out.append("\n\n")
+    return out if out.plain else Text("no notes yet (n adds one)", style="dim")

@@ -10,12 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from triage import queries
 from triage.commands import Commands
-from triage.domain.events import ALERT_NOTED
 from triage.domain.state import AlertState, open_steps
 from triage.errors import NotFound
 from triage.queue import related_alerts
@@ -30,6 +29,7 @@ from triage.tui.screens.close_dialog import CloseDialog, CloseForm
 from triage.tui.screens.note_dialog import NoteDialog
 from triage.tui.screens.pivot_picker import PivotPicker
 from triage.tui.screens.prompt_dialog import PromptDialog
+from triage.tui.widgets.footer import Footer
 from triage.tui.widgets.raw_tree import RawTree
 
 FIELDS = (
@@ -56,6 +56,7 @@ FIELDS = (
     ("override", "close_override"),
     ("duplicate of", "duplicate_of"),
 )
+NOTES_SHOWN = 20  # on the Overview tab, the newest; a long investigation would take its opening
 
 
 class AlertDetailScreen(TriageScreen):
@@ -112,6 +113,21 @@ class AlertDetailScreen(TriageScreen):
         self.reload()
         self.query_one("#checklist", OptionList).focus()
 
+    def show(self, alert_id: int) -> None:
+        """Show another alert on this screen (composed once, its widgets kept: opening an alert
+        then costs its reading, not a screen's building). Call it while the screen is not
+        shown; showing it reads the alert. The tabs filled for the last alert are filled anew
+        for this one the first time they are shown."""
+        self.alert_id = alert_id
+        self.alert = {}
+        self._events = []
+        self._filled.clear()  # what they hold is the last alert's, hidden, replaced when shown
+        self.query_one("#alert-tabs", TabbedContent).active = "tab-overview"
+        self.query_one("#checklist", OptionList).highlighted = None
+        for box in ("#alert-fields-box", "#alert-notes-box"):
+            self.query_one(box, VerticalScroll).scroll_home(animate=False, immediate=True)
+        self.set_focus(self.query_one("#checklist", OptionList), scroll_visible=False)
+
     @on(TabbedContent.TabActivated)
     async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         pane, pane_id = event.pane, event.pane.id or ""
@@ -128,6 +144,7 @@ class AlertDetailScreen(TriageScreen):
                 return
 
     async def _fill(self, pane: TabPane, pane_id: str) -> None:
+        await pane.remove_children()  # the last alert's, when the screen shows another
         if pane_id == "tab-raw":
             tree = RawTree(self.alert, id="raw")
             await pane.mount(tree)
@@ -158,10 +175,11 @@ class AlertDetailScreen(TriageScreen):
         self.query_one("#alert-title", Static).update(title)
         self.query_one("#alert-fields", Static).update(self._fields(alert))
         self._checklist(alert)
-        self.query_one("#alert-notes", Static).update(self._notes(events))
-        if "tab-timeline" in self._filled:
+        self.query_one("#alert-notes", Static).update(render.notes(events, NOTES_SHOWN))
+        # A tab being filled has no content yet: it reads the alert once mounted.
+        if "tab-timeline" in self._filled and self.query("#timeline"):
             self.query_one("#timeline", Static).update(render.timeline(events))
-        if "tab-related" in self._filled:
+        if "tab-related" in self._filled and self.query("#related"):
             self._related(alert)
 
     def _fields(self, alert: dict[str, Any]) -> Table:
@@ -227,17 +245,6 @@ class AlertDetailScreen(TriageScreen):
             checklist.add_option(Option(line, id=step_id))
         if checklist.option_count:
             checklist.highlighted = min(keep or 0, checklist.option_count - 1)
-
-    def _notes(self, events: list[Event]) -> Text:
-        notes = Text()
-        for e in events:
-            if e.action == ALERT_NOTED:
-                notes.append(f"{render.when(e.ts)} ", style="dim")
-                notes.append_text(render.safe(e.actor, "bold"))
-                notes.append("\n")
-                notes.append_text(render.safe(e.payload.get("text"), single_line=False, limit=4000))
-                notes.append("\n\n")
-        return notes if notes.plain else Text("no notes yet (n adds one)", style="dim")
 
     def _related(self, alert: dict[str, Any]) -> None:
         related = self.query_one("#related", OptionList)

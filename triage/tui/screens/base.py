@@ -23,12 +23,14 @@ def freeze_cursors(screen: Screen[Any], blink: bool) -> None:
 
 
 class TriageScreen(Screen[None]):
-    """A screen over the workspace. It reloads when the log moves and when it comes back
-    into view, and sends every change through the command layer in a worker thread."""
+    """A screen over the workspace. It reads what it shows when mounted (each screen's
+    ``on_mount`` calls ``reload``), reloads when the log moves and when it comes back into
+    view, and sends every change through the command layer in a worker thread."""
 
     def __init__(self, backend: Backend) -> None:
         super().__init__()
         self.backend = backend
+        self._resumed = False  # shown once: the first resume follows the mount's own reload
 
     def reload(self) -> None:
         """Read what the screen shows again (override)."""
@@ -37,7 +39,9 @@ class TriageScreen(Screen[None]):
         freeze_cursors(self, getattr(self.app, "cursor_blink", True))
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if self._resumed:
+            self.reload()
+        self._resumed = True
 
     def on_workspace_advanced(self, message: WorkspaceAdvanced) -> None:
         message.stop()

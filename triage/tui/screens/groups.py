@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from triage import queries
@@ -33,6 +33,7 @@ from triage.tui.screens import bulk
 from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.duplicate_dialog import DuplicateDialog, DuplicateForm
 from triage.tui.screens.prompt_dialog import PromptDialog
+from triage.tui.widgets.footer import Footer
 
 ORDER = list(GROUP_BY)  # what ``b`` steps through; after the last, back to the flat queue
 KEY_WIDTH = 32

@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from triage import queries
@@ -27,6 +27,7 @@ from triage.tui.screens.base import TriageScreen
 from triage.tui.screens.note_dialog import NoteDialog
 from triage.tui.screens.prompt_dialog import PromptDialog
 from triage.tui.screens.severity_dialog import SeverityDialog
+from triage.tui.widgets.footer import Footer
 
 
 class IncidentDetailScreen(TriageScreen):

@@ -8,13 +8,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from triage import queries
 from triage.tui import render
 from triage.tui.backend import Backend
 from triage.tui.messages import IncidentChosen
 from triage.tui.screens.base import TriageScreen
+from triage.tui.widgets.footer import Footer
 
 
 class IncidentsScreen(TriageScreen):

@@ -9,7 +9,7 @@ from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from triage import queries
 from triage.commands import Commands
@@ -32,6 +32,7 @@ from triage.tui.widgets.alert_table import COLUMNS, AlertTable
 from triage.tui.widgets.counts_bar import CountsBar
 from triage.tui.widgets.exercise_bar import ExerciseBar
 from triage.tui.widgets.filter_bar import FilterBar
+from triage.tui.widgets.footer import Footer
 
 SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 
