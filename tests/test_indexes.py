@@ -60,6 +60,7 @@ def _drive(ws: Workspace, cmds: Commands) -> None:
     q.playbook_ids()
     for alert_id in ids:
         related_alerts(ws.conn, queries.get_alert(ws, alert_id))
+        queries.duplicates_of(ws, alert_id)
     queries.list_alerts(ws)
     queries.list_incidents(ws)
     queries.get_incident(ws, incident)

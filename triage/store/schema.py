@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from triage.store.tables import create_notifications, create_suppressions
+from triage.store.tables import create_notifications, create_sparse_indexes, create_suppressions
 
 migrations = Migrations("triage")
 
@@ -333,6 +333,7 @@ def recreate_projections(db: Database) -> None:
     create_blanks_last_indexes(db)
     create_duplicate_of(db)
     create_incident_notes(db)
+    create_sparse_indexes(db)
 
 
 @migrations()
@@ -448,6 +449,11 @@ def m011_incident_notes(db: Database) -> None:
     create_incident_notes(db)
 
 
+@migrations()
+def m012_sparse_indexes(db: Database) -> None:
+    create_sparse_indexes(db)
+
+
 # Every migration in the order it applies: the PostgreSQL backend runs the same functions.
 MIGRATION_ORDER = (
     m001_initial,
@@ -461,4 +467,5 @@ MIGRATION_ORDER = (
     m009_blanks_sort_last,
     m010_duplicate_of,
     m011_incident_notes,
+    m012_sparse_indexes,
 )

@@ -1,5 +1,6 @@
-"""Projection tables added after the first schema: notifications and suppression rules. Their
-migrations are in ``triage.store.schema`` (which ``recreate_projections`` applies in order)."""
+"""Projection tables added after the first schema (notifications and suppression rules) and
+later changes to the indexes of the alert row. Their migrations are in ``triage.store.schema``
+(which ``recreate_projections`` applies in order)."""
 
 from __future__ import annotations
 
@@ -50,4 +51,21 @@ def create_suppressions(db: Database) -> None:
         );
         CREATE INDEX suppressions_expires ON suppressions(expires_at);
         """
+    )
+
+
+# Indexes whose column a new alert leaves blank, and that only a look-up of a value reads (an
+# incident's alerts, an alert's duplicates): blanks are left out of them, so that no ingest
+# writes to them (a look-up ``column = ?`` implies the column is not NULL, for SQLite's planner
+# and PostgreSQL's alike).
+SPARSE_INDEXES = {"alerts_incident": "incident_id", "alerts_duplicate_of": "duplicate_of"}
+
+
+def create_sparse_indexes(db: Database) -> None:
+    db.executescript(
+        "".join(
+            f"DROP INDEX IF EXISTS {name};"
+            f" CREATE INDEX {name} ON alerts({column}) WHERE {column} IS NOT NULL;\n"
+            for name, column in SPARSE_INDEXES.items()
+        )
     )
