@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_ingest_scale.py                 # 1,000,000 alerts stored
     .venv/bin/python bench/bench_ingest_scale.py --stored 200000 # quicker
     .venv/bin/python bench/bench_ingest_scale.py --quick         # smoke run
+    .venv/bin/python bench/bench_ingest_scale.py --keep /tmp/full-1m.db  # made once, then reused
 
 In one run: ``Commands.ingest_records`` of the same NDJSON file (``--alerts`` Elastic hits, as
 bench_core's) into a fresh workspace (the baseline) and into a workspace already holding
@@ -13,12 +14,20 @@ The full workspace is made outside the timed region: ``--seed`` alerts (default 
 the command layer, then their projection rows and events copied with new ids, keys, sequence
 numbers and times until ``--stored`` alerts are held, so that every table and index the ingest
 writes to has the size and the key spread it would have (the copies' events are not a valid
-chain, which no step of the ingest reads; only the head is read, and it stays the newest).
+chain, which no step of the ingest reads; only the head is read, and it stays the newest). Each
+copy fired a day before the one it was copied from (the seed spans hours): as in a workspace
+that filled over time, the alerts stored fired before the ones that arrive, which come after
+them in every index keyed by the time an alert fired (the same file's times inside the stored
+ones would put each new alert on a page of its own in those indexes, as no live source does).
+``--keep FILE`` keeps the full workspace made in FILE (before the timed ingest writes to it), and
+a later run given the same FILE copies it instead of making it again; a workspace of an older
+schema is migrated when the timed ingest opens it, outside the timed region.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
 import sys
@@ -68,6 +77,7 @@ def fill(path: Path, playbooks: PlaybookSet, seed_n: int, stored: int, work: Pat
             "ingest_seq": f"ingest_seq + {shift_seq}",
             "last_seq": f"last_seq + {shift_seq}",
             "content_seq": f"content_seq + {shift_seq}",
+            "fired_at": f"date(substr(fired_at, 1, 10), '-{copy} days') || substr(fired_at, 11)",
         }
         select = ", ".join(moved.get(c, c) for c in cols)
         conn.execute("BEGIN")
@@ -116,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20_000, help="alerts ingested to copy from")
     ap.add_argument("--quick", action="store_true", help="100,000 stored, 5,000 ingested")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--keep", type=Path, default=None, help="keep the full workspace here; reuse it if there")
     args = ap.parse_args(argv)
     if args.quick:
         args.stored, args.alerts, args.seed = 100_000, 5_000, 5_000
@@ -125,13 +136,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_ingest_scale: sqlite {sqlite3.sqlite_version}, {args.stored:,} stored, workdir {work}")
         full = work / "full.db"
         started = time.perf_counter()
-        fill(full, playbooks, args.seed, args.stored, work)
+        if args.keep is not None and args.keep.exists():
+            shutil.copyfile(args.keep, full)
+            log(f"full workspace copied from {args.keep}")
+        else:
+            fill(full, playbooks, args.seed, args.stored, work)
+            if args.keep is not None:
+                shutil.copyfile(full, args.keep)
         log(
             f"full workspace: {args.stored:,} alerts in {time.perf_counter() - started:.0f} s,"
             f" {full.stat().st_size / 1e6:,.0f} MB"
         )
         nd = work / "alerts.ndjson"
         write_ndjson(nd, args.alerts, seed=1)
+        os.sync()  # the set-up's gigabytes on disk now, not written back during the timed runs
         t_empty = ingest(work / "empty.db", playbooks, nd, args.alerts)
         t_full = ingest(full, playbooks, nd, args.alerts)
     finally:

@@ -151,7 +151,7 @@ def test_the_migration_fills_the_index_of_a_workspace_made_before_it(ws: Workspa
     # the workspace as migration 11 left it: no table, migration 12 not applied
     with ws.write_telemetry() as conn:
         conn.execute("DROP TABLE alert_hashes")
-        conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name LIKE 'm012%'")
+        conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name = 'm012_alert_hashes'")
     ws.close()
     with Workspace.open(ws.location) as again:
         assert _ids(again, f"hash:{SHA1}") == [alert_id]

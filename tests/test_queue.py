@@ -12,6 +12,7 @@ from triage.commands import Commands
 from triage.errors import CommandRejected
 from triage.queue import LISTING_SORT, SORT_KEYS, Queue, QueueRow, QueueView, related_alerts
 from triage.store.schema import DUE_AT
+from triage.store.tables import SPARSE_INDEXES
 from triage.store.workspace import Workspace
 
 from .conftest import Cli, make_alert
@@ -127,23 +128,42 @@ def test_every_sort_walks_an_index(ws: Workspace, filled: list[int], column: str
         assert "USING" in details and "INDEX" in details, details
 
 
-def test_indexes_survive_a_rebuild(ws: Workspace, filled: list[int]) -> None:
-    def indexes() -> set[str]:
-        if ws.postgres:
-            rows = ws.conn.execute(
-                "SELECT indexname FROM pg_indexes WHERE schemaname = ? AND tablename = 'alerts'", (ws.schema,)
-            )
-        else:
-            rows = ws.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts'"
-            )
-        return {r[0] for r in rows}
+def _index_definitions(ws: Workspace) -> dict[str, str]:
+    """Each index on the alert row and its definition, as the database holds it."""
+    if ws.postgres:
+        rows = ws.conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = ? AND tablename = 'alerts'",
+            (ws.schema,),
+        )
+    else:
+        rows = ws.conn.execute(
+            "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts'"
+        )
+    return {r[0]: r[1] for r in rows}
 
-    before = indexes()
-    assert {"alerts_q_rank", "alerts_q_due", "alerts_q_host"} <= before
+
+def test_indexes_survive_a_rebuild(ws: Workspace, filled: list[int]) -> None:
+    before = _index_definitions(ws)
+    assert {"alerts_q_rank", "alerts_q_due", "alerts_q_host"} <= set(before)
+    for name, column in SPARSE_INDEXES.items():  # a new alert's blank is not in them
+        assert re.search(rf"WHERE \(?{column} IS NOT NULL", before[name]), before[name]
     n, same = ws.rebuild()
     assert same and n > 0
-    assert indexes() == before
+    assert _index_definitions(ws) == before
+
+
+def test_a_workspace_from_before_the_sparse_indexes_gets_them(ws: Workspace, filled: list[int]) -> None:
+    fresh = _index_definitions(ws)
+    with ws.write_telemetry() as conn:  # the indexes as migration 11 left them, migration 12 not applied
+        for name, column in SPARSE_INDEXES.items():
+            conn.execute(f"DROP INDEX {name}")
+            conn.execute(f"CREATE INDEX {name} ON alerts({column})")
+        conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name = 'm013_sparse_indexes'")
+    assert _index_definitions(ws) != fresh
+    location = ws.location
+    ws.close()
+    with Workspace.open(location) as again:
+        assert _index_definitions(again) == fresh
 
 
 def test_bad_views_are_refused() -> None:
@@ -281,7 +301,7 @@ def test_a_workspace_from_before_the_first_close_column_gets_it_from_its_log(
         conn.execute("DROP INDEX alerts_duplicate_of")  # and migration 8's column after it
         conn.execute("ALTER TABLE alerts DROP COLUMN duplicate_of")
         conn.execute("ALTER TABLE alerts DROP COLUMN first_closed_at")
-        later = "('m005_first_close', 'm009_blanks_sort_last', 'm010_duplicate_of')"
+        later = "('m005_first_close', 'm009_blanks_sort_last', 'm010_duplicate_of', 'm013_sparse_indexes')"
         conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name IN {later}")
     path = ws.location
     ws.close()

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from triage.store.tables import create_alert_hashes, create_notifications, create_suppressions
+from triage.store.tables import (
+    create_alert_hashes,
+    create_notifications,
+    create_sparse_indexes,
+    create_suppressions,
+)
 
 migrations = Migrations("triage")
 
@@ -335,6 +340,7 @@ def recreate_projections(db: Database) -> None:
     create_duplicate_of(db)
     create_incident_notes(db)
     create_alert_hashes(db)
+    create_sparse_indexes(db)
 
 
 @migrations()
@@ -474,6 +480,11 @@ def m012_alert_hashes(db: Database) -> None:
             replace_hashes(conn, alert_id, payload["raw"])
 
 
+@migrations()
+def m013_sparse_indexes(db: Database) -> None:
+    create_sparse_indexes(db)
+
+
 # Every migration in the order it applies: the PostgreSQL backend runs the same functions.
 MIGRATION_ORDER = (
     m001_initial,
@@ -488,4 +499,5 @@ MIGRATION_ORDER = (
     m010_duplicate_of,
     m011_incident_notes,
     m012_alert_hashes,
+    m013_sparse_indexes,
 )

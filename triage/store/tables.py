@@ -1,6 +1,6 @@
-"""Projection tables added after the first schema: notifications, suppression rules and the
-alerts' hashes. Their
-migrations are in ``triage.store.schema`` (which ``recreate_projections`` applies in order)."""
+"""Projection tables added after the first schema (notifications, suppression rules and the
+alerts' hashes) and later changes to the indexes of the alert row. Their migrations are in
+``triage.store.schema`` (which ``recreate_projections`` applies in order)."""
 
 from __future__ import annotations
 
@@ -66,4 +66,22 @@ def create_alert_hashes(db: Database) -> None:
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS alert_hashes_alert ON alert_hashes(alert_id);
         """
+    )
+
+
+# Indexes whose column a new alert leaves blank, and that only a look-up of a value reads (an
+# incident's alerts): blanks are left out of them, so that no ingest writes to them (a look-up
+# ``column = ?`` implies the column is not NULL, for SQLite's planner and PostgreSQL's alike).
+# The duplicate-of index stays whole: a count of every alert walks it, the narrowest index that
+# holds every row.
+SPARSE_INDEXES = {"alerts_incident": "incident_id"}
+
+
+def create_sparse_indexes(db: Database) -> None:
+    db.executescript(
+        "".join(
+            f"DROP INDEX IF EXISTS {name};"
+            f" CREATE INDEX {name} ON alerts({column}) WHERE {column} IS NOT NULL;\n"
+            for name, column in SPARSE_INDEXES.items()
+        )
     )
