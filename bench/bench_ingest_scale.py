@@ -90,6 +90,11 @@ def fill(path: Path, playbooks: PlaybookSet, seed_n: int, stored: int, work: Pat
             " FROM alert_content WHERE alert_id <= ?",
             (f"#{copy}", shift_id, shift_seq, n),
         )
+        conn.execute(  # the copies' hashes spread over the index as distinct hashes would
+            "INSERT INTO alert_hashes SELECT substr(hash, 1, length(hash) - 6) || printf('%06x', ?),"
+            " alert_id + ? FROM alert_hashes WHERE alert_id <= ?",
+            (copy, shift_id, n),
+        )
         conn.execute(
             "INSERT INTO events SELECT seq + ?, ts, action,"
             " 'alert:' || (CAST(substr(target, 7) AS INTEGER) + ?), body, prev_hash, hash"
