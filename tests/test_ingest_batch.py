@@ -174,3 +174,49 @@ def test_a_polled_hit_is_logged_as_the_canonical_encoding_of_its_payload(
         assert canonical(decoded) == body
         assert decoded["payload"]["alert"]["raw"] == hit
         assert decoded["payload"]["digest"] == content_digest(hit["_source"])
+
+
+def test_the_cycle_collector_is_paused_while_a_batch_is_read_and_stored_and_runs_again_after(
+    ws: Workspace, playbooks: PlaybookSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import weakref
+
+    import triage.commands.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "INGEST_BATCH", 2)
+    seen: list[bool] = []
+    made: list[weakref.ref[Any]] = []
+
+    class Node:
+        other: Any = None
+
+    def records() -> Iterator[Any]:
+        for n in range(5):
+            seen.append(gc.isenabled())
+            a, b = Node(), Node()
+            a.other, b.other = b, a  # a cycle: only the collector frees it
+            made.append(weakref.ref(a))
+            del a, b
+            yield unwrap_hit("f", f"line {n}", _elastic(n))
+
+    assert gc.isenabled()
+    result = Commands(ws, playbooks, "alice").ingest_records(records())
+    assert result.ingested == 5
+    assert seen == [False] * 5  # paused while each batch was read (and stored)
+    assert gc.isenabled()  # and running again after
+    gc.collect()
+    assert all(ref() is None for ref in made)  # the cycles the batches made are collected
+
+    def failing() -> Iterator[Any]:
+        yield unwrap_hit("f", "line 1", _elastic(9))
+        raise OSError("the file went away")
+
+    with pytest.raises(OSError, match="went away"):
+        Commands(ws, playbooks, "alice").ingest_records(failing())
+    assert gc.isenabled()
+
+    polled = Commands(ws, playbooks, "alice").ingest_polled(
+        [unwrap_hit("prod", "i/p-1", _elastic(20))], source="prod", profile=None, cursor_ms=None
+    )
+    assert polled.ingested == 1 and gc.isenabled()

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from triage.commands.base import CommandBase
+from triage.commands.collector import collector_paused
 from triage.commands.ingest_result import IngestResult as IngestResult
 from triage.commands.suppressions import ActiveRules, close_if_suppressed, may_suppress
 from triage.domain import events as ev
@@ -95,15 +97,13 @@ class Ingest:
     ) -> IngestResult:
         """Map and store records in batches of INGEST_BATCH, one transaction each."""
         total = IngestResult()
-        batch: list[RawRecord] = []
-        for rec in records:
-            batch.append(rec)
-            if len(batch) >= INGEST_BATCH:
+        it = iter(records)
+        while True:
+            with collector_paused():  # reading the batch too: that is where documents are made
+                batch = list(itertools.islice(it, INGEST_BATCH))
+                if not batch:
+                    return total
                 total.add(self._batch(batch, source, profile))
-                batch = []
-        if batch:
-            total.add(self._batch(batch, source, profile))
-        return total
 
     def _batch(self, batch: list[RawRecord], source: str | None, profile: str | None) -> IngestResult:
         items = self.map(batch, source, profile)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from triage.commands.base import CommandBase
+from triage.commands.collector import collector_paused
 from triage.commands.ingest import Ingest, IngestResult
 from triage.domain import events as ev
 from triage.domain.alert import Alert
@@ -36,6 +37,17 @@ class SourceCommands(CommandBase):
         """One page from a search server: its alerts and the source's new cursor, in one
         transaction, so a crash can never commit one without the other."""
         ingest = Ingest(self)
+        with collector_paused():
+            return self._polled(ingest, records, source, profile, cursor_ms)
+
+    def _polled(
+        self,
+        ingest: Ingest,
+        records: list[RawRecord],
+        source: str,
+        profile: str | None,
+        cursor_ms: int | None,
+    ) -> IngestResult:
         items = ingest.map(records, source, profile)
         with self.ws.write() as w:
             # Two clusters can hold the same index name and id: the source name keeps them apart.
