@@ -20,6 +20,26 @@ from .tui_helpers import build_workspace
 pytestmark = needs_tmux
 
 
+def _start(tmux: Tmux, session: str, tmp_path: Path, config: Path | str = "/dev/null") -> Path:
+    """The app on the workspace in ``tmp_path``, as alice, at 80x24; the file its exit code goes to."""
+    done = tmp_path / "exit-code"
+    command = (
+        f"unset COLUMNS LINES; TRIAGE_DB={tmp_path / 'ws.db'} TRIAGE_ANALYST=alice TRIAGE_CONFIG={config} "
+        f"{sys.executable} -m triage tui; echo $? > {done}; sleep 30"
+    )
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    return done
+
+
+def _quit(tmux: Tmux, session: str, done: Path) -> None:
+    """``q``, and the app ends with status 0."""
+    tmux("send-keys", "-t", session, "q")
+    deadline = time.monotonic() + 15
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert done.exists() and done.read_text().strip() == "0"
+
+
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Tmux]:
     t = Tmux(f"sq-shift-{os.getpid()}-{tmp_path.name}", "sq-shift")
@@ -33,12 +53,7 @@ def test_views_query_and_groups_in_a_real_terminal(
     build_workspace(tmp_path / "ws.db", playbooks).close()
     config = tmp_path / "config.toml"
     config.write_text('[[views]]\nname = "port scans"\nquery = \'rule:"Port*"\'\nsort = "id asc"\n')
-    done = tmp_path / "exit-code"
-    command = (
-        f"unset COLUMNS LINES; TRIAGE_DB={tmp_path / 'ws.db'} TRIAGE_ANALYST=alice TRIAGE_CONFIG={config} "
-        f"{sys.executable} -m triage tui; echo $? > {done}; sleep 30"
-    )
-    tmux("new-session", "-d", "-s", "sq-shift", "-x", "80", "-y", "24", command)
+    done = _start(tmux, "sq-shift", tmp_path, config)
     tmux.wait_for("unassigned 13")  # 80 columns: the counts line is cut after it
     tmux("send-keys", "-t", "sq-shift", "v")
     tmux.wait_for("Saved views")
@@ -57,11 +72,7 @@ def test_views_query_and_groups_in_a_real_terminal(
     assert taken == [4, 8, 12]
     tmux("send-keys", "-t", "sq-shift", "escape")
     tmux.wait_for("mine 3")
-    tmux("send-keys", "-t", "sq-shift", "q")
-    deadline = time.monotonic() + 15
-    while not done.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert done.exists() and done.read_text().strip() == "0"
+    _quit(tmux, "sq-shift", done)
 
 
 @pytest.fixture
@@ -78,12 +89,7 @@ def test_a_query_sent_in_one_burst_after_slash_filters_the_queue(
     search box, none runs as a command of the table ("e" escalates, "s" sorts, "r" severity)."""
     tmux, session = tmux_burst, "sq-burst"
     build_workspace(tmp_path / "ws.db", playbooks).close()
-    done = tmp_path / "exit-code"
-    command = (
-        f"unset COLUMNS LINES; TRIAGE_DB={tmp_path / 'ws.db'} TRIAGE_ANALYST=alice TRIAGE_CONFIG=/dev/null "
-        f"{sys.executable} -m triage tui; echo $? > {done}; sleep 30"
-    )
-    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    done = _start(tmux, session, tmp_path)
     tmux.wait_for("unassigned 13")
     time.sleep(1.5)  # past the app's first second (see the shift below)
     query = "src_ip:203.0.113.0/28 severity>=high"
@@ -94,11 +100,7 @@ def test_a_query_sent_in_one_burst_after_slash_filters_the_queue(
     assert sorted(int(line.split()[0]) for line in rows) == [1, 2, 6, 7, 11, 12]
     with Workspace.open(tmp_path / "ws.db") as ws:
         assert [e.action for e in ws.events() if e.action != "alert.ingested"] == []
-    tmux("send-keys", "-t", session, "q")
-    deadline = time.monotonic() + 15
-    while not done.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert done.exists() and done.read_text().strip() == "0"
+    _quit(tmux, session, done)
 
 
 @pytest.fixture
@@ -115,12 +117,7 @@ def test_a_short_shift_search_group_escalate_edit_and_close_the_incident(
     incident renamed and closed (warned that its alerts stay open); each step an event."""
     tmux, session = tmux_incident, "bp-incident"
     build_workspace(tmp_path / "ws.db", playbooks).close()
-    done = tmp_path / "exit-code"
-    command = (
-        f"unset COLUMNS LINES; TRIAGE_DB={tmp_path / 'ws.db'} TRIAGE_ANALYST=alice TRIAGE_CONFIG=/dev/null "
-        f"{sys.executable} -m triage tui; echo $? > {done}; sleep 30"
-    )
-    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    done = _start(tmux, session, tmp_path)
     tmux.wait_for("unassigned 13")
     time.sleep(1.5)  # a query typed and entered at once in the app's first second can be lost
 
@@ -172,8 +169,4 @@ def test_a_short_shift_search_group_escalate_edit_and_close_the_incident(
     changes = [payload for target, payload in events("incident.updated") if target == "incident:1"]
     assert [c["changes"] for c in changes] == [{"title": "Scan of the web tier"}, {"status": "closed"}]
     assert changes[1]["reason"] == "authorised scan, ticket SEC-9"
-    keys("q")
-    deadline = time.monotonic() + 15
-    while not done.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert done.exists() and done.read_text().strip() == "0"
+    _quit(tmux, session, done)
