@@ -65,6 +65,8 @@ class _Alerts:
         held[2].apply(event)
 
     def write(self) -> None:
+        """Each changed row once; rows whose changes name the same columns in one statement."""
+        updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         for alert_id, (before, was, state) in self.held.items():
             now = state.__dict__
             changed = {k: now[k] for k in pj._SCALAR_COLUMNS if now[k] != before[k]}
@@ -72,8 +74,10 @@ class _Alerts:
                 if now[k] != was[k]:
                     changed[k] = json.dumps(now[k])
             if changed:
-                cols = ", ".join(f"{k} = ?" for k in changed)
-                self.conn.execute(f"UPDATE alerts SET {cols} WHERE id = ?", (*changed.values(), alert_id))  # noqa: S608
+                updates.setdefault(tuple(changed), []).append((*changed.values(), alert_id))
+        for columns, rows in updates.items():
+            cols = ", ".join(f"{k} = ?" for k in columns)
+            self.conn.executemany(f"UPDATE alerts SET {cols} WHERE id = ?", rows)  # noqa: S608
         self.held.clear()
 
 
