@@ -228,6 +228,6 @@ def test_summary_text_escapes_surrogates_and_nul_as_its_definition_says(text: st
 @settings(max_examples=300, deadline=None)
 @given(st.lists(TEXT | st.sampled_from(["\ud800", 'a"b', "\\"]), max_size=6) | st.lists(INT, max_size=3))
 def test_a_list_column_is_the_standard_encoders_text(values: list[Any]) -> None:
-    from triage.domain.state import _json_list
+    from triage.domain.state import list_text
 
-    assert _json_list(values) == json.dumps(values)
+    assert list_text(values) == json.dumps(values)

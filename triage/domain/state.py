@@ -79,7 +79,7 @@ def _due(base: str, seconds: int | None) -> str | None:
     return None if seconds is None else format_ts(_log_time(base) + timedelta(seconds=seconds))
 
 
-def _json_list(v: list[str]) -> str:
+def list_text(v: list[str]) -> str:
     """``json.dumps(v)``: a list column's text (for a list of text, built from the same C
     escaping function the encoder uses, without its machinery)."""
     if not v:
@@ -241,7 +241,7 @@ class AlertState:
         d = self.__dict__
         out = {k: d[k] for k in ALERT_COLUMNS}
         for k in LIST_COLUMNS:
-            out[k] = _json_list(out[k])
+            out[k] = list_text(out[k])
         return out
 
     # -- the rules ---------------------------------------------------------------------

@@ -18,12 +18,11 @@ rule's count). ``test_fold`` holds the tables to those of one-by-one application
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from triage.domain import events as ev
 from triage.domain.events import Changes
-from triage.domain.state import ALERT_COLUMNS, LIST_COLUMNS, AlertState
+from triage.domain.state import AlertState
 from triage.store import projection as pj
 from triage.store.backend import Conn
 from triage.store.event import Event
@@ -55,24 +54,14 @@ class _Alerts:
         alert_id = pj._id(event, "alert")
         held = self.held.get(alert_id)
         if held is None:
-            found = self.conn.execute(pj._ALERT_SELECT, (alert_id,)).fetchone()
-            if found is None:
-                raise ValueError(f"event {event.seq}: alert {alert_id} does not exist")
-            before = dict(zip(ALERT_COLUMNS, found, strict=True))
-            lists = {k: json.loads(before[k]) if before[k] != "[]" else [] for k in LIST_COLUMNS}
-            was = {k: list(v) for k, v in lists.items()}
-            held = self.held[alert_id] = (before, was, AlertState(**{**before, **lists}))
+            held = self.held[alert_id] = pj.read_alert(self.conn, event)
         held[2].apply(event)
 
     def write(self) -> None:
         """Each changed row once; rows whose changes name the same columns in one statement."""
         updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         for alert_id, (before, was, state) in self.held.items():
-            now = state.__dict__
-            changed = {k: now[k] for k in pj._SCALAR_COLUMNS if now[k] != before[k]}
-            for k in LIST_COLUMNS:
-                if now[k] != was[k]:
-                    changed[k] = json.dumps(now[k])
+            changed = pj.changed_columns(before, was, state)
             if changed:
                 updates.setdefault(tuple(changed), []).append((*changed.values(), alert_id))
         for columns, rows in updates.items():

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from triage.domain import events as ev
 from triage.domain.events import Changes
-from triage.domain.state import ALERT_COLUMNS, LIST_COLUMNS, AlertState, IncidentState
+from triage.domain.state import ALERT_COLUMNS, LIST_COLUMNS, AlertState, IncidentState, list_text
 from triage.domain.suppression import SuppressionState
 from triage.store.backend import Conn, row_dict
 from triage.store.event import Event
@@ -122,9 +122,9 @@ def _ingested(conn: Conn, event: Event) -> None:
     write_hashes(conn, state.id, event.payload["alert"]["raw"], event.body)
 
 
-def _alert_event(conn: Conn, event: Event) -> None:
-    """Read the row back as a state, apply the event, write the columns that changed. Lists
-    are decoded once and encoded again only if the event changed them (the analyst's path)."""
+def read_alert(conn: Conn, event: Event) -> tuple[dict[str, Any], dict[str, list[Any]], AlertState]:
+    """The row of the alert ``event`` is about, its lists as decoded, and its state (not yet
+    changed by the event). Lists are decoded once and encoded again only if they change."""
     alert_id = _id(event, "alert")
     found = conn.execute(_ALERT_SELECT, (alert_id,)).fetchone()
     if found is None:
@@ -132,15 +132,27 @@ def _alert_event(conn: Conn, event: Event) -> None:
     before = dict(zip(ALERT_COLUMNS, found, strict=True))
     lists = {k: json.loads(before[k]) if before[k] != "[]" else [] for k in LIST_COLUMNS}
     was = {k: list(v) for k, v in lists.items()}
-    state = AlertState(**{**before, **lists})
-    state.apply(event)
-    if event.action in (ev.ALERT_ESCALATED, ev.ALERT_LINKED, ev.ALERT_UNLINKED):
-        _incident_of_alert_event(conn, event)
+    return before, was, AlertState(**{**before, **lists})
+
+
+def changed_columns(before: dict[str, Any], was: dict[str, list[Any]], state: AlertState) -> dict[str, Any]:
+    """The columns of the alert's row that ``state`` changed, as the row stores them."""
     now = state.__dict__
     changed = {k: now[k] for k in _SCALAR_COLUMNS if now[k] != before[k]}
     for k in LIST_COLUMNS:
         if now[k] != was[k]:
-            changed[k] = json.dumps(now[k])
+            changed[k] = list_text(now[k])
+    return changed
+
+
+def _alert_event(conn: Conn, event: Event) -> None:
+    """Read the row back as a state, apply the event, write the columns that changed."""
+    before, was, state = read_alert(conn, event)
+    alert_id = state.id
+    state.apply(event)
+    if event.action in (ev.ALERT_ESCALATED, ev.ALERT_LINKED, ev.ALERT_UNLINKED):
+        _incident_of_alert_event(conn, event)
+    changed = changed_columns(before, was, state)
     if changed:
         cols = ", ".join(f"{k} = ?" for k in changed)
         conn.execute(f"UPDATE alerts SET {cols} WHERE id = ?", (*changed.values(), alert_id))  # noqa: S608
