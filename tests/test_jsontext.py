@@ -15,7 +15,7 @@ from triage.domain.alert import Alert
 from triage.mapping.lookup import has_prefix
 from triage.playbooks import PlaybookSet
 from triage.sources.jsontext import decode, strict_loads
-from triage.store.chain import _encode, canonical, canonical_plain, canonical_with
+from triage.store.chain import _encode, canonical, canonical_plain, canonical_with, event_text
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from('\x00\x1f\x7f"\\é😀\u202e\u200b'))
 FLOAT = st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
@@ -193,6 +193,25 @@ def test_canonical_with_embeds_the_text_in_the_canonical_object(
     assume(key not in obj)
     text = json.dumps(value, ensure_ascii=False) if as_received else _encode(value)
     assert canonical_with(obj, key, text) == _canonical_with_by_parts(obj, key, text)
+
+
+ENVELOPE = st.fixed_dictionaries(
+    {"v": st.just(1), "seq": st.integers(min_value=1), "ts": TEXT, "actor": TEXT, "action": TEXT},
+    optional={"target": TEXT, "exercise": st.none() | TEXT},
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ENVELOPE, st.dictionaries(TEXT, VALUE, max_size=6), st.booleans())
+@example({"v": 1, "seq": 1, "ts": "t", "actor": "\x7f", "action": "a"}, {"text": "x"}, False)
+@example({"v": 1, "seq": 1, "ts": "t", "actor": "a", "action": "a"}, {"f": 1e-5, "s": "\ud800"}, False)
+def test_an_events_body_is_its_canonical_envelope_with_the_payload(
+    envelope: dict[str, Any], payload: dict[str, Any], with_text: bool
+) -> None:
+    """One pass over the envelope and a plain payload gives what splicing the payload's own
+    canonical text gives (``canonical_with``), and so the standard encoder's text."""
+    text = _encode(payload) if with_text else None
+    assert event_text(envelope, payload, text) == _encode({**envelope, "payload": payload})
 
 
 @pytest.mark.parametrize("make", ["elastic", "opensearch"])

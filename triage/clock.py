@@ -22,7 +22,12 @@ from typing import Protocol
 
 from dateutil import parser as dateparser
 
-_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+def _system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_now: Callable[[], datetime] = _system_now
 
 
 def utc_now() -> datetime:
@@ -32,7 +37,7 @@ def utc_now() -> datetime:
 def set_clock(fn: Callable[[], datetime] | None) -> None:
     """Freeze or replace the clock (tests, exercises). ``None`` restores the real one."""
     global _now
-    _now = fn if fn is not None else (lambda: datetime.now(UTC))
+    _now = fn if fn is not None else _system_now
 
 
 def current_clock() -> Callable[[], datetime]:
@@ -122,8 +127,28 @@ def display_time(value: str | datetime | None) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+_second: tuple[int, str] = (-1, "")  # the last whole second now_ts wrote, and its text
+
+
 def now_ts() -> str:
-    return format_ts(utc_now())
+    """``format_ts(utc_now())``. On the system clock, the same text from the clock's reading
+    without a datetime: each event's stamp is read so, and formatting a datetime took a few
+    microseconds of every append."""
+    if _now is not _system_now:
+        return format_ts(_now())
+    return _stamp(time.time_ns())
+
+
+def _stamp(ns: int) -> str:
+    """``format_ts`` of the moment ``ns`` nanoseconds after the epoch, floored to the
+    microsecond as ``datetime.now`` floors it (the second's text is kept for the next call)."""
+    global _second
+    seconds, micros = divmod(ns // 1000, 1_000_000)
+    cached = _second
+    if cached[0] != seconds:
+        text = datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+        cached = _second = (seconds, text)
+    return f"{cached[1]}.{micros:06d}Z"
 
 
 _EPOCH_RE = re.compile(r"^\d{9,16}(\.\d+)?$")

@@ -103,6 +103,21 @@ def canonical_with(obj: dict[str, Any], key: str, text: str, *, known_plain: boo
     return "{" + ",".join(parts) + "}"
 
 
+def event_text(envelope: dict[str, Any], payload: dict[str, Any], payload_json: str | None = None) -> str:
+    """An event's body: ``canonical_with(envelope, "payload", payload_json or
+    canonical(payload))``, where ``envelope`` is text, ints and None only and holds no
+    ``payload``. A plain payload given without its text is encoded with the envelope in one
+    pass: the same text, which msgspec writes whole when it is ASCII without DEL."""
+    if payload_json is None and plain(payload):
+        try:
+            text = _ascii(_sorted({**envelope, "payload": payload}))
+        except (TypeError, ValueError, OverflowError):
+            text = None
+        if text is not None:
+            return text
+    return canonical_with(envelope, "payload", payload_json or canonical(payload), known_plain=True)
+
+
 def hashed_bytes(prev_hash: str, body: str) -> bytes:
     """What an event's hash covers: the previous hash and the body, as strict UTF-8. The one
     encoding the writer and every verifier use; a body that cannot be encoded so (a lone

@@ -20,7 +20,7 @@ from triage.store import fold, projection
 from triage.store.backend import Conn, is_postgres, pg_schema, redact
 from triage.store.backend import postgres as pg
 from triage.store.backend import sqlite as sqlite_backend
-from triage.store.chain import GENESIS, canonical, canonical_with, chain_hash
+from triage.store.chain import GENESIS, chain_hash, event_text
 from triage.store.event import Event as Event  # re-exported: where callers have always found it
 from triage.store.schema import migrations
 
@@ -69,8 +69,7 @@ class Writer:
         exercise = self.ws.exercise
         envelope = {"v": 1, "seq": seq, "ts": ts, "actor": actor, "action": action, "target": target}
         envelope["exercise"] = exercise
-        # the envelope is text, ints and None, as made here: plain without looking
-        body = canonical_with(envelope, "payload", payload_json or canonical(payload), known_plain=True)
+        body = event_text(envelope, payload, payload_json)  # the envelope is text, ints and None
         digest = chain_hash(self.head, body)
         event = Event(seq, ts, actor, action, target, exercise, payload, body, self.head, digest)
         self.seq, self.head, self.last_ts = seq, digest, ts

@@ -150,7 +150,7 @@ def validate(action: str, target: str, payload: dict[str, Any]) -> None:
     if not isinstance(payload, dict):
         raise InvalidEvent(f"{action}: the payload must be an object")
     try:
-        model.model_validate(payload)
+        model.__pydantic_validator__.validate_python(payload)  # model_validate, one call less
     except ValidationError as exc:
         raise InvalidEvent(f"{action}: payload does not fit: {exc}") from None
 
