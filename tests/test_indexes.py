@@ -92,3 +92,35 @@ def test_a_count_of_every_alert_walks_the_narrowest_index(tmp_path: Path) -> Non
     plan = " | ".join(str(r[-1]) for r in ws.conn.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM alerts"))
     ws.close()
     assert "COVERING INDEX alerts_duplicate_of" in plan, plan
+
+
+def test_an_alerts_or_incidents_events_are_read_through_the_timeline(
+    tmp_path: Path, playbooks: PlaybookSet
+) -> None:
+    """The log's only index besides its key is by time: an alert's or an incident's events
+    are found through the timeline's key, never by a scan of the log."""
+    from triage.evidence.replay import alert_as_of, incident_as_of
+
+    ws = Workspace.create(tmp_path / "ws.db")
+    cmds = Commands(ws, playbooks, "alice")
+    ids = cmds.ingest([make_alert(), make_alert(host="web-02")]).alert_ids
+    cmds.note(ids[0], "looked")
+    cmds.escalate(ids[0], title="Beaconing", severity="high")
+    cmds.close(ids[1], "false_positive", "noise", override="known noise")
+    head = ws.head()[0]
+    statements: list[str] = []
+    ws.conn.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+    state = alert_as_of(ws.conn, ids[0], head)
+    incident = incident_as_of(ws.conn, 1, head)
+    timeline = list(ws.events(ref=f"alert:{ids[0]}"))
+    ws.conn.set_trace_callback(None)  # type: ignore[attr-defined]
+    assert state is not None and state.notes == 1 and state.incident_id == 1
+    assert incident is not None and incident.title == "Beaconing"
+    assert [e.action for e in timeline] == ["alert.ingested", "alert.noted", "alert.escalated"]
+    rows = ws.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+    assert {r[0] for r in rows} == {"events_ts"}
+    for sql in dict.fromkeys(statements):
+        plan = " | ".join(str(r[-1]) for r in ws.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "SCAN e" not in plan and "SCAN events" not in plan, (sql, plan)
+        assert "sqlite_autoindex_timeline_1" in plan or "PRIMARY KEY" in plan, (sql, plan)
+    ws.close()

@@ -95,8 +95,9 @@ class AlertSections(SectionWriter):
         """Ids of alerts in the log at ``seq`` and not closed at that point (by their events)."""
         rows = self.conn.execute(
             """SELECT a.id FROM alerts a WHERE a.ingest_seq <= :seq AND coalesce((
-                   SELECT e.action FROM events e WHERE e.target = 'alert:' || a.id AND e.seq <= :seq
-                   AND e.action IN (:closed, :reopened) ORDER BY e.seq DESC LIMIT 1
+                   SELECT e.action FROM timeline t JOIN events e ON e.seq = t.seq
+                   WHERE t.ref = 'alert:' || a.id AND t.seq <= :seq
+                   AND e.action IN (:closed, :reopened) ORDER BY t.seq DESC LIMIT 1
                ), '') != :closed ORDER BY a.id""",
             {"seq": seq, "closed": ev.ALERT_CLOSED, "reopened": ev.ALERT_REOPENED},
         )

@@ -28,9 +28,11 @@ def is_exercise(body: dict[str, Any]) -> bool:
 
 def alert_as_of(conn: Conn, alert_id: int, end_seq: int) -> AlertState | None:
     """Replay one alert's events up to and including ``end_seq``; None if not yet ingested."""
+    target = f"alert:{alert_id}"
     rows = conn.execute(
-        "SELECT seq, body FROM events WHERE target = ? AND seq <= ? ORDER BY seq",
-        (f"alert:{alert_id}", end_seq),
+        "SELECT e.seq, e.body FROM timeline t JOIN events e ON e.seq = t.seq"
+        " WHERE t.ref = ? AND t.seq <= ? AND e.target = ? ORDER BY t.seq",
+        (target, end_seq, target),
     )
     return AlertState.fold((Fact.from_body(seq, json.loads(body)) for seq, body in rows), figures=True)
 
