@@ -287,3 +287,14 @@ def test_timestamps_never_go_backwards(ws: Workspace, cmds: Commands) -> None:
     finally:
         clock.set_clock(None)
     assert second.ts >= first.ts
+
+
+def test_an_events_row_is_its_named_fields_in_the_tables_order() -> None:
+    from triage.store.event import Event
+    from triage.store.workspace import _EVENT_INSERT, _event_row
+
+    e = Event(
+        7, "2026-10-01T00:00:00.000000Z", "al", "alert.noted", "alert:1", None, {}, "{}", "p" * 64, "h" * 64
+    )
+    assert _event_row(e) == (e.seq, e.ts, e.action, e.target, e.body, e.prev_hash, e.hash)
+    assert "(seq, ts, action, target, body, prev_hash, hash)" in _EVENT_INSERT

@@ -547,3 +547,17 @@ def test_an_alert_escalated_on_leaves_its_previous_incident(tmp_path: Path) -> N
         assert again.rebuild(dry_run=True)[1]
         first = incident_as_of(again.conn, 1, head)
         assert first is not None and first.alerts == [b]
+
+
+def test_a_run_of_events_naming_one_alert_in_several_spellings_folds_as_one_by_one(
+    ws: Workspace, cmds: Commands
+) -> None:
+    """``alert:1`` and ``alert:01`` are the same alert: the batched fold of a rebuild reads its
+    row once for both and changes it as appending them one by one did."""
+    alert = cmds.ingest([make_alert()]).alert_ids[0]
+    with ws.write() as w:
+        for target in (f"alert:{alert}", f"alert:0{alert}", f"alert:00{alert}", f"alert:{alert}"):
+            w.append("alice", ev.ALERT_NOTED, target, {"text": "seen"})
+    assert ws.conn.execute("SELECT notes FROM alerts WHERE id = ?", (alert,)).fetchone()[0] == 4
+    _, same = ws.rebuild(dry_run=True)
+    assert same

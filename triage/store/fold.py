@@ -48,26 +48,31 @@ class _Alerts:
 
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
-        self.held: dict[int, tuple[dict[str, Any], dict[str, list[Any]], AlertState]] = {}
+        self.by_id: dict[int, tuple[dict[str, Any], dict[str, list[Any]], AlertState]] = {}
+        self.by_target: dict[str, tuple[dict[str, Any], dict[str, list[Any]], AlertState]] = {}
 
     def apply(self, event: Event) -> None:
-        alert_id = pj._id(event, "alert")
-        held = self.held.get(alert_id)
+        held = self.by_target.get(event.target)  # the target's text read as an id once per run
         if held is None:
-            held = self.held[alert_id] = pj.read_alert(self.conn, event)
+            alert_id = pj._id(event, "alert")  # (``alert:07`` is alert 7 too)
+            held = self.by_id.get(alert_id)
+            if held is None:
+                held = self.by_id[alert_id] = pj.read_alert(self.conn, event)
+            self.by_target[event.target] = held
         held[2].apply(event)
 
     def write(self) -> None:
         """Each changed row once; rows whose changes name the same columns in one statement."""
         updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
-        for alert_id, (before, was, state) in self.held.items():
+        for alert_id, (before, was, state) in self.by_id.items():
             changed = pj.changed_columns(before, was, state)
             if changed:
                 updates.setdefault(tuple(changed), []).append((*changed.values(), alert_id))
         for columns, rows in updates.items():
             cols = ", ".join(f"{k} = ?" for k in columns)
             self.conn.executemany(f"UPDATE alerts SET {cols} WHERE id = ?", rows)  # noqa: S608
-        self.held.clear()
+        self.by_id.clear()
+        self.by_target.clear()
 
 
 def apply_many(conn: Conn, events: list[Event]) -> None:

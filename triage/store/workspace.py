@@ -4,9 +4,10 @@ schema (``triage.store.backend``)."""
 from __future__ import annotations
 
 import contextlib
+import operator
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,8 @@ _EVENT_INSERT = (
 )
 
 
-def _event_row(e: Event) -> tuple[int, str, str, str, str, str, str]:
-    return (e.seq, e.ts, e.action, e.target, e.body, e.prev_hash, e.hash)
+# An event's row: seq, ts, action, target, body, prev_hash, hash (the fields' places in Event).
+_event_row: Callable[[Event], tuple[Any, ...]] = operator.itemgetter(0, 1, 3, 4, 7, 8, 9)
 
 
 class Writer:

@@ -10,6 +10,7 @@ the log; payloads an earlier version wrote are upgraded when read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -139,18 +140,30 @@ def model_for(action: str) -> type[Payload]:
     return model
 
 
+# Per action, what ``validate`` checks: its target's kind, whether that kind's ids are numbers,
+# and the payload model's validator (read from the catalogue once, not on every append).
+_NUMBERED = frozenset({"alert", "incident", "quarantine"})
+_CHECKS: dict[str, tuple[str, bool, Callable[[Any], Any]]] = {
+    action: (model.TARGET, model.TARGET in _NUMBERED, model.__pydantic_validator__.validate_python)
+    for action, model in CATALOGUE.items()
+}
+
+
 def validate(action: str, target: str, payload: dict[str, Any]) -> None:
     """Refuse an event that is not in the catalogue or does not fit it (before it is written)."""
-    model = model_for(action)
+    checks = _CHECKS.get(action)
+    if checks is None:
+        raise InvalidEvent(f"unknown action {action!r}")
+    kind_of, numbered, fits = checks
     kind, sep, ident = target.partition(":")
-    if kind != model.TARGET or not sep or not ident:
-        raise InvalidEvent(f"{action}: target {target!r} is not of the form {model.TARGET}:<id>")
-    if model.TARGET in ("alert", "incident", "quarantine") and not ident.isdigit():
+    if kind != kind_of or not sep or not ident:
+        raise InvalidEvent(f"{action}: target {target!r} is not of the form {kind_of}:<id>")
+    if numbered and not ident.isdigit():
         raise InvalidEvent(f"{action}: target {target!r} has no numeric id")
-    if not isinstance(payload, dict):
+    if type(payload) is not dict and not isinstance(payload, dict):
         raise InvalidEvent(f"{action}: the payload must be an object")
     try:
-        model.__pydantic_validator__.validate_python(payload)  # model_validate, one call less
+        fits(payload)  # the model's validation, without model_validate's wrapper
     except ValidationError as exc:
         raise InvalidEvent(f"{action}: payload does not fit: {exc}") from None
 
