@@ -86,9 +86,9 @@ def fill(path: Path, playbooks: PlaybookSet, seed_n: int, stored: int, work: Pat
             (n,),
         )
         conn.execute(
-            "INSERT INTO alert_content SELECT dedup_key || ?, digest, alert_id + ?, seq + ?"
-            " FROM alert_content WHERE alert_id <= ?",
-            (f"#{copy}", shift_id, shift_seq, n),
+            "INSERT INTO alert_content (key_alert, digest, alert_id, seq)"
+            " SELECT key_alert + ?, digest, alert_id + ?, seq + ? FROM alert_content WHERE alert_id <= ?",
+            (shift_id, shift_id, shift_seq, n),
         )
         conn.execute(  # the copies' hashes spread over the index as distinct hashes would
             "INSERT INTO alert_hashes SELECT substr(hash, 1, length(hash) - 6) || printf('%06x', ?),"

@@ -250,3 +250,43 @@ def test_opensearch_alerts_change_state_in_place_and_findings_do_not(ws: Workspa
     rows = ws.conn.execute("SELECT title, severity, tags FROM alerts ORDER BY id").fetchall()
     assert rows[0][:2] == ("regwarg: hashes example-has00001", "high")
     assert rows[1][:2] == ("my_trigger", "medium") and "detector:detector_12345" in rows[1][2]
+
+
+def test_content_tracked_by_key_before_is_tracked_by_the_key_holding_alert(
+    ws: Workspace, cmds: Commands, tmp_path: Path
+) -> None:
+    """A workspace from before migration 15 kept each content received under its key: it is
+    moved to the alert holding that key (a collision's under the alert it collided with), the
+    rows are what a rebuild makes, and the same documents again are all already present."""
+    docs: list[Any] = [_wazuh("manager-a", "1.1", f"rule {n}", f"198.51.100.{n}") for n in range(3)]
+    docs += [_elastic("a1b2", "open", "2026-10-01T08:00:00.000Z")]
+    docs += [_elastic("a1b2", "acknowledged", "2026-10-01T09:30:00.000Z")]
+    path = _ndjson(tmp_path / "alerts.json", docs)
+    result = _ingest(cmds, path)
+    assert (result.ingested, result.collisions, result.updated) == (2, 2, 1)
+    conn = ws.conn
+    moved = conn.execute("SELECT key_alert, digest, alert_id, seq FROM alert_content ORDER BY seq").fetchall()
+    holders = dict(conn.execute("SELECT id, dedup_key FROM alerts").fetchall())
+    own_keys = {r[0] for r in conn.execute("SELECT id FROM alerts WHERE collision_of IS NULL")}
+    assert {r[0] for r in moved} == own_keys and len(moved) == 5  # 3 + 2 versions, under 2 alerts
+    with ws.write_telemetry() as c:  # the table as migration 4 made it, migration 15 not applied
+        c.execute("DROP TABLE alert_content")
+        c.execute(
+            "CREATE TABLE alert_content (dedup_key TEXT NOT NULL, digest TEXT NOT NULL,"
+            " alert_id INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (dedup_key, digest))"
+        )
+        for key_alert, digest, alert_id, seq in moved:
+            c.execute(
+                "INSERT INTO alert_content VALUES (?, ?, ?, ?)", (holders[key_alert], digest, alert_id, seq)
+            )
+        c.execute(f"DELETE FROM {ws.migrations_table} WHERE name = 'm015_content_by_alert'")
+    location = ws.location
+    ws.close()
+    with Workspace.open(location) as again:
+        rows = again.conn.execute("SELECT key_alert, digest, alert_id, seq FROM alert_content ORDER BY seq")
+        assert rows.fetchall() == moved
+        columns = [d[0] for d in again.conn.execute("SELECT * FROM alert_content").description]
+        assert columns == ["digest", "alert_id", "seq", "key_alert"]
+        assert again.rebuild(dry_run=True)[1]
+        present = _ingest(Commands(again, cmds.playbooks, "alice"), path)
+        assert present.present == len(docs) and present.ingested == present.collisions == 0

@@ -165,15 +165,17 @@ class Ingest:
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for key, digest in conn.execute(
-                f"SELECT dedup_key, digest FROM alert_content WHERE dedup_key IN ({marks})",  # noqa: S608
-                chunk,
-            ):
-                known.setdefault(key, _Known()).digests.add(digest)
             sql = f"SELECT id, dedup_key, content_seq, source_status FROM alerts WHERE dedup_key IN ({marks})"  # noqa: S608
+            holders: dict[int, _Known] = {}
             for alert_id, key, seq, status in conn.execute(sql, chunk):
-                k = known.setdefault(key, _Known())
+                k = holders[alert_id] = known.setdefault(key, _Known())
                 k.alert_id, k.content_seq, k.source_status = alert_id, seq, status
+            if holders:
+                ids = list(holders)
+                marks = ",".join("?" * len(ids))
+                sql = f"SELECT key_alert, digest FROM alert_content WHERE key_alert IN ({marks})"  # noqa: S608
+                for key_alert, digest in conn.execute(sql, ids):
+                    holders[key_alert].digests.add(digest)
         return known
 
     def store(self, w: Writer, items: list[_Item], *, namespace: str | None = None) -> IngestResult:

@@ -177,7 +177,6 @@ class AlertState:
     duplicate_of: int | None = None  # closed as a duplicate of this alert
     # history no projection column keeps (``from_row`` cannot restore it)
     exercise: bool = False
-    content_key: str = ""  # the key its content is tracked under (the source's, for a collision)
     assignees: list[str] = field(default_factory=list)
     first_incident_at: str | None = None
     overridden_steps: list[str] = field(default_factory=list)  # of the latest close with an override
@@ -204,7 +203,6 @@ class AlertState:
             ack_due=_due(ts, pb.get("ack_within")), close_due=_due(ts, pb.get("close_within")),
             last_seq=e.seq, updated_at=ts, content_digest=p.get("digest"), content_seq=e.seq,
             collision_of=p.get("collision_of"), exercise=is_exercise(e),
-            content_key=p.get("key") or p["dedup_key"],
         )  # fmt: skip
 
     @classmethod
@@ -235,6 +233,12 @@ class AlertState:
             if isinstance(values.get(k), str):
                 values[k] = json.loads(values[k])
         return cls(**values)
+
+    @property
+    def key_alert(self) -> int:
+        """The alert holding the key this alert's documents came under, by which the content
+        received is tracked: itself, or for a collision the alert whose key it collided with."""
+        return self.id if self.collision_of is None else self.collision_of
 
     def row(self) -> dict[str, Any]:
         """The projection's ``alerts`` row."""

@@ -102,7 +102,7 @@ def apply_many(conn: Conn, events: list[Event]) -> None:
         if event.action == ev.ALERT_INGESTED:
             state = pj._ingested_state(event)
             alerts.append(tuple(state.row().values()))
-            content.append((state.content_key, state.content_digest, state.id, event.seq))
+            content.append((state.key_alert, state.content_digest, state.id, event.seq))
             hashes.extend(hash_rows(state.id, event.payload["alert"]["raw"], event.body))
         elif event.action == ev.INPUT_QUARANTINED:
             quarantined.append(pj._quarantine_row(event))

@@ -59,7 +59,7 @@ def apply(conn: Conn, event: Event) -> None:
 
 
 _REF_INSERT = "INSERT OR IGNORE INTO timeline (ref, seq) VALUES (?, ?)"
-_CONTENT_INSERT = "INSERT OR IGNORE INTO alert_content (dedup_key, digest, alert_id, seq) VALUES (?, ?, ?, ?)"
+_CONTENT_INSERT = "INSERT OR IGNORE INTO alert_content (key_alert, digest, alert_id, seq) VALUES (?, ?, ?, ?)"
 
 
 def _ref(conn: Conn, ref: str, seq: int) -> None:
@@ -95,8 +95,8 @@ def _insert(conn: Conn, table: str, row: dict[str, Any]) -> None:
     conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(row.values()))  # noqa: S608
 
 
-def _content(conn: Conn, key: str, digest: str, alert_id: int, seq: int) -> None:
-    conn.execute(_CONTENT_INSERT, (key, digest, alert_id, seq))
+def _content(conn: Conn, key_alert: int, digest: str, alert_id: int, seq: int) -> None:
+    conn.execute(_CONTENT_INSERT, (key_alert, digest, alert_id, seq))
 
 
 _COLS = ", ".join(ALERT_COLUMNS)
@@ -118,7 +118,7 @@ def _ingested(conn: Conn, event: Event) -> None:
     state = _ingested_state(event)
     assert state.content_digest is not None
     conn.execute(_ALERT_INSERT, tuple(state.row().values()))
-    _content(conn, state.content_key, state.content_digest, state.id, event.seq)
+    _content(conn, state.key_alert, state.content_digest, state.id, event.seq)
     write_hashes(conn, state.id, event.payload["alert"]["raw"], event.body)
 
 
@@ -160,7 +160,8 @@ def _alert_event(conn: Conn, event: Event) -> None:
         _suppression(conn, event)  # the rule counts the alerts it closed
     if event.action == ev.ALERT_UPDATED:
         assert state.content_digest is not None
-        _content(conn, state.dedup_key, state.content_digest, alert_id, event.seq)
+        # under the alert updated, whose own key the new version came under
+        _content(conn, alert_id, state.content_digest, alert_id, event.seq)
         if event.payload.get("raw") is not None:
             replace_hashes(conn, alert_id, event.payload["raw"], event.body)
 

@@ -26,7 +26,7 @@ PROJECTION_TABLES = (
 PROJECTION_ORDER = {
     "timeline": "ref, seq",
     "source_cursors": "name",
-    "alert_content": "dedup_key, digest",
+    "alert_content": "key_alert, digest",
     "notifications": "target, key",
     "alert_hashes": "hash, alert_id",
 }
@@ -333,6 +333,7 @@ def recreate_projections(db: Database) -> None:
     create_projections(db)
     create_queue_indexes(db)
     create_content_tracking(db)
+    create_content_by_alert(db)
     create_first_close(db)
     create_notifications(db)
     create_suppressions(db)
@@ -493,6 +494,53 @@ def m014_events_by_timeline(db: Database) -> None:
     db.executescript("DROP INDEX IF EXISTS events_target;")
 
 
+def create_content_by_alert(db: Database) -> None:
+    """Content received is tracked by the alert holding the key it came under (``key_alert``),
+    not by the key: a new alert's row goes at the end of the table's key, where the key's own
+    text, random by nature, put it on a page of its own in a large workspace (the alerts' own
+    unique key is the one look-up by key). Kept rows are moved to the alert holding their key.
+
+    SQLite remakes the table; PostgreSQL changes it in place, which keeps a team's grants.
+    Either way its columns end in the same order."""
+    holder = (
+        "coalesce((SELECT a.id FROM alerts a WHERE a.dedup_key = alert_content.dedup_key),"
+        " alert_content.alert_id)"
+    )
+    if isinstance(db, Database):
+        db.executescript(  # ``holder``: this function's own text
+            f"""
+            CREATE TABLE alert_content_by_alert (
+                digest TEXT NOT NULL,
+                alert_id INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                key_alert INTEGER NOT NULL,
+                PRIMARY KEY (key_alert, digest)
+            ) WITHOUT ROWID;
+            INSERT OR IGNORE INTO alert_content_by_alert (digest, alert_id, seq, key_alert)
+                SELECT digest, alert_id, seq, {holder} FROM alert_content ORDER BY seq;
+            DROP TABLE alert_content;
+            ALTER TABLE alert_content_by_alert RENAME TO alert_content;
+            """  # noqa: S608
+        )
+        return
+    db.executescript(
+        f"""
+        ALTER TABLE alert_content ADD COLUMN key_alert INTEGER;
+        UPDATE alert_content SET key_alert = {holder};
+        DELETE FROM alert_content c USING alert_content d
+            WHERE c.key_alert = d.key_alert AND c.digest = d.digest AND c.seq > d.seq;
+        ALTER TABLE alert_content DROP COLUMN dedup_key;
+        ALTER TABLE alert_content ALTER COLUMN key_alert SET NOT NULL;
+        ALTER TABLE alert_content ADD PRIMARY KEY (key_alert, digest);
+        """  # noqa: S608
+    )
+
+
+@migrations()
+def m015_content_by_alert(db: Database) -> None:
+    create_content_by_alert(db)
+
+
 # Every migration in the order it applies: the PostgreSQL backend runs the same functions.
 MIGRATION_ORDER = (
     m001_initial,
@@ -509,4 +557,5 @@ MIGRATION_ORDER = (
     m012_alert_hashes,
     m013_sparse_indexes,
     m014_events_by_timeline,
+    m015_content_by_alert,
 )
