@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -561,3 +561,32 @@ def test_a_run_of_events_naming_one_alert_in_several_spellings_folds_as_one_by_o
     assert ws.conn.execute("SELECT notes FROM alerts WHERE id = ?", (alert,)).fetchone()[0] == 4
     _, same = ws.rebuild(dry_run=True)
     assert same
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(ev.CATALOGUE)), st.data())
+def test_a_payload_fits_its_fields_validator_as_it_fits_its_model(action: str, data: st.DataObject) -> None:
+    """``validate`` checks a payload with the validator of the model's fields, which makes no
+    model: it accepts and refuses what the model accepts and refuses, with the same errors."""
+    from pydantic import ValidationError
+
+    model = ev.CATALOGUE[action]
+    names = sorted({*model.model_fields, *(f.alias for f in model.model_fields.values() if f.alias)})
+    keys = st.sampled_from(names) | st.text(max_size=6) if names else st.text(max_size=6)
+    payload = data.draw(st.dictionaries(keys, _VALUES, max_size=len(names) + 1))
+
+    def outcome(fn: Any) -> Any:
+        try:
+            fn(payload)
+        except ValidationError as exc:
+            return [(e["type"], e["loc"]) for e in exc.errors()]
+        return "ok"
+
+    assert outcome(ev.fields_validator(model)) == outcome(model.model_validate)

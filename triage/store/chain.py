@@ -110,7 +110,7 @@ def event_text(envelope: dict[str, Any], payload: dict[str, Any], payload_json: 
     pass: the same text, which msgspec writes whole when it is ASCII without DEL."""
     if payload_json is None and plain(payload):
         try:
-            text = _ascii(_sorted({**envelope, "payload": payload}))
+            text = _ascii(_sorted(dict(envelope, payload=payload)))
         except (TypeError, ValueError, OverflowError):
             text = None
         if text is not None:

@@ -13,11 +13,15 @@ rebuild replays). What an event means is still decided only by ``triage.domain.s
 Any other event ends both runs (their rows are written first) and goes through ``apply``. So
 does an alert event with more than a row to change: an escalation, link or unlink (the
 incident too), a source's update (the content tracked), a close by a suppression rule (the
-rule's count). ``test_fold`` holds the tables to those of one-by-one application.
+rule's count). Every event's row on its own target's timeline is written with one statement
+at the end. The log model's rebuild check (``tests/test_model.py``) holds the tables to those
+of one-by-one application, the log cut into runs at every boundary.
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any
 
 from triage.domain import events as ev
@@ -34,13 +38,6 @@ _OWN_ROW_ONLY = frozenset(
     if model.CHANGES is Changes.ALERT
     and a not in (ev.ALERT_INGESTED, ev.ALERT_ESCALATED, ev.ALERT_LINKED, ev.ALERT_UNLINKED, ev.ALERT_UPDATED)
 )
-
-
-def _row_only(event: Event) -> bool:
-    """An alert event whose only change is the alert's own row (and the timeline's index)."""
-    if event.action not in _OWN_ROW_ONLY:
-        return False
-    return not (event.action == ev.ALERT_CLOSED and event.payload.get("suppression") is not None)
 
 
 class _Alerts:
@@ -75,13 +72,16 @@ class _Alerts:
         self.by_target.clear()
 
 
+# An event's row on its own target's timeline: (target, seq), the fields' places in Event.
+_own_ref: Callable[[Event], tuple[str, int]] = operator.itemgetter(4, 0)
+
+
 def apply_many(conn: Conn, events: list[Event]) -> None:
     """``projection.apply`` each event in order: the same rows, fewer statements."""
     alerts: list[tuple[Any, ...]] = []
     content: list[tuple[Any, ...]] = []
     quarantined: list[tuple[Any, ...]] = []
     hashes: list[tuple[str, int]] = []
-    refs: list[tuple[str, int]] = []
     held = _Alerts(conn)
 
     def flush() -> None:
@@ -91,28 +91,34 @@ def apply_many(conn: Conn, events: list[Event]) -> None:
             (pj._CONTENT_INSERT, content),
             (HASH_INSERT, hashes),
             (pj._QUARANTINE_INSERT, quarantined),
-            (pj._REF_INSERT, refs),
         )
         for sql, rows in tables:
             if rows:
                 conn.executemany(sql, rows)
                 rows.clear()
 
+    ingested, quarantine, row_only, closed = (
+        ev.ALERT_INGESTED,
+        ev.INPUT_QUARANTINED,
+        _OWN_ROW_ONLY,
+        ev.ALERT_CLOSED,
+    )
     for event in events:
-        if event.action == ev.ALERT_INGESTED:
+        action = event.action
+        if action == ingested:
             state = pj._ingested_state(event)
             alerts.append(tuple(state.row().values()))
             content.append((state.key_alert, state.content_digest, state.id, event.seq))
             hashes.extend(hash_rows(state.id, event.payload["alert"]["raw"], event.body))
-        elif event.action == ev.INPUT_QUARANTINED:
+        elif action == quarantine:
             quarantined.append(pj._quarantine_row(event))
-        elif _row_only(event):
+        elif action in row_only and (action != closed or event.payload.get("suppression") is None):
             if alerts:
                 flush()  # the alert may be one of those just ingested: written before it is read
             held.apply(event)
         else:
             flush()
-            pj.apply(conn, event)
-            continue
-        refs.append((event.target, event.seq))
+            pj.apply(conn, event)  # its timeline rows too (its own target's again below, ignored)
     flush()
+    # Every event is on its own target's timeline; no event of the run reads the timeline.
+    conn.executemany(pj._REF_INSERT, map(_own_ref, events))

@@ -48,6 +48,7 @@ class Writer:
         self.seq: int = row[0] if row else 0
         self.head: str = row[1] if row else GENESIS
         self.last_ts: str = row[2] if row else ""
+        self.exercise = ws.exercise
 
     def prepare(
         self,
@@ -66,15 +67,19 @@ class Writer:
             raise WorkspaceError("every event needs an actor")
         events.validate(action, target, payload)  # InvalidEvent: not in the catalogue, or does not fit
         seq = self.seq + 1
-        ts = max(now_ts(), self.last_ts)  # never go back in time, even across hosts' clocks
-        exercise = self.ws.exercise
-        envelope = {"v": 1, "seq": seq, "ts": ts, "actor": actor, "action": action, "target": target}
-        envelope["exercise"] = exercise
+        ts = now_ts()
+        if ts < self.last_ts:
+            ts = self.last_ts  # never go back in time, even across hosts' clocks
+        exercise = self.exercise
+        envelope = {
+            "v": 1, "seq": seq, "ts": ts, "actor": actor, "action": action, "target": target,
+            "exercise": exercise,
+        }  # fmt: skip
         body = event_text(envelope, payload, payload_json)  # the envelope is text, ints and None
-        digest = chain_hash(self.head, body)
-        event = Event(seq, ts, actor, action, target, exercise, payload, body, self.head, digest)
+        head = self.head
+        digest = chain_hash(head, body)
         self.seq, self.head, self.last_ts = seq, digest, ts
-        return event
+        return Event(seq, ts, actor, action, target, exercise, payload, body, head, digest)
 
     def append(
         self,
@@ -100,7 +105,7 @@ class Writer:
         """Write events ``prepare`` made, in their order, with one statement per table (the
         same rows as appending them one by one)."""
         if prepared:
-            self.conn.executemany(_EVENT_INSERT, [_event_row(e) for e in prepared])
+            self.conn.executemany(_EVENT_INSERT, map(_event_row, prepared))
             fold.apply_many(self.conn, prepared)
 
     def mark(self) -> tuple[int, str, str]:

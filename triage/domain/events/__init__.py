@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import SchemaValidator
 
 from triage.domain.events.alert import (
     ALERT_ACKNOWLEDGED,
@@ -143,8 +144,26 @@ def model_for(action: str) -> type[Payload]:
 # Per action, what ``validate`` checks: its target's kind, whether that kind's ids are numbers,
 # and the payload model's validator (read from the catalogue once, not on every append).
 _NUMBERED = frozenset({"alert", "incident", "quarantine"})
+
+
+def fields_validator(model: type[Payload]) -> Callable[[Any], Any]:
+    """What validating ``model`` checks, without making an instance of it: the validator of its
+    fields (the inner part of the model's own core schema, with the model's config), where the
+    model adds nothing around them (no custom ``__init__``, no root model), else the model's."""
+    schema: Any = model.__pydantic_core_schema__
+    inner = schema.get("schema") or {}
+    if (
+        schema.get("type") == "model"
+        and inner.get("type") == "model-fields"
+        and not schema.get("custom_init")
+        and not schema.get("root_model")
+    ):
+        return SchemaValidator(inner, schema.get("config")).validate_python
+    return model.__pydantic_validator__.validate_python
+
+
 _CHECKS: dict[str, tuple[str, bool, Callable[[Any], Any]]] = {
-    action: (model.TARGET, model.TARGET in _NUMBERED, model.__pydantic_validator__.validate_python)
+    action: (model.TARGET, model.TARGET in _NUMBERED, fields_validator(model))
     for action, model in CATALOGUE.items()
 }
 
@@ -163,7 +182,7 @@ def validate(action: str, target: str, payload: dict[str, Any]) -> None:
     if type(payload) is not dict and not isinstance(payload, dict):
         raise InvalidEvent(f"{action}: the payload must be an object")
     try:
-        fits(payload)  # the model's validation, without model_validate's wrapper
+        fits(payload)  # the model's validation, without making the model
     except ValidationError as exc:
         raise InvalidEvent(f"{action}: payload does not fit: {exc}") from None
 
