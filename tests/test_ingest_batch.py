@@ -220,3 +220,23 @@ def test_the_cycle_collector_is_paused_while_a_batch_is_read_and_stored_and_runs
         [unwrap_hit("prod", "i/p-1", _elastic(20))], source="prod", profile=None, cursor_ms=None
     )
     assert polled.ingested == 1 and gc.isenabled()
+
+
+def test_the_cycle_collector_is_paused_while_a_write_transaction_is_open(ws: Workspace) -> None:
+    import gc
+
+    assert gc.isenabled()
+    with ws.write():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="refused"), ws.write():
+        assert not gc.isenabled()
+        raise RuntimeError("refused")
+    assert gc.isenabled()  # running again after a transaction that failed
+    gc.disable()  # paused by someone else: left to them
+    try:
+        with ws.write():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triage.commands.base import CommandBase
-from triage.commands.collector import collector_paused
 from triage.commands.ingest_result import IngestResult as IngestResult
 from triage.commands.suppressions import ActiveRules, close_if_suppressed, may_suppress
 from triage.domain import events as ev
@@ -29,6 +28,7 @@ from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
 from triage.store.backend import Conn, OperationalError
 from triage.store.chain import canonical, canonical_plain, canonical_with
+from triage.store.collector import collector_paused
 from triage.store.identity import (
     DIGEST_PREFIX,
     changed_fields,

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from triage.commands.base import CommandBase
-from triage.commands.collector import collector_paused
 from triage.commands.ingest import Ingest, IngestResult
 from triage.domain import events as ev
 from triage.domain.alert import Alert
 from triage.sources.base import RawRecord
+from triage.store.collector import collector_paused
 from triage.store.workspace import Event
 
 

@@ -22,6 +22,7 @@ from triage.store.backend import Conn, is_postgres, pg_schema, redact
 from triage.store.backend import postgres as pg
 from triage.store.backend import sqlite as sqlite_backend
 from triage.store.chain import GENESIS, chain_hash, event_text
+from triage.store.collector import collector_paused
 from triage.store.event import Event as Event  # re-exported: where callers have always found it
 from triage.store.schema import migrations
 
@@ -228,8 +229,9 @@ class Workspace:
     @contextmanager
     def write(self) -> Iterator[Writer]:
         """One write transaction: take the write lock first, so readers never block us
-        into a deadlock and concurrent writers queue up instead of failing."""
-        with self._write_lock():
+        into a deadlock and concurrent writers queue up instead of failing. The cycle
+        collector is paused while it is open (``collector_paused``)."""
+        with collector_paused(), self._write_lock():
             w = Writer(self)
             start = w.seq
             yield w
