@@ -70,9 +70,12 @@ def has_prefix(doc: Any, prefix: str) -> bool:
     if rest and isinstance(doc.get(head), dict) and has_prefix(doc[head], rest):
         return True  # plain nesting (the common case): no walk over the keys
     dotted = prefix + "."
+    n = len(prefix)
     for key, value in doc.items():
         if key.startswith(dotted):
             return True
-        if rest and dotted.startswith(key + ".") and has_prefix(value, prefix[len(key) + 1 :]):
+        # a key that is the prefix's first parts (``kibana.alert`` of ``kibana.alert.rule``)
+        k = len(key)
+        if k < n and prefix[k] == "." and prefix.startswith(key) and has_prefix(value, prefix[k + 1 :]):
             return True
     return False
