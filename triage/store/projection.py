@@ -129,6 +129,24 @@ def read_alert(conn: Conn, event: Event) -> tuple[dict[str, Any], dict[str, list
     found = conn.execute(_ALERT_SELECT, (alert_id,)).fetchone()
     if found is None:
         raise ValueError(f"event {event.seq}: alert {alert_id} does not exist")
+    return _read(found)
+
+
+def read_alerts(
+    conn: Conn, ids: list[int]
+) -> dict[int, tuple[dict[str, Any], dict[str, list[Any]], AlertState]]:
+    """``read_alert`` for many alerts with a statement per 500 (those that exist)."""
+    out = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for found in conn.execute(f"SELECT {_COLS} FROM alerts WHERE id IN ({marks})", chunk):  # noqa: S608
+            held = _read(found)
+            out[held[2].id] = held
+    return out
+
+
+def _read(found: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, list[Any]], AlertState]:
     before = dict(zip(ALERT_COLUMNS, found, strict=True))
     lists = {k: json.loads(before[k]) if before[k] != "[]" else [] for k in LIST_COLUMNS}
     was = {k: list(v) for k, v in lists.items()}
