@@ -204,7 +204,7 @@ def child_export(db: Path, month: str, out: Path, key_path: Path, form: str) -> 
     seconds = time.perf_counter() - t0
     answer = {"seconds": seconds, "events": result.events, "alerts": result.alerts, "path": str(result.path)}
     answer.update({"ok": result.chain_ok, "backlog": result.backlog, "breaches": result.breaches})
-    print(json.dumps(answer))
+    _answer(answer)
 
 
 def child_baseline(db: Path, month: str, out: Path) -> None:
@@ -223,7 +223,7 @@ def child_baseline(db: Path, month: str, out: Path) -> None:
             fh.write(body)
             fh.write("\n")
             n += 1
-    print(json.dumps({"seconds": time.perf_counter() - t0, "events": n}))
+    _answer({"seconds": time.perf_counter() - t0, "events": n})
 
 
 def child_verify(pack: Path, key_path: Path) -> None:
@@ -231,8 +231,8 @@ def child_verify(pack: Path, key_path: Path) -> None:
 
     t0 = time.perf_counter()
     report = verify_pack(pack, anchoring.load_public_key(key_path))
-    print(json.dumps({"seconds": time.perf_counter() - t0, "events": report.events_checked, "ok": report.ok,
-                      "problems": report.problems[:5]}))  # fmt: skip
+    _answer({"seconds": time.perf_counter() - t0, "events": report.events_checked, "ok": report.ok,
+             "problems": report.problems[:5]})  # fmt: skip
 
 
 def pack_sizes(path: Path) -> tuple[float, float, dict[str, tuple[float, float]]]:
@@ -247,6 +247,19 @@ def pack_sizes(path: Path) -> tuple[float, float, dict[str, tuple[float, float]]
     return path.stat().st_size / 1e6, sum(i.file_size for i in infos) / 1e6, per
 
 
+def _answer(answer: dict[str, Any]) -> None:
+    """A child's answer, with its own peak RSS where the system tells it (Linux: VmHWM, the
+    high-water mark of this program's memory; the rusage a parent reads after the child
+    exits also counts the parent's memory at the fork)."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+        kib = int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1])
+        answer["peak_mb"] = kib / 1024
+    except (OSError, StopIteration, ValueError):
+        pass
+    print(json.dumps(answer))
+
+
 def run_child(*args: str) -> tuple[dict[str, Any], float]:
     """Run this script as a child; returns its JSON answer and its own peak RSS in MB."""
     proc = subprocess.Popen(
@@ -259,7 +272,8 @@ def run_child(*args: str) -> tuple[dict[str, Any], float]:
     if proc.returncode != 0:
         raise SystemExit(f"child {args[0]} failed with exit code {proc.returncode}")
     rss_mb = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 1024 / 1024
-    return json.loads(out.strip().splitlines()[-1]), rss_mb
+    answer = json.loads(out.strip().splitlines()[-1])
+    return answer, float(answer.get("peak_mb", rss_mb))
 
 
 def main(argv: list[str] | None = None) -> int:
