@@ -103,18 +103,44 @@ def canonical_with(obj: dict[str, Any], key: str, text: str, *, known_plain: boo
     return "{" + ",".join(parts) + "}"
 
 
-def event_text(envelope: dict[str, Any], payload: dict[str, Any], payload_json: str | None = None) -> str:
-    """An event's body: ``canonical_with(envelope, "payload", payload_json or
-    canonical(payload))``, where ``envelope`` is text, ints and None only and holds no
-    ``payload``. A plain payload given without its text is encoded with the envelope in one
-    pass: the same text, which msgspec writes whole when it is ASCII without DEL."""
+class _Event(msgspec.Struct):
+    """An event's envelope and payload, its fields in sorted order: encoded as the sorted dict of
+    them is, without making the dict."""
+
+    action: Any
+    actor: Any
+    exercise: Any
+    payload: Any
+    seq: Any
+    target: Any
+    ts: Any
+    v: Any
+
+
+def event_text(
+    seq: int,
+    ts: str,
+    actor: str,
+    action: str,
+    target: str,
+    exercise: str | None,
+    payload: dict[str, Any],
+    payload_json: str | None = None,
+) -> str:
+    """An event's body: the canonical text of its envelope (``v``, ``seq``, ``ts``, ``actor``,
+    ``action``, ``target``, ``exercise``) with ``payload`` under ``payload``, embedded as
+    ``payload_json`` when that is given (``canonical_with``). A plain payload given without its
+    text is encoded with the envelope in one pass: the same text, which msgspec writes whole
+    when it is ASCII without DEL."""
     if payload_json is None and plain(payload):
         try:
-            text = _ascii(_sorted(dict(envelope, payload=payload)))
+            text = _ascii(_sorted(_Event(action, actor, exercise, payload, seq, target, ts, 1)))
         except (TypeError, ValueError, OverflowError):
             text = None
         if text is not None:
             return text
+    envelope = {"v": 1, "seq": seq, "ts": ts, "actor": actor, "action": action, "target": target}
+    envelope["exercise"] = exercise  # text, ints and None, as made here: plain without looking
     return canonical_with(envelope, "payload", payload_json or canonical(payload), known_plain=True)
 
 

@@ -62,13 +62,13 @@ class _Alerts:
         """The rows of the alerts a run of events is about, not held yet, read together (one
         round trip per 500 on a server, not one per alert). A target that names no alert is
         left to ``apply``, which says so."""
-        ids = []
-        for event in run:
-            kind, _, ident = event.target.partition(":")
+        ids = set()
+        for target in {event.target for event in run}.difference(self.by_target):
+            kind, _, ident = target.partition(":")
             if kind == "alert" and ident.isdigit() and int(ident) not in self.by_id:
-                ids.append(int(ident))
+                ids.add(int(ident))
         if ids:
-            self.by_id.update(pj.read_alerts(self.conn, sorted(set(ids))))
+            self.by_id.update(pj.read_alerts(self.conn, sorted(ids)))
 
     def write(self) -> None:
         """Each changed row once; rows whose changes name the same columns in one statement."""
@@ -84,12 +84,17 @@ class _Alerts:
         self.by_target.clear()
 
 
-# An event's row on its own target's timeline: (target, seq), the fields' places in Event.
+# An event's row on its own target's timeline: (target, seq), the fields' places in Event; for
+# a stretch of the log already written, read from it in one statement (no row crosses Python).
 _own_ref: Callable[[Event], tuple[str, int]] = operator.itemgetter(4, 0)
+_OWN_REFS = (
+    "INSERT OR IGNORE INTO timeline (ref, seq) SELECT target, seq FROM events WHERE seq BETWEEN ? AND ?"
+)
 
 
 def apply_many(conn: Conn, events: list[Event]) -> None:
-    """``projection.apply`` each event in order: the same rows, fewer statements."""
+    """``projection.apply`` each event in order: the same rows, fewer statements. The events
+    are in the log already (just written, or replayed from it)."""
     alerts: list[tuple[Any, ...]] = []
     content: list[tuple[Any, ...]] = []
     quarantined: list[tuple[Any, ...]] = []
@@ -145,4 +150,7 @@ def apply_many(conn: Conn, events: list[Event]) -> None:
             pj.apply(conn, event)  # its timeline rows too (its own target's again below, ignored)
     flush()
     # Every event is on its own target's timeline; no event of the run reads the timeline.
-    conn.executemany(pj._REF_INSERT, map(_own_ref, events))
+    if events and events[-1].seq - events[0].seq == len(events) - 1:  # one stretch of the log
+        conn.execute(_OWN_REFS, (events[0].seq, events[-1].seq))
+    else:
+        conn.executemany(pj._REF_INSERT, map(_own_ref, events))

@@ -72,11 +72,7 @@ class Writer:
         if ts < self.last_ts:
             ts = self.last_ts  # never go back in time, even across hosts' clocks
         exercise = self.exercise
-        envelope = {
-            "v": 1, "seq": seq, "ts": ts, "actor": actor, "action": action, "target": target,
-            "exercise": exercise,
-        }  # fmt: skip
-        body = event_text(envelope, payload, payload_json)  # the envelope is text, ints and None
+        body = event_text(seq, ts, actor, action, target, exercise, payload, payload_json)
         head = self.head
         digest = chain_hash(head, body)
         self.seq, self.head, self.last_ts = seq, digest, ts

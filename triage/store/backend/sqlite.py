@@ -16,7 +16,7 @@ from triage.store.schema import migrations
 
 BUSY_TIMEOUT_S = 30.0
 WRITE_DEADLINE_S = 120.0
-# A large workspace's random-keyed indexes (the dedup key's two, the source IP's two: about 440 MB
+# A large workspace's random-keyed indexes (the dedup key's, the source IP's two: hundreds of MB
 # at a million alerts) put each new alert on a page of its own in each: the page cache (allocated
 # as used, so a small workspace never holds this much) keeps more of them than the default 2 MiB.
 # 256 MiB ingested within the noise of 64 MiB into a million alerts (+7%) and doubled the
