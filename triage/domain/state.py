@@ -17,6 +17,7 @@ and the terminal app read their targets and checklists from them. The rules live
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -119,6 +120,8 @@ ALERT_COLUMNS = (
     "first_closed_at", "duplicate_of",
 )  # fmt: skip
 LIST_COLUMNS = frozenset({"tactics", "techniques", "tags", "playbook_steps", "required_steps", "steps_done"})
+_LIST_PLACES = tuple(i for i, k in enumerate(ALERT_COLUMNS) if k in LIST_COLUMNS)
+_ROW_VALUES = operator.attrgetter(*ALERT_COLUMNS)
 
 
 @dataclass
@@ -242,11 +245,14 @@ class AlertState:
 
     def row(self) -> dict[str, Any]:
         """The projection's ``alerts`` row."""
-        d = self.__dict__
-        out = {k: d[k] for k in ALERT_COLUMNS}
-        for k in LIST_COLUMNS:
-            out[k] = list_text(out[k])
-        return out
+        return dict(zip(ALERT_COLUMNS, self.row_values(), strict=True))
+
+    def row_values(self) -> tuple[Any, ...]:
+        """The row's values in ``ALERT_COLUMNS`` order (what an INSERT binds)."""
+        values = list(_ROW_VALUES(self))
+        for i in _LIST_PLACES:
+            values[i] = list_text(values[i])
+        return tuple(values)
 
     # -- the rules ---------------------------------------------------------------------
 

@@ -117,7 +117,7 @@ def _ingested(conn: Conn, event: Event) -> None:
     """The hot path: one INSERT of the new state's row, no read."""
     state = _ingested_state(event)
     assert state.content_digest is not None
-    conn.execute(_ALERT_INSERT, tuple(state.row().values()))
+    conn.execute(_ALERT_INSERT, state.row_values())
     _content(conn, state.key_alert, state.content_digest, state.id, event.seq)
     write_hashes(conn, state.id, event.payload["alert"]["raw"], event.body)
 
