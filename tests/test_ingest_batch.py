@@ -240,3 +240,50 @@ def test_the_cycle_collector_is_paused_while_a_write_transaction_is_open(ws: Wor
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_ingests_checkpoints_run_in_a_thread_of_their_own_and_stop_with_it(
+    ws: Workspace, playbooks: PlaybookSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While an ingest runs, a thread with its own connection checkpoints the SQLite file after
+    each batch's commit and the writer's connection checkpoints only past the backstop; both
+    are as before once it ends, a failed ingest too. Nothing of the log changes for it."""
+    import threading
+
+    import triage.commands.ingest as ingest_module
+    from triage.store.backend import sqlite as sqlite_backend
+    from triage.store.verify import verify_chain
+
+    monkeypatch.setattr(ingest_module, "INGEST_BATCH", 3)
+    made: list[Any] = []
+    during: list[int] = []
+
+    class Seen(sqlite_backend._Checkpointer):
+        def __init__(self, path: Path) -> None:
+            super().__init__(path)
+            made.append(self)
+
+    monkeypatch.setattr(sqlite_backend, "_Checkpointer", Seen)
+
+    def records(n: int, fail: bool = False) -> Iterator[Any]:
+        for i in range(n):
+            if ws.path is not None:
+                during.append(ws.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+            yield unwrap_hit("f", f"line {i}", _elastic(i))
+        if fail:
+            raise OSError("the file went away")
+
+    cmds = Commands(ws, playbooks, "alice")
+    assert cmds.ingest_records(records(10)).ingested == 10
+    with pytest.raises(OSError, match="went away"):
+        cmds.ingest_records(records(4, fail=True))
+    assert not [t for t in threading.enumerate() if t.name == "triage-checkpoints"]
+    assert verify_chain(ws.conn).ok
+    _, same = ws.rebuild(dry_run=True)
+    assert same
+    if ws.path is None:  # PostgreSQL: nothing to checkpoint
+        assert made == []
+        return
+    assert len(made) == 2 and made[0].done >= 1 and made[1].done >= 1  # and the last when it ended
+    assert set(during) == {sqlite_backend.BACKGROUND_BACKSTOP_PAGES}
+    assert ws.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == sqlite_backend.WAL_CHECKPOINT_PAGES

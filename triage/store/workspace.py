@@ -128,6 +128,10 @@ class Writer:
         self.conn.execute("RELEASE record")
 
 
+def _nothing() -> None:
+    return None
+
+
 class Workspace:
     def __init__(self, location: str | Path, conn: Conn, *, schema: str | None = None) -> None:
         self.location = str(location)  # as given: open it again with this (never shown)
@@ -233,6 +237,14 @@ class Workspace:
             yield w
             if self.schema is not None and w.seq != start:  # the head the writer knows, no re-read
                 pg.announce(self.conn, self.schema, w.seq)  # type: ignore[arg-type]
+
+    def background_checkpoints(self) -> contextlib.AbstractContextManager[Callable[[], None]]:
+        """For a bulk writer: an SQLite file's checkpoints run in a thread of their own while
+        the block runs, each when the writer calls what this yields after a commit (nothing to
+        do on PostgreSQL)."""
+        if self.path is None:
+            return contextlib.nullcontext(_nothing)
+        return sqlite_backend.background_checkpoints(self.conn, self.path)  # type: ignore[arg-type]
 
     @contextmanager
     def write_telemetry(self) -> Iterator[Conn]:

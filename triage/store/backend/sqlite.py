@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +27,10 @@ WRITE_DEADLINE_S = 120.0
 # fifth faster into a million alerts and made full scans a tenth to a third slower.
 CACHE_KIB = 64 * 1024
 WAL_CHECKPOINT_PAGES = 20_000
+# While a bulk writer (an ingest, a poller) runs its checkpoints in a thread of its own, its
+# connection checkpoints only past this many pages: the bound on the log should that thread
+# fall behind.
+BACKGROUND_BACKSTOP_PAGES = 40_000
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -69,3 +74,52 @@ def immediate(conn: sqlite3.Connection, *, commit: bool = True) -> Iterator[None
         raise
     else:
         conn.execute("COMMIT" if commit else "ROLLBACK")
+
+
+class _Checkpointer:
+    """Checkpoints of one workspace file, in a thread of its own on a connection of its own,
+    each when the writer says it committed: copying the log's pages into the file (a page per
+    alert in each index keyed by something random, in a large workspace) overlaps the
+    writer's next batch instead of stopping it. PASSIVE: never waits for the writer or for a
+    reader; what it cannot copy yet the next one does."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.wake = threading.Event()
+        self.stopping = False
+        self.done = 0
+        self.thread = threading.Thread(target=self._run, name="triage-checkpoints", daemon=True)
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            while True:
+                self.wake.wait()
+                self.wake.clear()
+                stopping = self.stopping  # read first: the last commit's pages are copied too
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.done += 1
+                except sqlite3.Error:
+                    pass  # the writer's own checkpoints still run
+                if stopping:
+                    return
+        finally:
+            conn.close()
+
+
+@contextmanager
+def background_checkpoints(conn: sqlite3.Connection, path: Path) -> Iterator[Callable[[], None]]:
+    """Checkpoints in a thread of their own while the block runs; it calls what this yields
+    after each commit. The connection's own checkpoints wait until the log holds
+    BACKGROUND_BACKSTOP_PAGES, and are back at WAL_CHECKPOINT_PAGES after."""
+    checkpointer = _Checkpointer(path)
+    checkpointer.thread.start()
+    conn.execute(f"PRAGMA wal_autocheckpoint={BACKGROUND_BACKSTOP_PAGES}")
+    try:
+        yield checkpointer.wake.set
+    finally:
+        checkpointer.stopping = True
+        checkpointer.wake.set()
+        checkpointer.thread.join()
+        conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
