@@ -258,12 +258,12 @@ def test_an_ingests_checkpoints_run_in_a_thread_of_their_own_and_stop_with_it(
     made: list[Any] = []
     during: list[int] = []
 
-    class Seen(sqlite_backend._Checkpointer):
+    class Seen(sqlite_backend.Checkpointer):
         def __init__(self, path: Path) -> None:
             super().__init__(path)
             made.append(self)
 
-    monkeypatch.setattr(sqlite_backend, "_Checkpointer", Seen)
+    monkeypatch.setattr(sqlite_backend, "Checkpointer", Seen)
 
     def records(n: int, fail: bool = False) -> Iterator[Any]:
         for i in range(n):

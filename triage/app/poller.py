@@ -214,20 +214,13 @@ class Poller:
         result = PassResult(self.cfg.name)
         cursor = self.cursor()
         result.cursor_ms = cursor
-        with (
-            Prefetch(self._all_pages(cursor)) as pages,
-            self.commands.ws.background_checkpoints() as committed,
-        ):
-            self._ingest_pages(pages, cursor, result, committed)
+        with Prefetch(self._all_pages(cursor)) as pages, self.commands.ws.background_checkpoints():
+            self._ingest_pages(pages, cursor, result)
         result.seconds = time.monotonic() - started
         return result
 
     def _ingest_pages(
-        self,
-        pages: Iterator[tuple[Page, bool]],
-        cursor: int | None,
-        result: PassResult,
-        committed: Callable[[], None],
+        self, pages: Iterator[tuple[Page, bool]], cursor: int | None, result: PassResult
     ) -> None:
         """Map and write page after page (the next one is fetched meanwhile), each in one
         transaction with the cursor it reaches."""
@@ -250,7 +243,6 @@ class Poller:
                 profile=None if self.cfg.profile == "auto" else self.cfg.profile,
                 cursor_ms=page_cursor,
             )
-            committed()
             result.ingest.add(page_result)
             result.pages += 1
             result.hits += len(hits)

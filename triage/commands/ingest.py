@@ -98,14 +98,13 @@ class Ingest:
         """Map and store records in batches of INGEST_BATCH, one transaction each."""
         total = IngestResult()
         it = iter(records)
-        with self.ws.background_checkpoints() as committed:
+        with self.ws.background_checkpoints():
             while True:
                 with collector_paused():  # reading the batch too: that is where documents are made
                     batch = list(itertools.islice(it, INGEST_BATCH))
                     if not batch:
                         return total
                     total.add(self._batch(batch, source, profile))
-                committed()
 
     def _batch(self, batch: list[RawRecord], source: str | None, profile: str | None) -> IngestResult:
         items = self.map(batch, source, profile)

@@ -128,10 +128,6 @@ class Writer:
         self.conn.execute("RELEASE record")
 
 
-def _nothing() -> None:
-    return None
-
-
 class Workspace:
     def __init__(self, location: str | Path, conn: Conn, *, schema: str | None = None) -> None:
         self.location = str(location)  # as given: open it again with this (never shown)
@@ -145,6 +141,7 @@ class Workspace:
         self.id: str = meta["workspace_id"]
         self.kind: str = meta.get("kind", KIND_PRODUCTION)
         self.exercise: str | None = meta.get("exercise") or None
+        self._checkpointer: sqlite_backend.Checkpointer | None = None
 
     # -- opening -----------------------------------------------------------------------
 
@@ -231,20 +228,30 @@ class Workspace:
         """One write transaction: take the write lock first, so readers never block us
         into a deadlock and concurrent writers queue up instead of failing. The cycle
         collector is paused while it is open (``collector_paused``)."""
+        checkpointer = self._checkpointer
         with collector_paused(), self._write_lock():
             w = Writer(self)
             start = w.seq
             yield w
             if self.schema is not None and w.seq != start:  # the head the writer knows, no re-read
                 pg.announce(self.conn, self.schema, w.seq)  # type: ignore[arg-type]
+        if checkpointer is not None:
+            checkpointer.committed()
 
-    def background_checkpoints(self) -> contextlib.AbstractContextManager[Callable[[], None]]:
-        """For a bulk writer: an SQLite file's checkpoints run in a thread of their own while
-        the block runs, each when the writer calls what this yields after a commit (nothing to
-        do on PostgreSQL)."""
-        if self.path is None:
-            return contextlib.nullcontext(_nothing)
-        return sqlite_backend.background_checkpoints(self.conn, self.path)  # type: ignore[arg-type]
+    @contextmanager
+    def background_checkpoints(self) -> Iterator[None]:
+        """For a bulk writer (an ingest, a poll): while the block runs, an SQLite file's
+        checkpoints run in a thread of their own, one after each write transaction's commit
+        (``Checkpointer``). Nothing to do on PostgreSQL."""
+        if self.path is None or self._checkpointer is not None:
+            yield
+            return
+        with sqlite_backend.background_checkpoints(self.conn, self.path) as checkpointer:  # type: ignore[arg-type]
+            self._checkpointer = checkpointer
+            try:
+                yield
+            finally:
+                self._checkpointer = None
 
     @contextmanager
     def write_telemetry(self) -> Iterator[Conn]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -76,12 +76,14 @@ def immediate(conn: sqlite3.Connection, *, commit: bool = True) -> Iterator[None
         conn.execute("COMMIT" if commit else "ROLLBACK")
 
 
-class _Checkpointer:
+class Checkpointer:
     """Checkpoints of one workspace file, in a thread of its own on a connection of its own,
-    each when the writer says it committed: copying the log's pages into the file (a page per
+    one after each commit of the writer: copying the log's pages into the file (a page per
     alert in each index keyed by something random, in a large workspace) overlaps the
-    writer's next batch instead of stopping it. PASSIVE: never waits for the writer or for a
-    reader; what it cannot copy yet the next one does."""
+    writer's reading and mapping of its next batch instead of stopping it. (A writer that
+    waited for it before its next transaction, so that the log could start again from its
+    beginning, ingested slower into a million alerts.) PASSIVE: never waits for the writer
+    or a reader; what it cannot copy yet the next one does."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -89,6 +91,10 @@ class _Checkpointer:
         self.stopping = False
         self.done = 0
         self.thread = threading.Thread(target=self._run, name="triage-checkpoints", daemon=True)
+
+    def committed(self) -> None:
+        """The writer committed: copy what it wrote."""
+        self.wake.set()
 
     def _run(self) -> None:
         conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -109,15 +115,14 @@ class _Checkpointer:
 
 
 @contextmanager
-def background_checkpoints(conn: sqlite3.Connection, path: Path) -> Iterator[Callable[[], None]]:
-    """Checkpoints in a thread of their own while the block runs; it calls what this yields
-    after each commit. The connection's own checkpoints wait until the log holds
-    BACKGROUND_BACKSTOP_PAGES, and are back at WAL_CHECKPOINT_PAGES after."""
-    checkpointer = _Checkpointer(path)
+def background_checkpoints(conn: sqlite3.Connection, path: Path) -> Iterator[Checkpointer]:
+    """A ``Checkpointer`` running while the block runs. The connection's own checkpoints wait
+    until the log holds BACKGROUND_BACKSTOP_PAGES, and are back at WAL_CHECKPOINT_PAGES after."""
+    checkpointer = Checkpointer(path)
     checkpointer.thread.start()
     conn.execute(f"PRAGMA wal_autocheckpoint={BACKGROUND_BACKSTOP_PAGES}")
     try:
-        yield checkpointer.wake.set
+        yield checkpointer
     finally:
         checkpointer.stopping = True
         checkpointer.wake.set()
