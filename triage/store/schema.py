@@ -10,8 +10,27 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 from triage.store.tables import (
+    DUE_AT as DUE_AT,
+)
+from triage.store.tables import (
+    NULLABLE_SORT as NULLABLE_SORT,
+)
+from triage.store.tables import (
+    SEVERITY_RANK as SEVERITY_RANK,
+)
+from triage.store.tables import (
+    blank_key as blank_key,
+)
+from triage.store.tables import (
     create_alert_hashes,
+    create_blanks_last_indexes,
+    create_content_by_alert,
+    create_content_tracking,
+    create_duplicate_of,
+    create_first_close,
+    create_incident_notes,
     create_notifications,
+    create_queue_indexes,
     create_sparse_indexes,
     create_suppressions,
 )
@@ -208,124 +227,8 @@ def m002_sources(db: Database) -> None:
 
 # -- later additions ----------------------------------------------------------------------
 # A rebuild drops the projection tables and recreates them with ``recreate_projections``,
-# which applies ``create_projections`` and then every later addition below, in order.
-
-# The queue's sort keys that are expressions: an index on an expression is used only by a
-# query that spells the expression the same way, so queries import these constants.
-SEVERITY_RANK = (
-    "(CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2"
-    " WHEN 'low' THEN 1 ELSE 0 END)"
-)
-# The target that runs now, as SQL: the same rule as ``triage.domain.state.running_due`` (a test
-# checks the two agree). The acknowledge target runs while the alert is new and was never closed
-# (a first close meets it too); after that the close target runs until the alert is closed.
-DUE_AT = (
-    "(CASE WHEN status = 'new' AND first_closed_at IS NULL THEN ack_due"
-    " WHEN status IN ('new', 'acknowledged') THEN close_due END)"
-)
-# The rule before alerts kept their first close (migration 3's index; migration 5 replaces it).
-_DUE_AT_V1 = "(CASE status WHEN 'new' THEN ack_due WHEN 'acknowledged' THEN close_due END)"
-
-
-def create_queue_indexes(db: Database) -> None:
-    """Indexes behind the analyst's queue (sort by any column, one page at a time) and
-    related-alert look-ups (same host, user or rule within a time window)."""
-    db.executescript(
-        f"""
-        CREATE INDEX IF NOT EXISTS alerts_q_rank ON alerts({SEVERITY_RANK}, ingested_at);
-        CREATE INDEX IF NOT EXISTS alerts_q_due ON alerts({_DUE_AT_V1});
-        CREATE INDEX IF NOT EXISTS alerts_q_title ON alerts(title);
-        CREATE INDEX IF NOT EXISTS alerts_q_host ON alerts(host, fired_at);
-        CREATE INDEX IF NOT EXISTS alerts_q_user ON alerts(user_name, fired_at);
-        CREATE INDEX IF NOT EXISTS alerts_q_src ON alerts(src_ip);
-        CREATE INDEX IF NOT EXISTS alerts_q_rule ON alerts(rule_id, fired_at);
-        CREATE INDEX IF NOT EXISTS alerts_q_playbook ON alerts(playbook_id);
-        """
-    )
-
-
-# Columns that can be blank, and the key that sorts their blanks last when sorting up (down,
-# SQLite puts NULL last already): the queue's order and these indexes spell it the same way.
-NULLABLE_SORT = {
-    "assignee": "assignee",
-    "due": DUE_AT,
-    "host": "host",
-    "user": "user_name",
-    "src_ip": "src_ip",
-}
-
-
-def blank_key(expr: str) -> str:
-    return f"({expr} IS NULL)"
-
-
-def create_blanks_last_indexes(db: Database) -> None:
-    """Indexes for the queue's upward sorts of a column that can be blank, blanks last."""
-    db.executescript(
-        f"""
-        CREATE INDEX IF NOT EXISTS alerts_qb_assignee ON alerts({blank_key("assignee")}, assignee);
-        CREATE INDEX IF NOT EXISTS alerts_qb_due ON alerts({blank_key(DUE_AT)}, {DUE_AT});
-        CREATE INDEX IF NOT EXISTS alerts_qb_host ON alerts({blank_key("host")}, host, fired_at);
-        CREATE INDEX IF NOT EXISTS alerts_qb_user ON alerts({blank_key("user_name")}, user_name, fired_at);
-        CREATE INDEX IF NOT EXISTS alerts_qb_src ON alerts({blank_key("src_ip")}, src_ip);
-        """
-    )
-
-
-def create_content_tracking(db: Database) -> None:
-    """What each alert's documents held: every (key, digest) received, so "already present"
-    means the same content, not only the same key; per alert its current version, how often
-    its source updated it, and the alert whose key it collided with."""
-    db.executescript(
-        """
-        ALTER TABLE alerts ADD COLUMN content_digest TEXT;
-        ALTER TABLE alerts ADD COLUMN content_seq INTEGER;
-        ALTER TABLE alerts ADD COLUMN source_updates INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE alerts ADD COLUMN collision_of INTEGER;
-        ALTER TABLE source_cursors ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE source_cursors ADD COLUMN collisions INTEGER NOT NULL DEFAULT 0;
-        CREATE TABLE alert_content (
-            dedup_key TEXT NOT NULL,
-            digest TEXT NOT NULL,
-            alert_id INTEGER NOT NULL,
-            seq INTEGER NOT NULL,
-            PRIMARY KEY (dedup_key, digest)
-        ) WITHOUT ROWID;
-        """
-    )
-
-
-def create_first_close(db: Database) -> None:
-    """Each alert's first close (it meets the acknowledge target of an alert closed without an
-    acknowledgement, and stays met after a reopen), and the queue's due index on the rule that
-    uses it."""
-    db.executescript(
-        f"""
-        ALTER TABLE alerts ADD COLUMN first_closed_at TEXT;
-        DROP INDEX IF EXISTS alerts_q_due;
-        CREATE INDEX alerts_q_due ON alerts({DUE_AT});
-        """
-    )
-
-
-def create_duplicate_of(db: Database) -> None:
-    """The alert a duplicate was closed as a duplicate of (and, by its index, an alert's duplicates)."""
-    db.executescript(
-        """
-        ALTER TABLE alerts ADD COLUMN duplicate_of INTEGER;
-        CREATE INDEX alerts_duplicate_of ON alerts(duplicate_of);
-        """
-    )
-
-
-def create_incident_notes(db: Database) -> None:
-    """An incident's description and how many notes it has (both new with their events)."""
-    db.executescript(
-        """
-        ALTER TABLE incidents ADD COLUMN description TEXT;
-        ALTER TABLE incidents ADD COLUMN notes INTEGER NOT NULL DEFAULT 0;
-        """
-    )
+# which applies ``create_projections`` and then every later addition (``triage.store.tables``),
+# in order.
 
 
 def recreate_projections(db: Database) -> None:
@@ -492,48 +395,6 @@ def m014_events_by_timeline(db: Database) -> None:
     incident's events reads: the log's second index by target went unread, and every append
     paid for it."""
     db.executescript("DROP INDEX IF EXISTS events_target;")
-
-
-def create_content_by_alert(db: Database) -> None:
-    """Content received is tracked by the alert holding the key it came under (``key_alert``),
-    not by the key: a new alert's row goes at the end of the table's key, where the key's own
-    text, random by nature, put it on a page of its own in a large workspace (the alerts' own
-    unique key is the one look-up by key). Kept rows are moved to the alert holding their key.
-
-    SQLite remakes the table; PostgreSQL changes it in place, which keeps a team's grants.
-    Either way its columns end in the same order."""
-    holder = (
-        "coalesce((SELECT a.id FROM alerts a WHERE a.dedup_key = alert_content.dedup_key),"
-        " alert_content.alert_id)"
-    )
-    if isinstance(db, Database):
-        db.executescript(  # ``holder``: this function's own text
-            f"""
-            CREATE TABLE alert_content_by_alert (
-                digest TEXT NOT NULL,
-                alert_id INTEGER NOT NULL,
-                seq INTEGER NOT NULL,
-                key_alert INTEGER NOT NULL,
-                PRIMARY KEY (key_alert, digest)
-            ) WITHOUT ROWID;
-            INSERT OR IGNORE INTO alert_content_by_alert (digest, alert_id, seq, key_alert)
-                SELECT digest, alert_id, seq, {holder} FROM alert_content ORDER BY seq;
-            DROP TABLE alert_content;
-            ALTER TABLE alert_content_by_alert RENAME TO alert_content;
-            """  # noqa: S608
-        )
-        return
-    db.executescript(
-        f"""
-        ALTER TABLE alert_content ADD COLUMN key_alert INTEGER;
-        UPDATE alert_content SET key_alert = {holder};
-        DELETE FROM alert_content c USING alert_content d
-            WHERE c.key_alert = d.key_alert AND c.digest = d.digest AND c.seq > d.seq;
-        ALTER TABLE alert_content DROP COLUMN dedup_key;
-        ALTER TABLE alert_content ALTER COLUMN key_alert SET NOT NULL;
-        ALTER TABLE alert_content ADD PRIMARY KEY (key_alert, digest);
-        """  # noqa: S608
-    )
 
 
 @migrations()
