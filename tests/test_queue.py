@@ -11,8 +11,7 @@ from triage import queries
 from triage.commands import Commands
 from triage.errors import CommandRejected
 from triage.queue import LISTING_SORT, SORT_KEYS, Queue, QueueRow, QueueView, related_alerts
-from triage.store.schema import DUE_AT
-from triage.store.tables import SPARSE_INDEXES
+from triage.store.tables import DUE_AT, SPARSE_INDEXES
 from triage.store.workspace import Workspace
 
 from .conftest import Cli, make_alert

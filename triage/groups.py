@@ -16,7 +16,7 @@ from triage.domain.alert import Severity
 from triage.errors import CommandRejected
 from triage.queue import COLUMNS, QueueRow, QueueView
 from triage.store.backend import Conn
-from triage.store.schema import DUE_AT, SEVERITY_RANK
+from triage.store.tables import DUE_AT, SEVERITY_RANK
 
 # what a group is by -> the column of the alerts table
 GROUP_BY: dict[str, str] = {

@@ -23,7 +23,7 @@ from triage.domain.state import running_due
 from triage.errors import CommandRejected
 from triage.query import Query, parse
 from triage.store.backend import Conn
-from triage.store.schema import DUE_AT, NULLABLE_SORT, SEVERITY_RANK, blank_key
+from triage.store.tables import DUE_AT, NULLABLE_SORT, SEVERITY_RANK, blank_key
 
 STATUS_VIEWS = ("open", "mine", "unassigned", "new", "acknowledged", "closed", "all")
 

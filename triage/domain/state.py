@@ -95,7 +95,7 @@ def running_due(
 ) -> str | None:
     """The due time of the target that runs now: the acknowledge target while the alert is new
     and was never closed (its first close meets that target too), then the close target until
-    it is closed. ``triage.store.schema.DUE_AT`` is this rule in SQL."""
+    it is closed. ``triage.store.tables.DUE_AT`` is this rule in SQL."""
     if status == "new" and first_closed_at is None:
         return ack_due
     if status in ("new", "acknowledged"):

@@ -24,7 +24,7 @@ from triage.errors import QuerySyntaxError
 from triage.query.ast import Node, Not, Or, Pattern
 from triage.query.predicates import Ago, Compare, HasHash, Like, StartsWith, Value
 from triage.query.syntax import Token
-from triage.store.schema import DUE_AT, SEVERITY_RANK
+from triage.store.tables import DUE_AT, SEVERITY_RANK
 
 _RANKS = {s.value: s.rank for s in Severity}
 STATUSES = ("new", "acknowledged", "closed", "open")

@@ -2,7 +2,7 @@
 incidents touched, notes) and what the next shift inherits (alerts still open with their
 owners, targets breached or falling due within the next shift of the same length).
 
-Read only. Targets are the fold's (``running_due``, ``schema.DUE_AT`` in SQL); times are the
+Read only. Targets are the fold's (``running_due``, ``tables.DUE_AT`` in SQL); times are the
 log's UTC text, so string order is time order.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from triage.clock import format_ts, parse_time
 from triage.domain import events as ev
 from triage.domain.state import running_due
-from triage.store.schema import SEVERITY_RANK
+from triage.store.tables import SEVERITY_RANK
 from triage.store.workspace import Workspace
 
 # Extra sections other parts of triage add to a handover (suppressions): name -> builder.

@@ -10,18 +10,6 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 from triage.store.tables import (
-    DUE_AT as DUE_AT,
-)
-from triage.store.tables import (
-    NULLABLE_SORT as NULLABLE_SORT,
-)
-from triage.store.tables import (
-    SEVERITY_RANK as SEVERITY_RANK,
-)
-from triage.store.tables import (
-    blank_key as blank_key,
-)
-from triage.store.tables import (
     create_alert_hashes,
     create_blanks_last_indexes,
     create_content_by_alert,

@@ -31,7 +31,7 @@ from triage.commands import Commands
 from triage.config import NotifyTarget
 from triage.errors import TriageError
 from triage.store.backend import DatabaseError
-from triage.store.schema import DUE_AT
+from triage.store.tables import DUE_AT
 
 BACKOFF_CAP_S = 60.0
 PAGE = 500
