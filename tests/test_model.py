@@ -590,3 +590,24 @@ def test_a_payload_fits_its_fields_validator_as_it_fits_its_model(action: str, d
         return "ok"
 
     assert outcome(ev.fields_validator(model)) == outcome(model.model_validate)
+
+
+def test_a_rebuild_of_a_log_with_a_gap_puts_each_event_on_its_own_targets_timeline(
+    tmp_path: Path, playbooks: PlaybookSet
+) -> None:
+    """The batched fold copies a stretch of the log's own timeline rows from the log with one
+    statement: a log an editor cut (a number missing) gets exactly its events' rows, and a
+    rebuild of it does not fail."""
+    ws = Workspace.create(tmp_path / "ws.db")
+    cmds = Commands(ws, playbooks, "alice")
+    alert = cmds.ingest([make_alert()]).alert_ids[0]
+    for text in ("one", "two", "three"):
+        cmds.note(alert, text)
+    cut = ws.head()[0] - 1  # the second note
+    ws.conn.execute("DROP TRIGGER events_no_delete")
+    ws.conn.execute("DELETE FROM events WHERE seq = ?", (cut,))
+    ws.rebuild()
+    refs = ws.conn.execute("SELECT ref, seq FROM timeline ORDER BY seq").fetchall()
+    events = ws.conn.execute("SELECT target, seq FROM events ORDER BY seq").fetchall()
+    ws.close()
+    assert refs == events and all(seq != cut for _, seq in refs)

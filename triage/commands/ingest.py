@@ -26,7 +26,7 @@ from triage.mapping import PROFILES, map_document
 from triage.mapping.lookup import get
 from triage.playbooks.model import Playbook
 from triage.sources.base import RawRecord
-from triage.store.backend import Conn, OperationalError
+from triage.store.backend import Conn, OperationalError, select_in
 from triage.store.chain import canonical, canonical_plain, canonical_with
 from triage.store.collector import collector_paused
 from triage.store.identity import (
@@ -161,22 +161,18 @@ class Ingest:
     # -- storing --------------------------------------------------------------------------
 
     def _known(self, keys: list[str]) -> dict[str, _Known]:
+        """What the workspace holds under each key: the alert holding it, then every digest
+        received under it (kept by that alert's id)."""
         known: dict[str, _Known] = {}
+        holders: dict[int, _Known] = {}
         conn = self.ws.conn
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT id, dedup_key, content_seq, source_status FROM alerts WHERE dedup_key IN ({marks})"  # noqa: S608
-            holders: dict[int, _Known] = {}
-            for alert_id, key, seq, status in conn.execute(sql, chunk):
-                k = holders[alert_id] = known.setdefault(key, _Known())
-                k.alert_id, k.content_seq, k.source_status = alert_id, seq, status
-            if holders:
-                ids = list(holders)
-                marks = ",".join("?" * len(ids))
-                sql = f"SELECT key_alert, digest FROM alert_content WHERE key_alert IN ({marks})"  # noqa: S608
-                for key_alert, digest in conn.execute(sql, ids):
-                    holders[key_alert].digests.add(digest)
+        held = "SELECT id, dedup_key, content_seq, source_status FROM alerts WHERE dedup_key"
+        for alert_id, key, seq, status in select_in(conn, held, keys):
+            k = holders[alert_id] = known.setdefault(key, _Known())
+            k.alert_id, k.content_seq, k.source_status = alert_id, seq, status
+        digests = "SELECT key_alert, digest FROM alert_content WHERE key_alert"
+        for key_alert, digest in select_in(conn, digests, list(holders)):
+            holders[key_alert].digests.add(digest)
         return known
 
     def store(self, w: Writer, items: list[_Item], *, namespace: str | None = None) -> IngestResult:

@@ -139,8 +139,16 @@ def event_text(
             text = None
         if text is not None:
             return text
-    envelope = {"v": 1, "seq": seq, "ts": ts, "actor": actor, "action": action, "target": target}
-    envelope["exercise"] = exercise  # text, ints and None, as made here: plain without looking
+    # text, ints and None, as made here: plain without looking
+    envelope = {
+        "v": 1,
+        "seq": seq,
+        "ts": ts,
+        "actor": actor,
+        "action": action,
+        "target": target,
+        "exercise": exercise,
+    }
     return canonical_with(envelope, "payload", payload_json or canonical(payload), known_plain=True)
 
 

@@ -20,8 +20,6 @@ of one-by-one application, the log cut into runs at every boundary.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable
 from typing import Any
 
 from triage.domain import events as ev
@@ -62,11 +60,9 @@ class _Alerts:
         """The rows of the alerts a run of events is about, not held yet, read together (one
         round trip per 500 on a server, not one per alert). A target that names no alert is
         left to ``apply``, which says so."""
-        ids = set()
-        for target in {event.target for event in run}.difference(self.by_target):
-            kind, _, ident = target.partition(":")
-            if kind == "alert" and ident.isdigit() and int(ident) not in self.by_id:
-                ids.add(int(ident))
+        targets = {event.target for event in run}.difference(self.by_target)
+        found = (pj.target_id(target, "alert") for target in targets)
+        ids = {alert_id for alert_id in found if alert_id is not None and alert_id not in self.by_id}
         if ids:
             self.by_id.update(pj.read_alerts(self.conn, sorted(ids)))
 
@@ -84,9 +80,8 @@ class _Alerts:
         self.by_target.clear()
 
 
-# An event's row on its own target's timeline: (target, seq), the fields' places in Event; for
-# a stretch of the log already written, read from it in one statement (no row crosses Python).
-_own_ref: Callable[[Event], tuple[str, int]] = operator.itemgetter(4, 0)
+# Each event's row on its own target's timeline, for a stretch of the log already written: read
+# from the log in one statement (no row crosses Python).
 _OWN_REFS = (
     "INSERT OR IGNORE INTO timeline (ref, seq) SELECT target, seq FROM events WHERE seq BETWEEN ? AND ?"
 )
@@ -94,7 +89,7 @@ _OWN_REFS = (
 
 def apply_many(conn: Conn, events: list[Event]) -> None:
     """``projection.apply`` each event in order: the same rows, fewer statements. The events
-    are in the log already (just written, or replayed from it)."""
+    are the log's, from the first's number to the last's (just written, or replayed)."""
     alerts: list[tuple[Any, ...]] = []
     content: list[tuple[Any, ...]] = []
     quarantined: list[tuple[Any, ...]] = []
@@ -150,7 +145,5 @@ def apply_many(conn: Conn, events: list[Event]) -> None:
             pj.apply(conn, event)  # its timeline rows too (its own target's again below, ignored)
     flush()
     # Every event is on its own target's timeline; no event of the run reads the timeline.
-    if events and events[-1].seq - events[0].seq == len(events) - 1:  # one stretch of the log
+    if events:
         conn.execute(_OWN_REFS, (events[0].seq, events[-1].seq))
-    else:
-        conn.executemany(pj._REF_INSERT, map(_own_ref, events))

@@ -21,7 +21,7 @@ from triage.domain import events as ev
 from triage.domain.events import Changes
 from triage.domain.state import ALERT_COLUMNS, LIST_COLUMNS, AlertState, IncidentState, list_text
 from triage.domain.suppression import SuppressionState
-from triage.store.backend import Conn, row_dict
+from triage.store.backend import Conn, row_dict, select_in
 from triage.store.event import Event
 from triage.store.hashes import replace_hashes, write_hashes
 from triage.store.identity import content_digest, source_document
@@ -66,11 +66,23 @@ def _ref(conn: Conn, ref: str, seq: int) -> None:
     conn.execute(_REF_INSERT, (ref, seq))
 
 
-def _id(event: Event, kind: str) -> int:
-    k, _, ident = event.target.partition(":")
+def target_id(target: str, kind: str) -> int | None:
+    """The id a target of ``kind`` names (``alert:7``, and ``alert:07``, are alert 7), or None
+    where it names none."""
+    k, _, ident = target.partition(":")
     if k != kind:
+        return None
+    try:
+        return int(ident)
+    except ValueError:
+        return None
+
+
+def _id(event: Event, kind: str) -> int:
+    ident = target_id(event.target, kind)
+    if ident is None:
         raise ValueError(f"event {event.seq}: target {event.target!r} is not an {kind}")
-    return int(ident)
+    return ident
 
 
 def _row(conn: Conn, table: str, ident: int, event: Event) -> dict[str, Any]:
@@ -135,15 +147,9 @@ def read_alert(conn: Conn, event: Event) -> tuple[dict[str, Any], dict[str, list
 def read_alerts(
     conn: Conn, ids: list[int]
 ) -> dict[int, tuple[dict[str, Any], dict[str, list[Any]], AlertState]]:
-    """``read_alert`` for many alerts with a statement per 500 (those that exist)."""
-    out = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for found in conn.execute(f"SELECT {_COLS} FROM alerts WHERE id IN ({marks})", chunk):  # noqa: S608
-            held = _read(found)
-            out[held[2].id] = held
-    return out
+    """``read_alert`` for many alerts at once (those that exist)."""
+    rows = select_in(conn, f"SELECT {_COLS} FROM alerts WHERE id", ids)  # noqa: S608
+    return {held[2].id: held for held in map(_read, rows)}
 
 
 def _read(found: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, list[Any]], AlertState]:

@@ -141,9 +141,7 @@ def model_for(action: str) -> type[Payload]:
     return model
 
 
-# Per action, what ``validate`` checks: its target's kind, whether that kind's ids are numbers,
-# and the payload model's validator (read from the catalogue once, not on every append).
-_NUMBERED = frozenset({"alert", "incident", "quarantine"})
+_NUMBERED = frozenset({"alert", "incident", "quarantine"})  # target kinds whose ids are numbers
 
 
 def fields_validator(model: type[Payload]) -> Callable[[Any], Any]:
@@ -162,6 +160,8 @@ def fields_validator(model: type[Payload]) -> Callable[[Any], Any]:
     return model.__pydantic_validator__.validate_python
 
 
+# Per action, what ``validate`` checks: its target's kind, whether that kind's ids are numbers,
+# and the payload model's validator (read from the catalogue once, not on every append).
 _CHECKS: dict[str, tuple[str, bool, Callable[[Any], Any]]] = {
     action: (model.TARGET, model.TARGET in _NUMBERED, fields_validator(model))
     for action, model in CATALOGUE.items()
@@ -179,7 +179,7 @@ def validate(action: str, target: str, payload: dict[str, Any]) -> None:
         raise InvalidEvent(f"{action}: target {target!r} is not of the form {kind_of}:<id>")
     if numbered and not ident.isdigit():
         raise InvalidEvent(f"{action}: target {target!r} has no numeric id")
-    if type(payload) is not dict and not isinstance(payload, dict):
+    if not isinstance(payload, dict):
         raise InvalidEvent(f"{action}: the payload must be an object")
     try:
         fits(payload)  # the model's validation, without making the model

@@ -89,3 +89,14 @@ def row_dict(cursor: Cursor) -> dict[str, Any] | None:
     if row is None:
         return None
     return dict(zip((d[0] for d in cursor.description), row, strict=True))
+
+
+IN_CHUNK = 500  # values per ``IN (...)`` list: well under either database's limit on parameters
+
+
+def select_in(conn: Conn, select: str, values: Sequence[Any]) -> Iterator[Any]:
+    """The rows of ``{select} IN (...)`` over ``values``, a statement per IN_CHUNK of them
+    (``select`` is the statement up to the column it matches, from the caller's own text)."""
+    for i in range(0, len(values), IN_CHUNK):
+        chunk = list(values[i : i + IN_CHUNK])
+        yield from conn.execute(f"{select} IN ({','.join('?' * len(chunk))})", chunk)
