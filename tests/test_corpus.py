@@ -152,6 +152,8 @@ def test_every_record_is_accounted_for_and_taking_the_file_again_changes_nothing
         again, _ = ingest_file(cmds, corpus_file)
         assert again.counts() == {**dict.fromkeys(OUTCOMES, 0), "present": records}, again.as_dict()
         assert event_count(ws) == events, "taking the same file again logged something"
+        _, same = ws.rebuild(dry_run=True)  # the batched writes' rows are the log's, one by one
+        assert same, f"{corpus_file.name}: a rebuild from the log differs from what ingest wrote"
     finally:
         ws.close()
 
@@ -369,3 +371,35 @@ if __name__ == "__main__":  # python -m tests.test_corpus
 
     with tempfile.TemporaryDirectory() as tmpdir:
         print(format_table(counts_by_format(PlaybookSet.from_directory(PLAYBOOKS), Path(tmpdir))))
+
+
+def test_the_batched_ingest_of_the_corpus_logs_and_stores_what_one_by_one_appends_do(
+    tmp_path: Path, playbooks: PlaybookSet
+) -> None:
+    """Every corpus file, taken twice, by the batched write (events prepared, written with a
+    statement per table, the fold's runs) and by appends one by one, each record in a
+    savepoint: the same log, byte for byte, and the same projection rows."""
+    from triage.commands.ingest import Ingest
+    from triage.store import projection
+
+    def ingest_all(path: Path, *, batch: bool) -> tuple[list[Any], str]:
+        ws = Workspace.create(path)
+        try:
+            ingest = Ingest(Commands(ws, playbooks, "corpus"), batch_writes=batch)
+            for _ in range(2):
+                for rel, _sha in ENTRIES:
+                    ingest.records(FileSource(str(documented(rel))).records())
+            log = ws.conn.execute("SELECT seq, ts, action, target, body, prev_hash, hash FROM events")
+            return log.fetchall(), projection.digest(ws.conn)
+        finally:
+            ws.close()
+
+    fixed = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+    clock.set_clock(lambda: fixed)
+    try:
+        batched = ingest_all(tmp_path / "batched.db", batch=True)
+        one_by_one = ingest_all(tmp_path / "one-by-one.db", batch=False)
+    finally:
+        clock.set_clock(None)
+    assert len(batched[0]) > len(ENTRIES)
+    assert batched == one_by_one
