@@ -11,7 +11,7 @@ from triage import queries
 from triage.commands import Commands
 from triage.errors import CommandRejected
 from triage.queue import LISTING_SORT, SORT_KEYS, Queue, QueueRow, QueueView, related_alerts
-from triage.store.tables import DUE_AT, SPARSE_INDEXES
+from triage.store.tables import BLANKS_LAST_KEYS, DUE_AT, SPARSE_INDEXES
 from triage.store.workspace import Workspace
 
 from .conftest import Cli, make_alert
@@ -165,6 +165,29 @@ def test_a_workspace_from_before_the_sparse_indexes_gets_them(ws: Workspace, fil
         assert _index_definitions(again) == fresh
 
 
+def test_a_workspace_from_before_nulls_last_loses_the_blank_key_indexes(
+    ws: Workspace, filled: list[int]
+) -> None:
+    fresh = _index_definitions(ws)
+    with ws.write_telemetry() as conn:  # the indexes as migration 9 left them, migration 16 not applied
+        for name, keys in BLANKS_LAST_KEYS.items():
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
+            conn.execute(f"CREATE INDEX {name} ON alerts(({keys[0]} IS NULL), {', '.join(keys)})")
+        conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name = 'm016_blanks_last_by_nulls'")
+    assert _index_definitions(ws) != fresh
+    location = ws.location
+    ws.close()
+    with Workspace.open(location) as again:
+        after = _index_definitions(again)
+        assert after == fresh
+        if again.postgres:  # the upward sorts' own indexes, on the columns (NULLS LAST: unsaid going up)
+            for name, keys in BLANKS_LAST_KEYS.items():
+                if keys[0].isidentifier():
+                    assert re.search(rf"btree \({keys[0]}[,)]", after[name]), after[name]
+        else:  # the columns' own indexes give those sorts
+            assert not set(BLANKS_LAST_KEYS) & set(after), after
+
+
 def test_bad_views_are_refused() -> None:
     with pytest.raises(CommandRejected, match="status view"):
         QueueView(status="pending")
@@ -296,11 +319,14 @@ def test_a_workspace_from_before_the_first_close_column_gets_it_from_its_log(
     # the workspace as migration 4 left it: no column, the old index, migration 5 not applied
     with ws.write_telemetry() as conn:
         conn.execute("DROP INDEX alerts_q_due")
-        conn.execute("DROP INDEX alerts_qb_due")  # migration 7's, on the column
+        conn.execute("DROP INDEX IF EXISTS alerts_qb_due")  # migration 9's, on the column (16 remade it)
         conn.execute("DROP INDEX alerts_duplicate_of")  # and migration 8's column after it
         conn.execute("ALTER TABLE alerts DROP COLUMN duplicate_of")
         conn.execute("ALTER TABLE alerts DROP COLUMN first_closed_at")
-        later = "('m005_first_close', 'm009_blanks_sort_last', 'm010_duplicate_of', 'm013_sparse_indexes')"
+        later = (
+            "('m005_first_close', 'm009_blanks_sort_last', 'm010_duplicate_of', 'm013_sparse_indexes',"
+            " 'm016_blanks_last_by_nulls')"
+        )
         conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name IN {later}")
     path = ws.location
     ws.close()

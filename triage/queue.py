@@ -23,7 +23,7 @@ from triage.domain.state import running_due
 from triage.errors import CommandRejected
 from triage.query import Query, parse
 from triage.store.backend import Conn
-from triage.store.tables import DUE_AT, NULLABLE_SORT, SEVERITY_RANK, blank_key
+from triage.store.tables import DUE_AT, NULLABLE_SORT, SEVERITY_RANK
 
 STATUS_VIEWS = ("open", "mine", "unassigned", "new", "acknowledged", "closed", "all")
 
@@ -180,13 +180,13 @@ class QueueView:
         so an index serves the condition, or the table is read in storage order (a walk along a
         sort index fetches rows in random order, several times slower)."""
         d = "DESC" if self.descending else "ASC"
-        keys = _ORDERS[self.sort]
-        if not self.descending and self.sort in NULLABLE_SORT:
-            keys = (blank_key(NULLABLE_SORT[self.sort]), *keys)
-        keys = (*keys, "id")
+        keys = (*_ORDERS[self.sort], "id")
         if not by_index:
             keys = tuple(f"coalesce({key}, {key})" for key in keys)
-        return " ORDER BY " + ", ".join(f"{key} {d}" for key in keys)
+        terms = [f"{key} {d}" for key in keys]
+        if not self.descending and self.sort in NULLABLE_SORT:
+            terms[0] += " NULLS LAST"
+        return " ORDER BY " + ", ".join(terms)
 
     def select(
         self, columns: str = COLUMNS, *, limit: int | None = None, offset: int = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 from triage.store.tables import (
+    blanks_last_by_nulls,
     create_alert_hashes,
     create_blanks_last_indexes,
     create_content_by_alert,
@@ -228,7 +229,6 @@ def recreate_projections(db: Database) -> None:
     create_first_close(db)
     create_notifications(db)
     create_suppressions(db)
-    create_blanks_last_indexes(db)
     create_duplicate_of(db)
     create_incident_notes(db)
     create_alert_hashes(db)
@@ -390,6 +390,11 @@ def m015_content_by_alert(db: Database) -> None:
     create_content_by_alert(db)
 
 
+@migrations()
+def m016_blanks_last_by_nulls(db: Database) -> None:
+    blanks_last_by_nulls(db)
+
+
 # Every migration in the order it applies: the PostgreSQL backend runs the same functions.
 MIGRATION_ORDER = (
     m001_initial,
@@ -407,4 +412,5 @@ MIGRATION_ORDER = (
     m013_sparse_indexes,
     m014_events_by_timeline,
     m015_content_by_alert,
+    m016_blanks_last_by_nulls,
 )

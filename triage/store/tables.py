@@ -123,31 +123,51 @@ def create_queue_indexes(db: Database) -> None:
     )
 
 
-# Columns that can be blank, and the key that sorts their blanks last when sorting up (down,
-# SQLite puts NULL last already): the queue's order and these indexes spell it the same way.
-NULLABLE_SORT = {
-    "assignee": "assignee",
-    "due": DUE_AT,
-    "host": "host",
-    "user": "user_name",
-    "src_ip": "src_ip",
-}
+# The queue's sorts by a column that can be blank: its blanks come last either way. Going down,
+# both databases put NULL last already (PostgreSQL once told, see ``backend.sql``); going up the
+# queue says ``NULLS LAST`` of the first key (``triage.queue``).
+NULLABLE_SORT = frozenset({"assignee", "due", "host", "user", "src_ip"})
 
 
 def blank_key(expr: str) -> str:
     return f"({expr} IS NULL)"
 
 
+# Migration 9's indexes for those upward sorts: a key that is 1 for a blank, then the column.
+BLANKS_LAST_KEYS = {
+    "alerts_qb_assignee": ("assignee",),
+    "alerts_qb_due": (DUE_AT,),
+    "alerts_qb_host": ("host", "fired_at"),
+    "alerts_qb_user": ("user_name", "fired_at"),
+    "alerts_qb_src": ("src_ip",),
+}
+
+
 def create_blanks_last_indexes(db: Database) -> None:
     """Indexes for the queue's upward sorts of a column that can be blank, blanks last."""
     db.executescript(
-        f"""
-        CREATE INDEX IF NOT EXISTS alerts_qb_assignee ON alerts({blank_key("assignee")}, assignee);
-        CREATE INDEX IF NOT EXISTS alerts_qb_due ON alerts({blank_key(DUE_AT)}, {DUE_AT});
-        CREATE INDEX IF NOT EXISTS alerts_qb_host ON alerts({blank_key("host")}, host, fired_at);
-        CREATE INDEX IF NOT EXISTS alerts_qb_user ON alerts({blank_key("user_name")}, user_name, fired_at);
-        CREATE INDEX IF NOT EXISTS alerts_qb_src ON alerts({blank_key("src_ip")}, src_ip);
-        """
+        "".join(
+            f"CREATE INDEX IF NOT EXISTS {name} ON alerts({blank_key(keys[0])}, {', '.join(keys)});\n"
+            for name, keys in BLANKS_LAST_KEYS.items()
+        )
+    )
+
+
+def blanks_last_by_nulls(db: Database) -> None:
+    """The upward sorts say ``NULLS LAST``. SQLite walks the column's own index for it (its
+    entries past the blanks, then the blanks), so migration 9's five indexes go, and with them
+    an entry per alert in each (the source IP's at a random place of a large index). PostgreSQL
+    walks an index in one order only, so its five are remade on the columns, ``NULLS LAST``."""
+    drop = "".join(f"DROP INDEX IF EXISTS {name};\n" for name in BLANKS_LAST_KEYS)
+    if isinstance(db, Database):
+        db.executescript(drop)
+        return
+    db.executescript(
+        drop
+        + "".join(
+            f"CREATE INDEX {name} ON alerts({keys[0]} NULLS LAST{''.join(', ' + k for k in keys[1:])});\n"
+            for name, keys in BLANKS_LAST_KEYS.items()
+        )
     )
 
 

@@ -11,7 +11,8 @@ both databases:
 - SQLite's planner hints ``NOT INDEXED`` and ``INDEXED BY`` are dropped;
 - ``ASC`` and ``DESC`` say where NULL goes as SQLite has it (NULL is the smallest value there:
   ``ASC NULLS FIRST``, ``DESC NULLS LAST``), and every index column of ``ddl`` is ``NULLS FIRST``
-  so that an index walked either way gives those orders.
+  so that an index walked either way gives those orders (a column that says where NULL goes
+  keeps it).
 
 DDL (``ddl``) maps the column types (``TEXT`` compares bytewise in both, through the "C" collation),
 drops ``WITHOUT ROWID`` and turns SQLite's ``RAISE(ABORT, ...)`` triggers into PostgreSQL triggers
@@ -59,6 +60,7 @@ _NOT_INDEXED = re.compile(r"\s+(NOT\s+INDEXED|INDEXED\s+BY\s+\w+)\b", re.IGNOREC
 _DIRECTION = re.compile(r"\b(ASC|DESC)\b(?!\s+NULLS)", re.IGNORECASE)
 # our primary keys are never NULL, and their own index (which says nothing of NULLs) orders them
 _KEY_DIRECTION = re.compile(r"\b((?:\w+\.)?(?:id|seq))\s+(ASC|DESC) NULLS (?:FIRST|LAST)", re.IGNORECASE)
+_NULLS = re.compile(r"\bNULLS\s+(FIRST|LAST)\s*$", re.IGNORECASE)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -133,6 +135,10 @@ _INDEX = re.compile(
 )
 
 
+def _nulls_first(column: str) -> str:
+    return column if _NULLS.search(column) else column + " NULLS FIRST"
+
+
 def _indexes_nulls_first(script: str) -> str:
     """Every column of every ``CREATE INDEX`` ordered ``NULLS FIRST`` (SQLite's order)."""
     out, pos = [], 0
@@ -150,7 +156,7 @@ def _indexes_nulls_first(script: str) -> str:
                 parts.append(inner[last:j])
                 last = j + 1
         parts.append(inner[last:])
-        out.append(script[pos:start] + ", ".join(p.strip() + " NULLS FIRST" for p in parts))
+        out.append(script[pos:start] + ", ".join(_nulls_first(p.strip()) for p in parts))
         pos = i - 1
     out.append(script[pos:])
     return "".join(out)
