@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from triage.clock import format_ts
 from triage.query import parse
+from triage.store.identity import key_hash
 from triage.store.schema import recreate_projections
 
 NOW = datetime(2026, 10, 5, 12, 0, tzinfo=UTC)
@@ -77,6 +78,7 @@ def insert(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[dict[st
     for n, row in enumerate(rows, 1):
         full = {**DEFAULTS, **row, "id": n}
         full["dedup_key"] = f"k{n}"
+        full["key_hash"] = key_hash(full["dedup_key"])
         columns = {k: v for k, v in full.items() if k != "hashes"}
         cols = ", ".join(columns)
         conn.execute(

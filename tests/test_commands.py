@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from triage import queries
 from triage.commands import Commands
+from triage.commands.ingest import Ingest
 from triage.domain import events as ev
 from triage.errors import CommandRejected, Conflict, NotFound
+from triage.playbooks import PlaybookSet
 from triage.queries import get_alert, get_incident
+from triage.store.identity import content_digest
 from triage.store.workspace import Workspace
 
 from .conftest import event_count, ingest_one, make_alert
@@ -51,6 +56,41 @@ def test_same_key_other_content_is_a_collision_not_a_duplicate(ws: Workspace, cm
     # both versions are now known: neither comes in again
     again = cmds.ingest([make_alert(doc_id="same", raw={"n": 2}), make_alert(doc_id="same", raw={"n": 1})])
     assert again.records == again.present == 2
+
+
+def _collision_key(doc_id: str, raw: dict[str, Any]) -> str:
+    """The key a collision of ``raw`` under ``doc_id`` is stored under (``commands.ingest``)."""
+    return f"{doc_id}#{content_digest(raw).removeprefix('sha256:')[:16]}"
+
+
+def test_a_collision_whose_key_another_alert_holds_is_quarantined_with_the_reason(
+    ws: Workspace, cmds: Commands
+) -> None:
+    taken = _collision_key("same", {"n": 2})
+    cmds.ingest([make_alert(doc_id="same", raw={"n": 1}), make_alert(doc_id=taken, raw={"n": 3})])
+    other = cmds.ingest([make_alert(doc_id="same", raw={"n": 2})])
+    assert (other.ingested, other.collisions, other.quarantined) == (0, 0, 1)
+    reason = ws.conn.execute("SELECT reason FROM quarantine").fetchone()[0]
+    assert f"its collision's key alerts-test/{taken} is another alert's" in reason
+    held = ws.conn.execute("SELECT count(*) FROM alerts WHERE dedup_key = ?", (f"alerts-test/{taken}",))
+    assert held.fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_a_key_a_collision_took_is_held_in_its_own_batch_as_in_a_later_one(
+    ws: Workspace, playbooks: PlaybookSet, batched: bool
+) -> None:
+    ingest = Ingest(Commands(ws, playbooks, "alice"), batch_writes=batched)
+    ingest.alerts([make_alert(doc_id="same", raw={"n": 1})])
+    taken = _collision_key("same", {"n": 2})
+    # the collision takes the key, then a document under that very key arrives in the same batch
+    result = ingest.alerts([make_alert(doc_id="same", raw={"n": 2}), make_alert(doc_id=taken, raw={"n": 3})])
+    assert (result.ingested, result.collisions, result.quarantined) == (0, 2, 0)
+    rows = ws.conn.execute("SELECT id, dedup_key, collision_of FROM alerts ORDER BY id").fetchall()
+    first, collision, second = rows
+    assert collision[1:] == (f"alerts-test/{taken}", first[0])
+    assert second[1] == f"alerts-test/{_collision_key(taken, {'n': 3})}" and second[2] == collision[0]
+    assert len({key for _, key, _ in rows}) == 3  # every key one alert's
 
 
 def test_alerts_without_ids_dedup_on_content(ws: Workspace, cmds: Commands) -> None:

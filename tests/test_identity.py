@@ -6,6 +6,7 @@ put its keys into SQL when it is replayed."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from triage.playbooks import PlaybookSet
 from triage.sources.base import unwrap_hit
 from triage.sources.files import FileSource
 from triage.store import projection
+from triage.store.identity import key_hash
 from triage.store.verify import verify_chain
 from triage.store.workspace import Workspace
 
@@ -290,3 +292,71 @@ def test_content_tracked_by_key_before_is_tracked_by_the_key_holding_alert(
         assert again.rebuild(dry_run=True)[1]
         present = _ingest(Commands(again, cmds.playbooks, "alice"), path)
         assert present.present == len(docs) and present.ingested == present.collisions == 0
+
+
+def _alerts_as_migration_16_left_them(ws: Workspace) -> None:
+    """The alert row as before migration 17: the key's text unique, no number; 17 not applied."""
+    with ws.write_telemetry() as c:
+        if ws.postgres:
+            c.execute("DROP INDEX alerts_key_hash")
+            c.execute("ALTER TABLE alerts DROP COLUMN key_hash")
+            c.execute("ALTER TABLE alerts ADD CONSTRAINT alerts_dedup_key_key UNIQUE (dedup_key)")
+        else:
+            table = c.execute("SELECT sql FROM sqlite_master WHERE name = 'alerts'").fetchone()[0]
+            indexes = [
+                sql
+                for name, sql in c.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts'"
+                )
+                if name != "alerts_key_hash" and sql is not None
+            ]
+            old = table.replace("dedup_key TEXT NOT NULL", "dedup_key TEXT NOT NULL UNIQUE", 1)
+            old = re.sub(
+                r'^CREATE TABLE "?alerts"?',
+                "CREATE TABLE old",
+                old.replace(", key_hash INTEGER NOT NULL", ""),
+            )
+            columns = ", ".join(r[1] for r in c.execute("PRAGMA table_info(alerts)") if r[1] != "key_hash")
+            c.execute(old)
+            c.execute(f"INSERT INTO old SELECT {columns} FROM alerts")
+            c.execute("DROP TABLE alerts")
+            c.execute("ALTER TABLE old RENAME TO alerts")
+            for sql in indexes:
+                c.execute(sql)
+        c.execute(f"DELETE FROM {ws.migrations_table} WHERE name = 'm017_alerts_by_key_hash'")
+
+
+def test_alerts_from_before_the_keys_numbers_get_them(ws: Workspace, cmds: Commands, tmp_path: Path) -> None:
+    """Migration 17 numbers every stored alert's key, drops the uniqueness of its text (and, on
+    SQLite, that index) and leaves the table and its indexes as a new workspace has them."""
+    docs: list[Any] = [_wazuh("manager-a", "1.1", f"rule {n}", f"198.51.100.{n}") for n in range(3)]
+    docs += [_elastic("a1b2", "open", "2026-10-01T08:00:00.000Z")]
+    docs += [_elastic("a1b2", "acknowledged", "2026-10-01T09:30:00.000Z")]
+    path = _ndjson(tmp_path / "alerts.json", docs)
+    result = _ingest(cmds, path)
+    assert (result.ingested, result.collisions, result.updated) == (2, 2, 1)
+    fresh = _alert_table(ws)
+    _alerts_as_migration_16_left_them(ws)
+    assert _alert_table(ws) != fresh
+    location = ws.location
+    ws.close()
+    with Workspace.open(location) as again:
+        assert _alert_table(again) == fresh
+        rows = again.conn.execute("SELECT dedup_key, key_hash FROM alerts").fetchall()
+        assert len(rows) == 4 and all(number == key_hash(key) for key, number in rows)
+        assert again.rebuild(dry_run=True)[1]
+        present = _ingest(Commands(again, cmds.playbooks, "alice"), path)
+        assert present.present == len(docs) and present.ingested == present.collisions == 0
+
+
+def _alert_table(ws: Workspace) -> tuple[list[str], dict[str, str]]:
+    """The alert row's columns in their order and its indexes, as the database holds them."""
+    columns = [d[0] for d in ws.conn.execute("SELECT * FROM alerts LIMIT 0").description]
+    if ws.postgres:
+        rows = ws.conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = ? AND tablename = 'alerts'",
+            (ws.schema,),
+        )
+    else:
+        rows = ws.conn.execute("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'alerts'")
+    return columns, dict(rows.fetchall())

@@ -13,12 +13,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import Cli, event_count, ingest_one, make_alert
 from tests.pg_helpers import psql, sql, team_role
 from triage.commands import Commands
 from triage.errors import CommandRejected
 from triage.playbooks import PlaybookSet
+from triage.store.identity import KEY_HASH_SQL_PG, key_hash
 from triage.store.transfer import copy_workspace
 from triage.store.verify import verify_chain
 from triage.store.workspace import Workspace
@@ -326,3 +329,11 @@ def test_credentials_from_a_password_file(
     passfile.write_text("")
     refused = Cli(bare)("alerts")
     assert refused.exit_code == 2 and "password" in refused.output.lower()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=200))
+def test_a_keys_number_in_sql_is_the_one_python_gives(pg_ws: Workspace, key: str) -> None:
+    # the number migration 17 gave every stored alert, and the one every new alert gets
+    sql_number = KEY_HASH_SQL_PG.format("CAST(? AS TEXT)")
+    assert pg_ws.conn.execute(f"SELECT {sql_number}", (key,)).fetchone()[0] == key_hash(key)

@@ -25,6 +25,7 @@ def _rows(ws: Workspace, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> li
     out = []
     for row in cur:
         d = dict(zip(cols, row, strict=True))
+        d.pop("key_hash", None)  # the key's number, the store's means of looking keys up
         for c in _JSON_COLUMNS:
             if c in d and isinstance(d[c], str):
                 d[c] = json.loads(d[c])

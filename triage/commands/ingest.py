@@ -21,7 +21,7 @@ from triage.commands.ingest_result import IngestResult as IngestResult
 from triage.commands.suppressions import ActiveRules, close_if_suppressed, may_suppress
 from triage.domain import events as ev
 from triage.domain.alert import Alert, Severity, escape_surrogates
-from triage.errors import MappingError
+from triage.errors import CommandRejected, MappingError
 from triage.mapping import PROFILES, map_document
 from triage.mapping.lookup import get
 from triage.playbooks.model import Playbook
@@ -33,6 +33,7 @@ from triage.store.identity import (
     DIGEST_PREFIX,
     changed_fields,
     content_digest,
+    key_hash,
     source_document,
     without_field,
 )
@@ -166,8 +167,11 @@ class Ingest:
         known: dict[str, _Known] = {}
         holders: dict[int, _Known] = {}
         conn = self.ws.conn
-        held = "SELECT id, dedup_key, content_seq, source_status FROM alerts WHERE dedup_key"
-        for alert_id, key, seq, status in select_in(conn, held, keys):
+        held = "SELECT id, dedup_key, content_seq, source_status FROM alerts WHERE key_hash"
+        wanted = set(keys)
+        for alert_id, key, seq, status in select_in(conn, held, sorted({key_hash(k) for k in wanted})):
+            if key not in wanted:
+                continue  # another key of the same number
             k = holders[alert_id] = known.setdefault(key, _Known())
             k.alert_id, k.content_seq, k.source_status = alert_id, seq, status
         digests = "SELECT key_alert, digest FROM alert_content WHERE key_alert"
@@ -244,6 +248,8 @@ class Ingest:
                         result.updated += 1
                     else:
                         unique = f"{key}#{item.digest.removeprefix('sha256:')[:16]}"
+                        if self._holds(known, unique):
+                            raise CommandRejected(f"its collision's key {unique} is another alert's")
                         extra = {"key": key, "collision_of": k.alert_id}
                         if self._new_alert(w, next_id, unique, item, extra, staged) is not None:
                             result.suppressed += 1
@@ -253,6 +259,7 @@ class Ingest:
                             f"{k.alert_id} with other content; stored as alert {next_id}"
                         )
                         result.alert_ids.append(next_id)
+                        known[unique] = _Known(alert_id=next_id, content_seq=w.seq)  # held from now on
                         next_id += 1
             except OperationalError:
                 raise  # the workspace itself (locked, full, unwritable): not this record's fault
@@ -265,6 +272,14 @@ class Ingest:
         if staged:
             w.write(staged)
         return result
+
+    def _holds(self, known: dict[str, _Known], key: str) -> bool:
+        """Whether an alert holds ``key``: one looked up or stored by this batch, else the
+        workspace's (a key is one alert's)."""
+        if key in known:
+            return known[key].alert_id is not None
+        held = "SELECT 1 FROM alerts WHERE key_hash = ? AND dedup_key = ?"
+        return self.ws.conn.execute(held, (key_hash(key), key)).fetchone() is not None
 
     def _updates_in_place(self, alert: Alert, doc: Any) -> bool:
         prof = PROFILES.get(alert.profile)

@@ -126,7 +126,7 @@ def apply_many(conn: Conn, events: list[Event]) -> None:
         action = event.action
         if action == ingested:
             state = pj._ingested_state(event)
-            alerts.append(state.row_values())
+            alerts.append(pj.alert_row(state))
             content.append((state.key_alert, state.content_digest, state.id, event.seq))
             hashes.extend(hash_rows(state.id, event.payload["alert"]["raw"], event.body))
         elif action == quarantine:

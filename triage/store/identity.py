@@ -35,6 +35,20 @@ def content_digest(doc: Any, *, plain: bool = False) -> str:
     return DIGEST_PREFIX + hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
+def key_hash(key: str) -> int:
+    """An alert's key as a number, the alert row's ``key_hash``: the first 8 bytes of the
+    SHA-256 of its UTF-8 text, signed. Keys are looked up by it, through an index a small part
+    of the size of one on the keys' text; keys that share a number are told apart by the keys
+    themselves."""
+    return int.from_bytes(
+        hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()[:8], "big", signed=True
+    )
+
+
+# ``key_hash`` of a text column in PostgreSQL's SQL (a test holds the two to the same numbers).
+KEY_HASH_SQL_PG = "('x' || substr(encode(sha256(convert_to({}, 'UTF8')), 'hex'), 1, 16))::bit(64)::bigint"
+
+
 def without_field(doc: dict[str, Any], path: str) -> dict[str, Any]:
     """A copy of ``doc`` without the field at ``path``, written as a dotted key or nested."""
     if path in doc:

@@ -24,7 +24,7 @@ from triage.domain.suppression import SuppressionState
 from triage.store.backend import Conn, row_dict, select_in
 from triage.store.event import Event
 from triage.store.hashes import replace_hashes, write_hashes
-from triage.store.identity import content_digest, source_document
+from triage.store.identity import content_digest, key_hash, source_document
 from triage.store.schema import PROJECTION_ORDER, PROJECTION_TABLES, recreate_projections
 
 
@@ -112,9 +112,15 @@ def _content(conn: Conn, key_alert: int, digest: str, alert_id: int, seq: int) -
 
 
 _COLS = ", ".join(ALERT_COLUMNS)
-_ALERT_INSERT = f"INSERT INTO alerts ({_COLS}) VALUES ({', '.join('?' * len(ALERT_COLUMNS))})"  # noqa: S608
+# A new alert's row: its state's columns, then its key's number (``alert_row``).
+_ALERT_INSERT = f"INSERT INTO alerts ({_COLS}, key_hash) VALUES ({', '.join('?' * (len(ALERT_COLUMNS) + 1))})"  # noqa: S608
 _ALERT_SELECT = f"SELECT {_COLS} FROM alerts WHERE id = ?"  # noqa: S608
 _SCALAR_COLUMNS = tuple(k for k in ALERT_COLUMNS if k not in LIST_COLUMNS)
+
+
+def alert_row(state: AlertState) -> tuple[Any, ...]:
+    """The values of ``_ALERT_INSERT`` for a new alert."""
+    return (*state.row_values(), key_hash(state.dedup_key))
 
 
 def _ingested_state(event: Event) -> AlertState:
@@ -129,7 +135,7 @@ def _ingested(conn: Conn, event: Event) -> None:
     """The hot path: one INSERT of the new state's row, no read."""
     state = _ingested_state(event)
     assert state.content_digest is not None
-    conn.execute(_ALERT_INSERT, state.row_values())
+    conn.execute(_ALERT_INSERT, alert_row(state))
     _content(conn, state.key_alert, state.content_digest, state.id, event.seq)
     write_hashes(conn, state.id, event.payload["alert"]["raw"], event.body)
 
@@ -166,6 +172,8 @@ def changed_columns(before: dict[str, Any], was: dict[str, list[Any]], state: Al
     for k in LIST_COLUMNS:
         if now[k] != was[k]:
             changed[k] = list_text(now[k])
+    if "dedup_key" in changed:  # no event changes it; were one to, its number follows
+        changed["key_hash"] = key_hash(changed["dedup_key"])
     return changed
 
 
@@ -333,11 +341,14 @@ def rebuild(conn: Conn, db: Database | None) -> int:
 
 
 def digest(conn: Conn) -> str:
-    """A SHA-256 over every projection row in primary-key order: equal digests, equal state."""
+    """A SHA-256 over every projection row in primary-key order, its columns in the order of
+    their names (a table a migration changed may hold them in another order than a rebuilt
+    one): equal digests, equal state."""
     h = hashlib.sha256()
     for table in PROJECTION_TABLES:
         order = PROJECTION_ORDER.get(table, "id")
-        h.update(f"\x00{table}\x00".encode())
-        for row in conn.execute(f"SELECT * FROM {table} ORDER BY {order}"):  # noqa: S608
+        names = sorted(d[0] for d in conn.execute(f"SELECT * FROM {table} LIMIT 0").description)  # noqa: S608
+        h.update(f"\x00{table}\x00{','.join(names)}\x00".encode())
+        for row in conn.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY {order}"):  # noqa: S608
             h.update(repr(row).encode())
     return h.hexdigest()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 from triage.store.tables import (
+    alerts_by_key_hash,
     blanks_last_by_nulls,
     create_alert_hashes,
     create_blanks_last_indexes,
@@ -233,6 +234,7 @@ def recreate_projections(db: Database) -> None:
     create_incident_notes(db)
     create_alert_hashes(db)
     create_sparse_indexes(db)
+    alerts_by_key_hash(db)
 
 
 @migrations()
@@ -395,6 +397,11 @@ def m016_blanks_last_by_nulls(db: Database) -> None:
     blanks_last_by_nulls(db)
 
 
+@migrations()
+def m017_alerts_by_key_hash(db: Database) -> None:
+    alerts_by_key_hash(db)
+
+
 # Every migration in the order it applies: the PostgreSQL backend runs the same functions.
 MIGRATION_ORDER = (
     m001_initial,
@@ -413,4 +420,5 @@ MIGRATION_ORDER = (
     m014_events_by_timeline,
     m015_content_by_alert,
     m016_blanks_last_by_nulls,
+    m017_alerts_by_key_hash,
 )

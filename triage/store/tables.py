@@ -6,7 +6,11 @@ the alert holding the key. Their migrations are in ``triage.store.schema`` (whos
 
 from __future__ import annotations
 
+import re
+
 from sqlite_utils import Database
+
+from triage.store.identity import KEY_HASH_SQL_PG, key_hash
 
 
 def create_notifications(db: Database) -> None:
@@ -267,3 +271,52 @@ def create_content_by_alert(db: Database) -> None:
         ALTER TABLE alert_content ADD PRIMARY KEY (key_alert, digest);
         """  # noqa: S608
     )
+
+
+def alerts_by_key_hash(db: Database) -> None:
+    """Alerts are looked up by their key's number (``identity.key_hash``), not by the key's
+    text, which their first schema made unique: an index on that text (a hundred bytes and
+    more a key, random by nature) put each new alert on a page of its own of a large one, and
+    a fifth of its pages were branches. The ingest, which writes every alert, keeps a key to
+    one alert (``commands.ingest``); an index on the number is a small part of that size.
+
+    SQLite remakes the table (its columns in their order, then ``key_hash``) and the indexes it
+    had; PostgreSQL changes it in place, which keeps a team's grants."""
+    if not isinstance(db, Database):
+        db.executescript(
+            f"""
+            ALTER TABLE alerts DROP CONSTRAINT IF EXISTS alerts_dedup_key_key;
+            ALTER TABLE alerts ADD COLUMN key_hash INTEGER;
+            UPDATE alerts SET key_hash = {KEY_HASH_SQL_PG.format("dedup_key")};
+            ALTER TABLE alerts ALTER COLUMN key_hash SET NOT NULL;
+            CREATE INDEX alerts_key_hash ON alerts(key_hash);
+            """  # noqa: S608 - this module's own text
+        )
+        return
+    conn = db.conn
+    table = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'alerts'").fetchone()[
+        0
+    ]
+    remade, n = re.subn(r"\bdedup_key TEXT NOT NULL UNIQUE\b", "dedup_key TEXT NOT NULL", table)
+    if n != 1:
+        raise RuntimeError(f"the alerts table is not as its migrations left it: {table}")
+    remade = re.sub(r'^CREATE TABLE "?alerts"?(?=\s*\()', "CREATE TABLE alerts_by_key_hash", remade)
+    remade = remade.rstrip().removesuffix(")") + ", key_hash INTEGER NOT NULL)"
+    indexes = [
+        r[0]
+        for r in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts' AND sql IS NOT NULL"
+        )
+    ]
+    columns = ", ".join(r[1] for r in conn.execute("PRAGMA table_info(alerts)"))
+    conn.create_function("triage_key_hash", 1, key_hash, deterministic=True)
+    conn.execute(remade)
+    conn.execute(
+        f"INSERT INTO alerts_by_key_hash ({columns}, key_hash)"  # noqa: S608 - the table's own columns
+        f" SELECT {columns}, triage_key_hash(dedup_key) FROM alerts ORDER BY id"
+    )
+    conn.execute("DROP TABLE alerts")
+    conn.execute("ALTER TABLE alerts_by_key_hash RENAME TO alerts")
+    for sql in indexes:
+        conn.execute(sql)
+    conn.execute("CREATE INDEX alerts_key_hash ON alerts(key_hash)")
