@@ -402,17 +402,17 @@ def make_hit(rng: random.Random, n: int, fired: datetime) -> dict[str, Any]:
     return {"_index": ".internal.alerts-security.alerts-default-000001", "_id": alert_id, "_source": src}
 
 
-def hits(n: int, seed: int = 1) -> Iterator[dict[str, Any]]:
+def hits(n: int, seed: int = 1, *, days_later: int = 0) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
-    t = datetime(2026, 10, 1, 0, 0, tzinfo=UTC)
+    t = datetime(2026, 10, 1, 0, 0, tzinfo=UTC) + timedelta(days=days_later)
     for i in range(n):
         t += timedelta(milliseconds=rng.randint(50, 4000))
         yield make_hit(rng, i, t)
 
 
-def write_ndjson(path: Path, n: int, seed: int = 1) -> int:
+def write_ndjson(path: Path, n: int, seed: int = 1, *, days_later: int = 0) -> int:
     with open(path, "w", encoding="utf-8") as fh:
-        for hit in hits(n, seed):
+        for hit in hits(n, seed, days_later=days_later):
             fh.write(json.dumps(hit, separators=(",", ":")))
             fh.write("\n")
     return path.stat().st_size
