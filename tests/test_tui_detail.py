@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from rich.text import Text
-from textual.widgets import OptionList, Static, TabbedContent
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
 
 from triage import queries
 from triage.playbooks import PlaybookSet
@@ -79,3 +81,27 @@ async def test_an_alert_opened_from_the_related_tab_is_a_second_screen(
         assert first.alert_id == 1  # still the first alert, as it was
         assert app.screen is first
         assert first.query_one("#alert-tabs", TabbedContent).active == "tab-related"
+
+
+async def test_a_tab_filling_when_another_alert_is_shown_is_filled_for_that_one(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    # a tab's content waits on its widgets; an analyst quick on the keys may open another
+    # alert meanwhile (escape, then enter: the screen is shown again for it)
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.post_message(AlertChosen(3))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AlertDetailScreen)
+        for tab in ("tab-raw", "tab-related", "tab-timeline"):
+            fill = asyncio.create_task(screen._fill(screen.query_one(f"#{tab}", TabPane), tab))
+            await asyncio.sleep(0)  # it waits on the pane's children being removed
+            screen.show(5)  # what opening another alert does first
+            await fill
+            screen.reload()
+            await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        (tree,) = screen.query(RawTree)
+        assert tree.alert["id"] == 5 and tree.doc == queries.alert_raw(tui_ws, queries.get_alert(tui_ws, 5))

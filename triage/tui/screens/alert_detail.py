@@ -144,18 +144,26 @@ class AlertDetailScreen(TriageScreen):
                 return
 
     async def _fill(self, pane: TabPane, pane_id: str) -> None:
+        """Fill a tab for the alert shown. The alert it was asked for is read once: should the
+        screen show another alert while this waits on its widgets (an analyst quick on the
+        keys), it stops, and the tab is filled for that alert when it is shown."""
+        alert, events = self.alert, self._events
         await pane.remove_children()  # the last alert's, when the screen shows another
+        if self.alert is not alert:
+            return
         if pane_id == "tab-raw":
-            tree = RawTree(self.alert, id="raw")
+            tree = RawTree(alert, id="raw")
             await pane.mount(tree)
-            raw = queries.alert_raw(self.backend.ws, self.alert)
-            tree.load(raw if raw is not None else {})
+            if self.alert is alert:
+                raw = queries.alert_raw(self.backend.ws, alert)
+                tree.load(raw if raw is not None else {})
         elif pane_id == "tab-related":
             hint = Static(Text("Same host, user or rule within 24 hours; enter opens one.", style="dim"))
             await pane.mount(hint, OptionList(id="related"))
-            self._related(self.alert)
+            if self.alert is alert:
+                self._related(alert)
         elif pane_id == "tab-timeline":
-            await pane.mount(VerticalScroll(Static(render.timeline(self._events), id="timeline")))
+            await pane.mount(VerticalScroll(Static(render.timeline(events), id="timeline")))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -249,15 +257,17 @@ class AlertDetailScreen(TriageScreen):
     def _related(self, alert: dict[str, Any]) -> None:
         related = self.query_one("#related", OptionList)
         related.clear_options()
+        options = []
         for why, row in related_alerts(self.backend.ws.conn, alert):
             line = Text(f"#{row.id:<7} ")
             line.append(f"{row.severity:<13}", style=render.SEVERITY_STYLES.get(row.severity, ""))
             line.append(f" {row.status:<12} {render.when(row.fired_at)}  ")
             line.append(f"same {why}  ", style="yellow")
             line.append_text(render.safe(row.title, limit=80))
-            related.add_option(Option(line, id=str(row.id)))
-        if not related.option_count:
-            related.add_option(Option(Text("nothing related in the window", style="dim"), disabled=True))
+            options.append(Option(line, id=str(row.id)))
+        if not options:
+            options.append(Option(Text("nothing related in the window", style="dim"), disabled=True))
+        related.add_options(options)  # one refresh of the list, not one an option
 
     @on(OptionList.OptionSelected, "#related")
     def _open_related(self, event: OptionList.OptionSelected) -> None:
