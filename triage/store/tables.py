@@ -276,9 +276,10 @@ def create_content_by_alert(db: Database) -> None:
 def alerts_by_key_hash(db: Database) -> None:
     """Alerts are looked up by their key's number (``identity.key_hash``), not by the key's
     text, which their first schema made unique: an index on that text (a hundred bytes and
-    more a key, random by nature) put each new alert on a page of its own of a large one, and
-    a fifth of its pages were branches. The ingest, which writes every alert, keeps a key to
-    one alert (``commands.ingest``); an index on the number is a small part of that size.
+    more a key, random by nature, under 30 to a page) put each new alert on a page of its own
+    of a large one, and split a page often enough that an alert wrote 1.6 of its pages. The
+    ingest, which writes every alert, keeps a key to one alert (``commands.held``); an index on
+    the number holds about 250 to a page.
 
     SQLite remakes the table (its columns in their order, then ``key_hash``) and the indexes it
     had; PostgreSQL changes it in place, which keeps a team's grants."""
