@@ -254,18 +254,25 @@ def test_opensearch_alerts_change_state_in_place_and_findings_do_not(ws: Workspa
     assert rows[1][:2] == ("my_trigger", "medium") and "detector:detector_12345" in rows[1][2]
 
 
-def test_content_tracked_by_key_before_is_tracked_by_the_key_holding_alert(
-    ws: Workspace, cmds: Commands, tmp_path: Path
-) -> None:
-    """A workspace from before migration 15 kept each content received under its key: it is
-    moved to the alert holding that key (a collision's under the alert it collided with), the
-    rows are what a rebuild makes, and the same documents again are all already present."""
+def _collisions_and_an_update(cmds: Commands, tmp_path: Path) -> tuple[list[Any], Path]:
+    """Ingested: three Wazuh alerts of one id from one manager (an alert, two collisions) and an
+    Elastic alert, then its update. The documents and their file."""
     docs: list[Any] = [_wazuh("manager-a", "1.1", f"rule {n}", f"198.51.100.{n}") for n in range(3)]
     docs += [_elastic("a1b2", "open", "2026-10-01T08:00:00.000Z")]
     docs += [_elastic("a1b2", "acknowledged", "2026-10-01T09:30:00.000Z")]
     path = _ndjson(tmp_path / "alerts.json", docs)
     result = _ingest(cmds, path)
     assert (result.ingested, result.collisions, result.updated) == (2, 2, 1)
+    return docs, path
+
+
+def test_content_tracked_by_key_before_is_tracked_by_the_key_holding_alert(
+    ws: Workspace, cmds: Commands, tmp_path: Path
+) -> None:
+    """A workspace from before migration 15 kept each content received under its key: it is
+    moved to the alert holding that key (a collision's under the alert it collided with), the
+    rows are what a rebuild makes, and the same documents again are all already present."""
+    docs, path = _collisions_and_an_update(cmds, tmp_path)
     conn = ws.conn
     moved = conn.execute("SELECT key_alert, digest, alert_id, seq FROM alert_content ORDER BY seq").fetchall()
     holders = dict(conn.execute("SELECT id, dedup_key FROM alerts").fetchall())
@@ -329,12 +336,7 @@ def _alerts_as_migration_16_left_them(ws: Workspace) -> None:
 def test_alerts_from_before_the_keys_numbers_get_them(ws: Workspace, cmds: Commands, tmp_path: Path) -> None:
     """Migration 17 numbers every stored alert's key, drops the uniqueness of its text (and, on
     SQLite, that index) and leaves the table and its indexes as a new workspace has them."""
-    docs: list[Any] = [_wazuh("manager-a", "1.1", f"rule {n}", f"198.51.100.{n}") for n in range(3)]
-    docs += [_elastic("a1b2", "open", "2026-10-01T08:00:00.000Z")]
-    docs += [_elastic("a1b2", "acknowledged", "2026-10-01T09:30:00.000Z")]
-    path = _ndjson(tmp_path / "alerts.json", docs)
-    result = _ingest(cmds, path)
-    assert (result.ingested, result.collisions, result.updated) == (2, 2, 1)
+    docs, path = _collisions_and_an_update(cmds, tmp_path)
     fresh = _alert_table(ws)
     _alerts_as_migration_16_left_them(ws)
     assert _alert_table(ws) != fresh
