@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from triage.playbooks import PlaybookSet
 from triage.sources.base import unwrap_hit
 from triage.sources.files import FileSource
 from triage.store import projection
-from triage.store.identity import key_hash
+from triage.store.identity import content_digest, key_hash
 from triage.store.verify import verify_chain
 from triage.store.workspace import Workspace
 
@@ -362,3 +363,26 @@ def _alert_table(ws: Workspace) -> tuple[list[str], dict[str, str]]:
     else:
         rows = ws.conn.execute("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'alerts'")
     return columns, dict(rows.fetchall())
+
+
+@pytest.mark.parametrize("one_batch", [True, False])
+def test_a_collision_closed_at_once_is_found_by_its_key_as_in_a_later_batch(
+    ws: Workspace, cmds: Commands, tmp_path: Path, one_batch: bool
+) -> None:
+    """A collision a suppression rule closes as it lands: a document later under its key (here
+    an Elastic hit, which updates its alert in place) reads the collision's own document, in
+    its batch as in a later one."""
+    cmds.add_suppression('"rule 1"', "the lab scanner, known and expected", timedelta(days=1))
+    first, second = (
+        _wazuh("manager-a", "1.1", "rule 0", "198.51.100.1"),
+        _wazuh("manager-a", "1.1", "rule 1", "198.51.100.2"),
+    )
+    collision_key = f"wazuh/manager-a/1.1#{content_digest(second).removeprefix('sha256:')[:16]}"
+    hit = _elastic(collision_key.removeprefix("wazuh/"), "acknowledged", "2026-10-01T09:30:00.000Z")
+    hit["_index"] = "wazuh"
+    batches = [[first, second, hit]] if one_batch else [[first, second], [hit]]
+    results = [_ingest(cmds, _ndjson(tmp_path / f"alerts-{n}.json", docs)) for n, docs in enumerate(batches)]
+    assert sum(r.collisions for r in results) == 1 and sum(r.suppressed for r in results) == 1
+    assert sum(r.updated for r in results) == 1 and sum(r.quarantined for r in results) == 0
+    row = ws.conn.execute("SELECT source_updates, status FROM alerts WHERE dedup_key = ?", (collision_key,))
+    assert row.fetchone() == (1, "closed")

@@ -227,6 +227,7 @@ class Ingest:
                         if holds(conn, known, unique):
                             raise CommandRejected(f"its collision's key {unique} is another alert's")
                         extra = {"key": key, "collision_of": k.alert_id}
+                        ingest_seq = w.seq + 1
                         if self._new_alert(w, next_id, unique, item, extra, staged) is not None:
                             result.suppressed += 1
                         result.collisions += 1
@@ -235,7 +236,7 @@ class Ingest:
                             f"{k.alert_id} with other content; stored as alert {next_id}"
                         )
                         result.alert_ids.append(next_id)
-                        known[unique] = Known(alert_id=next_id, content_seq=w.seq)  # held from now on
+                        known[unique] = Known(alert_id=next_id, content_seq=ingest_seq)  # held from now on
                         next_id += 1
             except OperationalError:
                 raise  # the workspace itself (locked, full, unwritable): not this record's fault
