@@ -13,19 +13,24 @@ from typing import Any
 from triage.domain import events
 from triage.errors import CommandRejected, NotFound
 from triage.queue import LISTING_SORT, QueueView
+from triage.store.tables import STORE_COLUMNS
 from triage.store.workspace import Event, Workspace
 
 _JSON_COLUMNS = ("tactics", "techniques", "tags", "playbook_steps", "required_steps", "steps_done")
 STATUS_FILTERS = ("new", "acknowledged", "closed", "open", "all")
 
 
-def _rows(ws: Workspace, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+def _rows(
+    ws: Workspace, sql: str, args: list[Any] | tuple[Any, ...] = (), *, hidden: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """The rows as records by column name, without the ``hidden`` columns."""
     cur = ws.conn.execute(sql, args)
     cols = [d[0] for d in cur.description]
     out = []
     for row in cur:
         d = dict(zip(cols, row, strict=True))
-        d.pop("key_hash", None)  # the key's number, the store's means of looking keys up
+        for c in hidden.intersection(d):
+            del d[c]
         for c in _JSON_COLUMNS:
             if c in d and isinstance(d[c], str):
                 d[c] = json.loads(d[c])
@@ -74,11 +79,11 @@ def list_alerts(
     view = listing_view(status, severities, assignee, unassigned, incident, query)
     view = view.with_(sort=sort, descending=descending)
     sql, args = view.select("*", limit=limit)
-    return _rows(ws, sql, args)
+    return _rows(ws, sql, args, hidden=STORE_COLUMNS)
 
 
 def get_alert(ws: Workspace, alert_id: int) -> dict[str, Any]:
-    rows = _rows(ws, "SELECT * FROM alerts WHERE id = ?", (alert_id,))
+    rows = _rows(ws, "SELECT * FROM alerts WHERE id = ?", (alert_id,), hidden=STORE_COLUMNS)
     if not rows:
         raise NotFound(f"no alert {alert_id}")
     return rows[0]

@@ -10,6 +10,7 @@ import re
 
 from sqlite_utils import Database
 
+from triage.errors import WorkspaceError
 from triage.store.identity import KEY_HASH_SQL_PG, key_hash
 
 
@@ -273,6 +274,11 @@ def create_content_by_alert(db: Database) -> None:
     )
 
 
+# The alert row's columns that are the store's means of finding rows, not the alert's record
+# (``triage show`` and the listing leave them out).
+STORE_COLUMNS = frozenset({"key_hash"})
+
+
 def alerts_by_key_hash(db: Database) -> None:
     """Alerts are looked up by their key's number (``identity.key_hash``), not by the key's
     text, which their first schema made unique: an index on that text (a hundred bytes and
@@ -300,7 +306,7 @@ def alerts_by_key_hash(db: Database) -> None:
     ]
     remade, n = re.subn(r"\bdedup_key TEXT NOT NULL UNIQUE\b", "dedup_key TEXT NOT NULL", table)
     if n != 1:
-        raise RuntimeError(f"the alerts table is not as its migrations left it: {table}")
+        raise WorkspaceError(f"the alerts table is not as its migrations left it: {table}")
     remade = re.sub(r'^CREATE TABLE "?alerts"?(?=\s*\()', "CREATE TABLE alerts_by_key_hash", remade)
     remade = remade.rstrip().removesuffix(")") + ", key_hash INTEGER NOT NULL)"
     indexes = [
