@@ -19,11 +19,13 @@ from triage.playbooks import PlaybookSet
 from triage.sources.base import unwrap_hit
 from triage.sources.files import FileSource
 from triage.store import projection
+from triage.store.backend import Conn
 from triage.store.identity import content_digest, key_hash
 from triage.store.verify import verify_chain
 from triage.store.workspace import Workspace
 
 from .conftest import make_alert
+from .store_helpers import alert_indexes, columns, migrated_again
 
 GOOD = (
     '{"@timestamp": "2026-10-01T00:00:00Z", "event": {"kind": "alert", "severity": "%s"},'
@@ -279,7 +281,9 @@ def test_content_tracked_by_key_before_is_tracked_by_the_key_holding_alert(
     holders = dict(conn.execute("SELECT id, dedup_key FROM alerts").fetchall())
     own_keys = {r[0] for r in conn.execute("SELECT id FROM alerts WHERE collision_of IS NULL")}
     assert {r[0] for r in moved} == own_keys and len(moved) == 5  # 3 + 2 versions, under 2 alerts
-    with ws.write_telemetry() as c:  # the table as migration 4 made it, migration 15 not applied
+    assert columns(ws, "alert_content") == ["digest", "alert_id", "seq", "key_alert"]
+
+    def undo(c: Conn) -> None:  # the table as migration 4 made it
         c.execute("DROP TABLE alert_content")
         c.execute(
             "CREATE TABLE alert_content (dedup_key TEXT NOT NULL, digest TEXT NOT NULL,"
@@ -289,80 +293,64 @@ def test_content_tracked_by_key_before_is_tracked_by_the_key_holding_alert(
             c.execute(
                 "INSERT INTO alert_content VALUES (?, ?, ?, ?)", (holders[key_alert], digest, alert_id, seq)
             )
-        c.execute(f"DELETE FROM {ws.migrations_table} WHERE name = 'm015_content_by_alert'")
-    location = ws.location
-    ws.close()
-    with Workspace.open(location) as again:
-        rows = again.conn.execute("SELECT key_alert, digest, alert_id, seq FROM alert_content ORDER BY seq")
-        assert rows.fetchall() == moved
-        columns = [d[0] for d in again.conn.execute("SELECT * FROM alert_content").description]
-        assert columns == ["digest", "alert_id", "seq", "key_alert"]
+
+    def content(w: Workspace) -> tuple[list[str], list[Any]]:
+        rows = w.conn.execute("SELECT * FROM alert_content ORDER BY seq").fetchall()
+        return columns(w, "alert_content"), [tuple(r) for r in rows]
+
+    with migrated_again(ws, "m015_content_by_alert", undo, content) as again:
         assert again.rebuild(dry_run=True)[1]
         present = _ingest(Commands(again, cmds.playbooks, "alice"), path)
         assert present.present == len(docs) and present.ingested == present.collisions == 0
 
 
-def _alerts_as_migration_16_left_them(ws: Workspace) -> None:
-    """The alert row as before migration 17: the key's text unique, no number; 17 not applied."""
-    with ws.write_telemetry() as c:
-        if ws.postgres:
-            c.execute("DROP INDEX alerts_key_hash")
-            c.execute("ALTER TABLE alerts DROP COLUMN key_hash")
-            c.execute("ALTER TABLE alerts ADD CONSTRAINT alerts_dedup_key_key UNIQUE (dedup_key)")
-        else:
-            table = c.execute("SELECT sql FROM sqlite_master WHERE name = 'alerts'").fetchone()[0]
-            indexes = [
-                sql
-                for name, sql in c.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts'"
-                )
-                if name != "alerts_key_hash" and sql is not None
-            ]
-            old = table.replace("dedup_key TEXT NOT NULL", "dedup_key TEXT NOT NULL UNIQUE", 1)
-            old = re.sub(
-                r'^CREATE TABLE "?alerts"?',
-                "CREATE TABLE old",
-                old.replace(", key_hash INTEGER NOT NULL", ""),
-            )
-            columns = ", ".join(r[1] for r in c.execute("PRAGMA table_info(alerts)") if r[1] != "key_hash")
-            c.execute(old)
-            c.execute(f"INSERT INTO old SELECT {columns} FROM alerts")
-            c.execute("DROP TABLE alerts")
-            c.execute("ALTER TABLE old RENAME TO alerts")
-            for sql in indexes:
-                c.execute(sql)
-        c.execute(f"DELETE FROM {ws.migrations_table} WHERE name = 'm017_alerts_by_key_hash'")
+def _alerts_as_migration_16_left_them(c: Conn, postgres: bool) -> None:
+    """The alert row as before migration 17: the key's text unique, no number."""
+    if postgres:
+        c.execute("DROP INDEX alerts_key_hash")
+        c.execute("ALTER TABLE alerts DROP COLUMN key_hash")
+        c.execute("ALTER TABLE alerts ADD CONSTRAINT alerts_dedup_key_key UNIQUE (dedup_key)")
+        return
+    table = c.execute("SELECT sql FROM sqlite_master WHERE name = 'alerts'").fetchone()[0]
+    indexes = [
+        sql
+        for name, sql in c.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts'"
+        )
+        if name != "alerts_key_hash" and sql is not None
+    ]
+    old = table.replace("dedup_key TEXT NOT NULL", "dedup_key TEXT NOT NULL UNIQUE", 1)
+    old = re.sub(
+        r'^CREATE TABLE "?alerts"?', "CREATE TABLE old", old.replace(", key_hash INTEGER NOT NULL", "")
+    )
+    kept = ", ".join(r[1] for r in c.execute("PRAGMA table_info(alerts)") if r[1] != "key_hash")
+    c.execute(old)
+    c.execute(f"INSERT INTO old SELECT {kept} FROM alerts")
+    c.execute("DROP TABLE alerts")
+    c.execute("ALTER TABLE old RENAME TO alerts")
+    for sql in indexes:
+        c.execute(sql)
 
 
 def test_alerts_from_before_the_keys_numbers_get_them(ws: Workspace, cmds: Commands, tmp_path: Path) -> None:
     """Migration 17 numbers every stored alert's key, drops the uniqueness of its text (and, on
     SQLite, that index) and leaves the table and its indexes as a new workspace has them."""
     docs, path = _collisions_and_an_update(cmds, tmp_path)
-    fresh = _alert_table(ws)
-    _alerts_as_migration_16_left_them(ws)
-    assert _alert_table(ws) != fresh
-    location = ws.location
-    ws.close()
-    with Workspace.open(location) as again:
-        assert _alert_table(again) == fresh
+    postgres = ws.postgres
+
+    def table(w: Workspace) -> tuple[list[str], dict[str, str]]:
+        return columns(w, "alerts"), alert_indexes(w)
+
+    def undo(c: Conn) -> None:
+        _alerts_as_migration_16_left_them(c, postgres)
+
+    with migrated_again(ws, "m017_alerts_by_key_hash", undo, table) as again:
+        assert "sqlite_autoindex_alerts_1" not in alert_indexes(again)
         rows = again.conn.execute("SELECT dedup_key, key_hash FROM alerts").fetchall()
         assert len(rows) == 4 and all(number == key_hash(key) for key, number in rows)
         assert again.rebuild(dry_run=True)[1]
         present = _ingest(Commands(again, cmds.playbooks, "alice"), path)
         assert present.present == len(docs) and present.ingested == present.collisions == 0
-
-
-def _alert_table(ws: Workspace) -> tuple[list[str], dict[str, str]]:
-    """The alert row's columns in their order and its indexes, as the database holds them."""
-    columns = [d[0] for d in ws.conn.execute("SELECT * FROM alerts LIMIT 0").description]
-    if ws.postgres:
-        rows = ws.conn.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = ? AND tablename = 'alerts'",
-            (ws.schema,),
-        )
-    else:
-        rows = ws.conn.execute("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'alerts'")
-    return columns, dict(rows.fetchall())
 
 
 @pytest.mark.parametrize("one_batch", [True, False])

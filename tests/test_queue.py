@@ -11,10 +11,12 @@ from triage import queries
 from triage.commands import Commands
 from triage.errors import CommandRejected
 from triage.queue import LISTING_SORT, SORT_KEYS, Queue, QueueRow, QueueView, related_alerts
+from triage.store.backend import Conn
 from triage.store.tables import BLANKS_LAST_KEYS, DUE_AT, SPARSE_INDEXES
 from triage.store.workspace import Workspace
 
 from .conftest import Cli, make_alert
+from .store_helpers import alert_indexes, migrated_again
 
 
 @pytest.fixture
@@ -127,59 +129,35 @@ def test_every_sort_walks_an_index(ws: Workspace, filled: list[int], column: str
         assert "USING" in details and "INDEX" in details, details
 
 
-def _index_definitions(ws: Workspace) -> dict[str, str]:
-    """Each index on the alert row and its definition, as the database holds it."""
-    if ws.postgres:
-        rows = ws.conn.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = ? AND tablename = 'alerts'",
-            (ws.schema,),
-        )
-    else:
-        rows = ws.conn.execute(
-            "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts'"
-        )
-    return {r[0]: r[1] for r in rows}
-
-
 def test_indexes_survive_a_rebuild(ws: Workspace, filled: list[int]) -> None:
-    before = _index_definitions(ws)
+    before = alert_indexes(ws)
     assert {"alerts_q_rank", "alerts_q_due", "alerts_q_host"} <= set(before)
     for name, column in SPARSE_INDEXES.items():  # a new alert's blank is not in them
         assert re.search(rf"WHERE \(?{column} IS NOT NULL", before[name]), before[name]
     n, same = ws.rebuild()
     assert same and n > 0
-    assert _index_definitions(ws) == before
+    assert alert_indexes(ws) == before
 
 
 def test_a_workspace_from_before_the_sparse_indexes_gets_them(ws: Workspace, filled: list[int]) -> None:
-    fresh = _index_definitions(ws)
-    with ws.write_telemetry() as conn:  # the indexes as migration 11 left them, migration 12 not applied
+    def undo(conn: Conn) -> None:  # the indexes as migration 11 left them
         for name, column in SPARSE_INDEXES.items():
             conn.execute(f"DROP INDEX {name}")
             conn.execute(f"CREATE INDEX {name} ON alerts({column})")
-        conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name = 'm013_sparse_indexes'")
-    assert _index_definitions(ws) != fresh
-    location = ws.location
-    ws.close()
-    with Workspace.open(location) as again:
-        assert _index_definitions(again) == fresh
+
+    migrated_again(ws, "m013_sparse_indexes", undo, alert_indexes).close()
 
 
 def test_a_workspace_from_before_nulls_last_loses_the_blank_key_indexes(
     ws: Workspace, filled: list[int]
 ) -> None:
-    fresh = _index_definitions(ws)
-    with ws.write_telemetry() as conn:  # the indexes as migration 9 left them, migration 16 not applied
+    def undo(conn: Conn) -> None:  # the indexes as migration 9 left them
         for name, keys in BLANKS_LAST_KEYS.items():
             conn.execute(f"DROP INDEX IF EXISTS {name}")
             conn.execute(f"CREATE INDEX {name} ON alerts(({keys[0]} IS NULL), {', '.join(keys)})")
-        conn.execute(f"DELETE FROM {ws.migrations_table} WHERE name = 'm016_blanks_last_by_nulls'")
-    assert _index_definitions(ws) != fresh
-    location = ws.location
-    ws.close()
-    with Workspace.open(location) as again:
-        after = _index_definitions(again)
-        assert after == fresh
+
+    with migrated_again(ws, "m016_blanks_last_by_nulls", undo, alert_indexes) as again:
+        after = alert_indexes(again)
         if again.postgres:  # the upward sorts' own indexes, on the columns (NULLS LAST: unsaid going up)
             for name, keys in BLANKS_LAST_KEYS.items():
                 if keys[0].isidentifier():
