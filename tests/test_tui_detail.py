@@ -6,12 +6,13 @@ import asyncio
 
 import pytest
 from rich.text import Text
+from textual.pilot import Pilot
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 
 from triage import queries
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
-from triage.tui import render
+from triage.tui import TriageApp, render
 from triage.tui.messages import AlertChosen
 from triage.tui.screens.alert_detail import AlertDetailScreen
 from triage.tui.screens.queue import QueueScreen
@@ -20,6 +21,14 @@ from triage.tui.widgets.raw_tree import RawTree
 from .tui_helpers import alert_events, make_app, screen_text, settle
 
 pytestmark = pytest.mark.asyncio
+
+
+async def opened(app: TriageApp, pilot: Pilot[None], alert_id: int) -> AlertDetailScreen:
+    app.post_message(AlertChosen(alert_id))
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, AlertDetailScreen) and screen.alert_id == alert_id
+    return screen
 
 
 def timeline_text(screen: AlertDetailScreen) -> str:
@@ -90,14 +99,11 @@ async def test_a_tab_filling_when_another_alert_is_shown_is_filled_for_that_one(
     # alert meanwhile (escape, then enter: the screen is shown again for it)
     app = make_app(tui_ws, playbooks)
     async with app.run_test(size=(120, 36)) as pilot:
-        app.post_message(AlertChosen(3))
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, AlertDetailScreen)
+        screen = await opened(app, pilot, 3)
         for tab in ("tab-raw", "tab-related", "tab-timeline"):
             fill = asyncio.create_task(screen._fill(screen.query_one(f"#{tab}", TabPane), tab))
             await asyncio.sleep(0)  # it waits on the pane's children being removed
-            screen.show(5)  # what opening another alert does first
+            await screen.show(5)  # what opening another alert does first
             await fill
             screen.reload()
             await settle(pilot)
@@ -105,3 +111,34 @@ async def test_a_tab_filling_when_another_alert_is_shown_is_filled_for_that_one(
         await settle(pilot)
         (tree,) = screen.query(RawTree)
         assert tree.alert["id"] == 5 and tree.doc == queries.alert_raw(tui_ws, queries.get_alert(tui_ws, 5))
+
+
+async def test_the_tabs_filled_for_an_alert_are_emptied_when_the_screen_is_left(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    # hidden, they would still be restyled each time the screen is shown again
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await opened(app, pilot, 3)
+        for key in ("2", "3", "4"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert screen.query(RawTree) and screen.query("#related") and screen.query("#timeline")
+        await pilot.press("n")  # a dialog over the screen: the screen is still open under it
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and screen.query("#timeline")
+        await pilot.press("escape")  # back to the queue: the screen is left
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        for pane in ("tab-raw", "tab-related", "tab-timeline"):
+            assert not screen.query_one(f"#{pane}", TabPane).children
+        app.post_message(AlertChosen(5))
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one("#alert-tabs", TabbedContent).active == "tab-overview"
+        await pilot.press("2")
+        await settle(pilot)
+        (tree,) = screen.query(RawTree)
+        assert tree.alert["id"] == 5

@@ -254,7 +254,7 @@ class TriageApp(App[None]):
             self.collector.active()
         await super().on_event(event)
 
-    def on_alert_chosen(self, message: AlertChosen) -> None:
+    async def on_alert_chosen(self, message: AlertChosen) -> None:
         """The alert's detail: the one detail screen kept installed, shown again for this
         alert (its widgets are built once); a second one when it is already open below (an
         alert opened from another's related alerts)."""
@@ -267,7 +267,7 @@ class TriageApp(App[None]):
         if detail in self.screen_stack or not isinstance(detail, AlertDetailScreen):
             self.push_screen(AlertDetailScreen(self.backend, message.alert_id))
             return
-        detail.show(message.alert_id)
+        await detail.show(message.alert_id)
         self.push_screen(detail)
 
     def on_incident_chosen(self, message: IncidentChosen) -> None:
