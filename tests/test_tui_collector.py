@@ -9,7 +9,7 @@ import pytest
 
 from triage.playbooks import PlaybookSet
 from triage.store.workspace import Workspace
-from triage.tui.collector import LATEST, QUIET, IdleCollector
+from triage.tui.collector import CHECK_EVERY, LATEST, QUIET, IdleCollector
 
 from .tui_helpers import make_app, settle
 
@@ -100,4 +100,9 @@ async def test_the_app_takes_over_the_full_passes_while_it_runs(
         before = app.collector._last
         await pilot.press("down")
         assert app.collector._last > before  # a key is input
+        passes = app.collector.passes
+        middle_passes(LATEST - 1)  # due, not overdue: it waits for the pause
+        assert gc.get_count()[2] >= LATEST - 1 and app.collector.passes == passes
+        await pilot.pause(QUIET + 4 * CHECK_EVERY)  # the analyst pauses; the app's timer runs it
+        assert app.collector.passes > passes and gc.get_count()[2] < LATEST - 1
     assert gc.get_threshold() == thresholds

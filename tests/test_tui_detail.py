@@ -118,8 +118,13 @@ async def test_the_tabs_filled_for_an_alert_are_emptied_when_the_screen_is_left(
 ) -> None:
     # hidden, they would still be restyled each time the screen is shown again
     app = make_app(tui_ws, playbooks)
-    async with app.run_test(size=(120, 36)) as pilot:
-        screen = await opened(app, pilot, 3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the alert under the queue's cursor
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AlertDetailScreen)
+        first = screen.alert_id
         for key in ("2", "3", "4"):
             await pilot.press(key)
             await settle(pilot)
@@ -134,11 +139,12 @@ async def test_the_tabs_filled_for_an_alert_are_emptied_when_the_screen_is_left(
         assert isinstance(app.screen, QueueScreen)
         for pane in ("tab-raw", "tab-related", "tab-timeline"):
             assert not screen.query_one(f"#{pane}", TabPane).children
-        app.post_message(AlertChosen(5))
+        await pilot.press("down", "enter")
         await settle(pilot)
-        assert app.screen is screen
+        assert app.screen is screen and screen.alert_id != first
         assert screen.query_one("#alert-tabs", TabbedContent).active == "tab-overview"
         await pilot.press("2")
         await settle(pilot)
         (tree,) = screen.query(RawTree)
-        assert tree.alert["id"] == 5
+        assert tree.alert["id"] == screen.alert_id
+        assert tree.doc == queries.alert_raw(tui_ws, queries.get_alert(tui_ws, screen.alert_id))
