@@ -26,13 +26,14 @@ def _rows(
     """The rows as records by column name, without the ``hidden`` columns."""
     cur = ws.conn.execute(sql, args)
     cols = [d[0] for d in cur.description]
+    shown = [i for i, c in enumerate(cols) if c not in hidden]  # the query's columns, once
+    names = [cols[i] for i in shown]
+    lists = [c for c in _JSON_COLUMNS if c in names]
     out = []
     for row in cur:
-        d = dict(zip(cols, row, strict=True))
-        for c in hidden.intersection(d):
-            del d[c]
-        for c in _JSON_COLUMNS:
-            if c in d and isinstance(d[c], str):
+        d = dict(zip(names, [row[i] for i in shown], strict=True))
+        for c in lists:
+            if isinstance(d[c], str):
                 d[c] = json.loads(d[c])
         out.append(d)
     return out
