@@ -37,10 +37,9 @@ class IdleCollector:
     def start(self) -> None:
         if self._saved is not None:
             return
-        saved = gc.get_threshold()
-        self._saved = (saved[0], saved[1], saved[2])
-        self.due = max(self._saved[2], 1)
-        gc.set_threshold(self._saved[0], self._saved[1], _NEVER)
+        self._saved = young, middle, full = gc.get_threshold()
+        self.due = max(full, 1)
+        gc.set_threshold(young, middle, _NEVER)
 
     def stop(self) -> None:
         if self._saved is not None:

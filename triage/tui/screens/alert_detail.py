@@ -161,7 +161,7 @@ class AlertDetailScreen(TriageScreen):
         screen show another alert while this waits on its widgets (an analyst quick on the
         keys), it stops, and the tab is filled for that alert when it is shown."""
         alert, events = self.alert, self._events
-        await pane.remove_children()  # the last alert's, when the screen shows another
+        await pane.remove_children()  # what a fill cut short by another alert left
         if self.alert is not alert:
             return
         if pane_id == "tab-raw":
