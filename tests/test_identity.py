@@ -26,6 +26,7 @@ from triage.store.workspace import Workspace
 
 from .conftest import make_alert
 from .store_helpers import alert_indexes, columns, migrated_again
+from .test_corpus import every_corpus_file
 
 GOOD = (
     '{"@timestamp": "2026-10-01T00:00:00Z", "event": {"kind": "alert", "severity": "%s"},'
@@ -351,6 +352,34 @@ def test_alerts_from_before_the_keys_numbers_get_them(ws: Workspace, cmds: Comma
         assert again.rebuild(dry_run=True)[1]
         present = _ingest(Commands(again, cmds.playbooks, "alice"), path)
         assert present.present == len(docs) and present.ingested == present.collisions == 0
+
+
+def test_the_keys_of_every_corpus_document_get_their_numbers(ws: Workspace, cmds: Commands) -> None:
+    """Migration 17 over the alerts of real documents (tests/corpus: ids and indexes as other
+    projects wrote them, collisions among them): each key's number is the one the ingest gives,
+    on PostgreSQL from its own SQL, and every document taken again is already present."""
+    files = every_corpus_file()
+    for path in files:
+        _ingest(cmds, path)
+    postgres = ws.postgres
+
+    def numbers(w: Workspace) -> list[tuple[str, int]]:
+        if "key_hash" not in columns(w, "alerts"):
+            return []
+        rows = w.conn.execute("SELECT dedup_key, key_hash FROM alerts ORDER BY id").fetchall()
+        return [(key, number) for key, number in rows]
+
+    def undo(c: Conn) -> None:
+        _alerts_as_migration_16_left_them(c, postgres)
+
+    with migrated_again(ws, "m017_alerts_by_key_hash", undo, numbers) as again:
+        rows = numbers(again)
+        assert any("#" in key for key, _ in rows)  # a collision's key among them
+        assert all(number == key_hash(key) for key, number in rows)
+        again_cmds = Commands(again, cmds.playbooks, "alice")
+        for path in files:
+            present = _ingest(again_cmds, path)
+            assert present.ingested == present.updated == present.collisions == 0, path.name
 
 
 @pytest.mark.parametrize("one_batch", [True, False])
