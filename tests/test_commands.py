@@ -8,7 +8,7 @@ import pytest
 
 from triage import queries
 from triage.commands import Commands
-from triage.commands.ingest import Ingest
+from triage.commands.ingest import Ingest, collision_key
 from triage.domain import events as ev
 from triage.errors import CommandRejected, Conflict, NotFound
 from triage.playbooks import PlaybookSet
@@ -59,8 +59,8 @@ def test_same_key_other_content_is_a_collision_not_a_duplicate(ws: Workspace, cm
 
 
 def _collision_key(doc_id: str, raw: dict[str, Any]) -> str:
-    """The key a collision of ``raw`` under ``doc_id`` is stored under (``commands.ingest``)."""
-    return f"{doc_id}#{content_digest(raw).removeprefix('sha256:')[:16]}"
+    """The doc id whose key is the one a collision of ``raw`` under ``doc_id`` is stored under."""
+    return collision_key(doc_id, content_digest(raw))
 
 
 def test_a_collision_whose_key_another_alert_holds_is_quarantined_with_the_reason(

@@ -15,6 +15,7 @@ import pytest
 
 from triage import queries
 from triage.commands import Commands
+from triage.commands.ingest import collision_key
 from triage.playbooks import PlaybookSet
 from triage.sources.base import unwrap_hit
 from triage.sources.files import FileSource
@@ -394,12 +395,12 @@ def test_a_collision_closed_at_once_is_found_by_its_key_as_in_a_later_batch(
         _wazuh("manager-a", "1.1", "rule 0", "198.51.100.1"),
         _wazuh("manager-a", "1.1", "rule 1", "198.51.100.2"),
     )
-    collision_key = f"wazuh/manager-a/1.1#{content_digest(second).removeprefix('sha256:')[:16]}"
-    hit = _elastic(collision_key.removeprefix("wazuh/"), "acknowledged", "2026-10-01T09:30:00.000Z")
+    taken = collision_key("wazuh/manager-a/1.1", content_digest(second))
+    hit = _elastic(taken.removeprefix("wazuh/"), "acknowledged", "2026-10-01T09:30:00.000Z")
     hit["_index"] = "wazuh"
     batches = [[first, second, hit]] if one_batch else [[first, second], [hit]]
     results = [_ingest(cmds, _ndjson(tmp_path / f"alerts-{n}.json", docs)) for n, docs in enumerate(batches)]
     assert sum(r.collisions for r in results) == 1 and sum(r.suppressed for r in results) == 1
     assert sum(r.updated for r in results) == 1 and sum(r.quarantined for r in results) == 0
-    row = ws.conn.execute("SELECT source_updates, status FROM alerts WHERE dedup_key = ?", (collision_key,))
+    row = ws.conn.execute("SELECT source_updates, status FROM alerts WHERE dedup_key = ?", (taken,))
     assert row.fetchone() == (1, "closed")

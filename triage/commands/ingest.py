@@ -71,6 +71,12 @@ def alert_key(alert: Alert, doc: Any, digest: str, *, from_index: bool) -> str:
     return digest
 
 
+def collision_key(key: str, digest: str) -> str:
+    """The key a collision (a document under ``key`` with other content, ``digest``) is stored
+    under: the key and the first 16 hex digits of the content's digest."""
+    return f"{key}#{digest.removeprefix(DIGEST_PREFIX)[:16]}"
+
+
 def _reason(text: str) -> str:
     text = escape_surrogates(text)
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
@@ -223,7 +229,7 @@ class Ingest:
                         k.content_seq = w.seq
                         result.updated += 1
                     else:
-                        unique = f"{key}#{item.digest.removeprefix('sha256:')[:16]}"
+                        unique = collision_key(key, item.digest)
                         if holds(conn, known, unique):
                             raise CommandRejected(f"its collision's key {unique} is another alert's")
                         extra = {"key": key, "collision_of": k.alert_id}
