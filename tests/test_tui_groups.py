@@ -215,3 +215,24 @@ async def test_at_80x24_the_duplicate_dialog_scrolls_to_its_ok_button(
         assert sorted(closed) == [4, 8]  # 12 fired first (alert n fired 7(n-1) minutes before T0): kept
         assert last_action(tui_ws, 8).payload["reason"] == "duplicate of alert 12"
         assert last_action(tui_ws, 12).action == "alert.ingested"
+
+
+async def test_the_cursor_is_on_its_group_as_soon_as_the_groups_are_read_again(
+    tui_ws: Workspace, playbooks: PlaybookSet
+) -> None:
+    """A key pressed as the groups appear acts on the group under the cursor: the reload puts the
+    cursor on the group's new line itself, not after the next refresh."""
+    app = make_app(tui_ws, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("b")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, GroupsScreen)
+        await to_group(pilot, tree_of(app), "Port Scan")
+        screen.reload()  # no pause after it: nothing has been refreshed yet
+        node = tree_of(app).cursor_node
+        assert node is not None and node in tree_of(app).root.children
+        assert isinstance(node.data, GroupItem) and node.data.group.key == "Port Scan"
+        await pilot.press("m")  # at once: the group's three alerts are taken
+        await settle(pilot)
+        assert all(last_action(tui_ws, i).action == "alert.assigned" for i in PORT_SCAN)

@@ -140,7 +140,11 @@ class GroupsScreen(TriageScreen):
         if cursor is None and tree.root.children:
             cursor = tree.root.children[0]
         if cursor is not None:
-            self.call_after_refresh(tree.move_cursor, cursor)
+            # On its line now, not after the next refresh: a key pressed as the groups appear
+            # acts on the group it shows. The tree numbers its new lines when asked for them.
+            if tree.last_line >= 0:
+                tree.move_cursor(cursor)
+            self.call_after_refresh(tree.move_cursor, cursor)  # and scrolled to once laid out
         elif not found:
             tree.root.add_leaf(Text("no alerts in this view", style="italic dim"))
 
