@@ -150,11 +150,11 @@ def test_a_short_shift_search_group_escalate_edit_and_close_the_incident(
     keys("Escape")
     tmux.wait_for("unassigned 3")
     keys("i")
-    tmux.wait_for("Port Scan")
+    tmux.wait_for("incidents  open only")  # the list, not the queue's own "Port Scan" rows
     keys("Enter")
-    tmux.wait_for("Incident 1")
+    tmux.wait_for("Incident 1 high open  Port Scan")
     keys("t")
-    tmux.wait_for("Rename")
+    tmux.wait_for("Rename incident 1")
     keys("C-u")
     typed("Scan of the web tier")
     tmux.wait_for("Scan of the web tier")
@@ -164,8 +164,10 @@ def test_a_short_shift_search_group_escalate_edit_and_close_the_incident(
     screen = tmux.wait_for("still open")
     assert "#4" in screen and "#8" in screen and "#12" in screen
     typed("authorised scan, ticket SEC-9")
+    tmux.wait_for("authorised scan, ticket SEC-9")  # in the dialog's field: not yet logged
     keys("Enter")
-    tmux.wait_for("authorised scan, ticket SEC-9")
+    tmux.wait_for("Closed incident 1")  # the notice comes once the event is in the log
+    tmux.wait_for("Incident 1 high closed  Scan of the web tier")
     changes = [payload for target, payload in events("incident.updated") if target == "incident:1"]
     assert [c["changes"] for c in changes] == [{"title": "Scan of the web tier"}, {"status": "closed"}]
     assert changes[1]["reason"] == "authorised scan, ticket SEC-9"

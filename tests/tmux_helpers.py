@@ -31,9 +31,13 @@ class Tmux:
     def wait_for(self, text: str, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout
         shown = ""
+        seen: list[str] = []  # each screen that differs from the one before, for the failure's story
         while time.monotonic() < deadline:
             shown = self.screen()
             if text in shown:
                 return shown
+            if not seen or seen[-1] != shown:
+                seen.append(shown)
             time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{shown}")
+        before = "".join(f"--- shown before it:\n{s}\n" for s in seen[-4:-1])
+        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{shown}\n{before}")
