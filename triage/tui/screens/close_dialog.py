@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, Select
 from triage.domain.states import ANALYST_DISPOSITIONS, Disposition
 from triage.text import printable
 from triage.tui.screens.dialog import Dialog
+from triage.tui.widgets.entry import EntryInput
 
 DUPLICATE = Disposition.DUPLICATE.value
 
@@ -52,9 +53,9 @@ class CloseDialog(Dialog[CloseForm]):
             id="close-disposition",
         )
         yield Label(Text("Reason"))
-        yield Input(placeholder="what you found", id="close-reason")
+        yield EntryInput(placeholder="what you found", id="close-reason")
         yield Label(Text("Duplicate of alert"), id="close-of-label", classes="duplicate-only")
-        yield Input(placeholder="its number, e.g. 12", id="close-of", classes="duplicate-only")
+        yield EntryInput(placeholder="its number, e.g. 12", id="close-of", classes="duplicate-only")
         if self.open_steps:
             steps = ", ".join(printable(s, single_line=True) for s in self.open_steps)
             yield Label(Text(f"Required steps still open: {steps}", style="bold yellow"), classes="override")
@@ -62,7 +63,7 @@ class CloseDialog(Dialog[CloseForm]):
                 Text("Override justification (logged with the open steps; a duplicate needs none)"),
                 classes="override",
             )
-            yield Input(
+            yield EntryInput(
                 placeholder="why closing without them is right", id="close-override", classes="override"
             )
 

@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Select
 from triage.queue import QueueRow
 from triage.text import printable
 from triage.tui.screens.dialog import Dialog
+from triage.tui.widgets.entry import EntryInput
 
 MAX_OFFERED = 200  # alerts offered to keep: the group's first ones, and the proposed one
 
@@ -48,12 +49,12 @@ class DuplicateDialog(Dialog[DuplicateForm]):
         ]
         yield Select(options, value=self.original or Select.NULL, allow_blank=False, id="duplicate-original")
         yield Label(Text("Reason (optional; the log says which alert they duplicate)"))
-        yield Input(placeholder="e.g. same scan, one ticket", id="duplicate-reason")
+        yield EntryInput(placeholder="e.g. same scan, one ticket", id="duplicate-reason")
         if self.open_steps:
             steps = ", ".join(printable(s, single_line=True) for s in self.open_steps)
             yield Label(Text(f"Required steps still open: {steps}", style="bold yellow"))
             yield Label(Text("Override justification (logged with the open steps)"))
-            yield Input(placeholder="why closing without them is right", id="duplicate-override")
+            yield EntryInput(placeholder="why closing without them is right", id="duplicate-override")
 
     def result(self) -> DuplicateForm | None:
         original = self.query_one("#duplicate-original", Select).value

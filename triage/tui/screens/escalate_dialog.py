@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Select
 from triage.domain.alert import Severity
 from triage.text import printable
 from triage.tui.screens.dialog import Dialog
+from triage.tui.widgets.entry import EntryInput
 
 NEW = -1
 
@@ -39,7 +40,7 @@ class EscalateDialog(Dialog[EscalateForm]):
         yield Label(Text("Escalate to"))
         yield Select(options, value=NEW, allow_blank=False, id="escalate-incident")
         yield Label(Text("Title of a new incident"))
-        yield Input(value=printable(self.alert_title, single_line=True), id="escalate-title")
+        yield EntryInput(value=printable(self.alert_title, single_line=True), id="escalate-title")
         yield Label(Text("Severity of a new incident"))
         yield Select(
             [(Text(s.value), s.value) for s in Severity],

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Label, TextArea
 
 from triage.tui.screens.dialog import Dialog
+from triage.tui.widgets.entry import EntryArea
 
 
 class NoteDialog(Dialog[str]):
@@ -17,7 +18,7 @@ class NoteDialog(Dialog[str]):
 
     def body(self) -> ComposeResult:
         yield Label(Text(f"{self.label} (several lines; ctrl+s saves, escape cancels)"))
-        yield TextArea(self.text, id="note-text", soft_wrap=True, tab_behavior="focus")
+        yield EntryArea(self.text, id="note-text", soft_wrap=True, tab_behavior="focus")
 
     def result(self) -> str | None:
         text = self.query_one("#note-text", TextArea).text.strip()

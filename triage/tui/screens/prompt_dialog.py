@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label
 
 from triage.tui.screens.dialog import Dialog
+from triage.tui.widgets.entry import EntryInput
 
 
 class PromptDialog(Dialog[str]):
@@ -21,7 +22,7 @@ class PromptDialog(Dialog[str]):
 
     def body(self) -> ComposeResult:
         yield Label(Text(self.label))
-        yield Input(value=self.value, placeholder=self.placeholder, id="prompt-value")
+        yield EntryInput(value=self.value, placeholder=self.placeholder, id="prompt-value")
 
     def result(self) -> str | None:
         value = self.query_one("#prompt-value", Input).value.strip()

@@ -8,6 +8,7 @@ from textual.widgets import Input, Label, Select
 
 from triage.domain.alert import Severity
 from triage.tui.screens.dialog import Dialog
+from triage.tui.widgets.entry import EntryInput
 
 
 class SeverityDialog(Dialog[tuple[str, str]]):
@@ -23,7 +24,7 @@ class SeverityDialog(Dialog[tuple[str, str]]):
             id="severity-value",
         )
         yield Label(Text("Reason"))
-        yield Input(placeholder="why the severity changes", id="severity-reason")
+        yield EntryInput(placeholder="why the severity changes", id="severity-reason")
 
     def result(self) -> tuple[str, str] | None:
         value = self.query_one("#severity-value", Select).value

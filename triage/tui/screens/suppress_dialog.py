@@ -15,6 +15,7 @@ from triage.clock import parse_duration
 from triage.query import quote as quoted
 from triage.text import printable
 from triage.tui.screens.dialog import Dialog
+from triage.tui.widgets.entry import EntryInput
 
 DEFAULT_EXPIRY = "14d"
 
@@ -43,11 +44,11 @@ class SuppressDialog(Dialog[SuppressForm]):
 
     def body(self) -> ComposeResult:
         yield Label(Text("Query (the alerts it closes as they arrive)"))
-        yield Input(value=self.query_text, id="suppress-query")
+        yield EntryInput(value=self.query_text, id="suppress-query")
         yield Label(Text("Reason (at least 20 characters: the auditor reads it)"))
-        yield Input(placeholder="why these alerts need no one's attention", id="suppress-reason")
+        yield EntryInput(placeholder="why these alerts need no one's attention", id="suppress-reason")
         yield Label(Text("Expires after"))
-        yield Input(value=DEFAULT_EXPIRY, placeholder="14d, 48h", id="suppress-expires")
+        yield EntryInput(value=DEFAULT_EXPIRY, placeholder="14d, 48h", id="suppress-expires")
 
     def result(self) -> SuppressForm | None:
         query = self.query_one("#suppress-query", Input).value.strip()

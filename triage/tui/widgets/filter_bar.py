@@ -15,6 +15,7 @@ from textual.widgets import Input, Select
 
 from triage.domain.alert import Severity
 from triage.queue import STATUS_VIEWS
+from triage.tui.widgets.entry import EntryInput
 
 DEBOUNCE_S = 0.25
 
@@ -76,7 +77,7 @@ class FilterBar(Horizontal):
             id="filter-playbook",
             compact=True,
         )
-        yield Input(placeholder="/ query: host:web-01 severity>=high", id="filter-text", compact=True)
+        yield EntryInput(placeholder="/ query: host:web-01 severity>=high", id="filter-text", compact=True)
 
     def values(self) -> tuple[str, str | None, str | None, str]:
         def chosen(widget_id: str) -> str | None:
