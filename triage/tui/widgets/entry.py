@@ -15,15 +15,14 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 
-async def run_own_binding(widget: Widget, event: events.Key) -> bool:
-    """Run ``widget``'s own (not priority) binding for the key, as the app would later; True
-    when one ran. The app then sees the key no more, so the binding does not run twice."""
+async def run_own_binding(widget: Widget, event: events.Key) -> None:
+    """Run ``widget``'s own (not priority) binding for the key, as the app would later. Once
+    one has run, the app sees the key no more, so the binding does not run twice."""
     for binding in widget._bindings.key_to_bindings.get(event.key, ()):
         if not binding.priority and await widget.app.run_action(binding.action, widget):
             event.stop()
             event.prevent_default()
-            return True
-    return False
+            return
 
 
 # Textual calls each class's ``_on_key`` in turn, this one first; a binding run here stops the
