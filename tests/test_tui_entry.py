@@ -20,7 +20,7 @@ import triage.tui
 from triage.tui.screens.note_dialog import NoteDialog
 from triage.tui.screens.prompt_dialog import PromptDialog
 
-NAMES = {" ": "space", "\n": "enter"}
+from .tui_helpers import KEYS
 
 
 def burst(app: App[object], *keys: str) -> None:
@@ -28,7 +28,7 @@ def burst(app: App[object], *keys: str) -> None:
     without a character (backspace, left, ctrl+u)."""
     for key in keys:
         if len(key) == 1:
-            app.post_message(events.Key(NAMES.get(key, key), key))
+            app.post_message(events.Key(KEYS.get(key, key), key))
         else:
             app.post_message(events.Key(key, "\r" if key == "enter" else None))
 
